@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+// slod — an SLO telemetry daemon. No package dependencies: toolchain modules and zlib only.
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "slod",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "slod", targets: ["slod"]),
+        .executable(name: "slod-bench", targets: ["slod-bench"]),
+        .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
+        .executable(name: "fuzz-yaml", targets: ["FuzzYAML"]),
+    ],
+    targets: [
+        // C glue. No logic lives here.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CShims", path: "Sources/CShims"),
+
+        // Swift modules; imports point down this list only (see DESIGN.md §4).
+        .target(name: "Platform", dependencies: ["CShims"], swiftSettings: optimize),
+        .target(name: "Primitives", dependencies: ["Platform"], swiftSettings: optimize),
+        .target(name: "HTTP", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
+        .target(name: "Exposition", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
+        .target(name: "Config", dependencies: [], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
+        .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
+
+        // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
+        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "Config", "Platform"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
+
+        // Fuzz targets (build with -sanitize=fuzzer, see README).
+        .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
+        .executableTarget(name: "FuzzHTTP", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTP"),
+        .executableTarget(name: "FuzzYAML", dependencies: ["CFuzz", "Config"], path: "Tests/Fuzz/FuzzYAML"),
+
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Platform"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Platform"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,26 @@
+#ifndef SLOD_CSHIMS_H
+#define SLOD_CSHIMS_H
+// What Glibc does not import for Swift: epoll, eventfd, accept4, errno, CPU affinity.
+// No logic lives here; Platform wraps every call. No _GNU_SOURCE in this header: it would
+// change struct definitions that Swift's Glibc module also imports.
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+extern int accept4(int, struct sockaddr *, socklen_t *, int);
+
+static inline int cshim_errno(void) { return errno; }
+static inline void cshim_set_errno(int e) { errno = e; }
+
+/// Blocks the given signals in the calling thread (pthread_sigmask).
+int cshim_sigset_block(const int *signals, int count, sigset_t *out);
+/// Sets SIGPIPE to SIG_IGN for the process.
+int cshim_ignore_sigpipe(void);
+/// Names the calling thread (pthread_setname_np, truncated to 15 bytes).
+void cshim_set_thread_name(const char *name);
+/// CPUs this process may run on (sched_getaffinity), at least 1.
+int cshim_online_cpus(void);
+#endif

@@ -1,0 +1,54 @@
+extension ConfigLoader {
+    /// The configuration slod runs on without `--config`: byte-identical to `config/slod.yaml`
+    /// (a test checks), documenting every key with its default.
+    public static let embeddedDefault: String = """
+        # slod configuration.
+        #
+        # Every key is optional: a missing key takes the default shown here, and slod runs on exactly
+        # this file when started without --config. Check a file with `slod check config FILE`.
+        #
+        # Sizes are bytes, or a number with a unit: B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB
+        # (powers of 1024), e.g. 16MiB.
+        # Durations are Prometheus-style: a number with a unit ms, s, m, h, d, w or y, several units
+        # largest first, e.g. 500ms, 10s, 1h30m. A bare number is an error.
+
+        server:
+          # Address to listen on for OTLP/HTTP and the HTTP API: HOST:PORT, where HOST is an IPv4
+          # address, localhost or an IPv6 address in brackets ([::1]:4318); port 0...65535.
+          # Loopback by default; use 0.0.0.0:4318 or [::]:4318 to accept remote clients.
+          listen: "127.0.0.1:4318"
+          # Event loop threads, 0...256. 0 means one per CPU core.
+          event_loops: 0
+          # Open connections at most, 1...1000000. Further connections are refused.
+          max_connections: 10000
+
+          limits:
+            # Longest request line (method, target, version), 64B...1MiB. Longer: 414 URI Too Long.
+            max_request_line_bytes: 8KiB
+            # Largest header section (all header lines together), 1KiB...16MiB.
+            # Larger: 431 Request Header Fields Too Large.
+            max_header_bytes: 32KiB
+            # Most header fields in one request, 1...10000. More: 431 Request Header Fields Too Large.
+            max_header_count: 100
+            # Largest request body as sent (before decompression), 1KiB...1GiB.
+            # Larger: 413 Content Too Large.
+            max_body_bytes: 16MiB
+
+          timeouts:
+            # Time to receive a request's line and headers, 1ms...1d (defends against slowloris).
+            header_read: 10s
+            # Time to receive a request body once the headers are in, 1ms...1d.
+            body_read: 30s
+            # How long an idle keep-alive connection stays open, 1ms...1d.
+            idle: 75s
+            # Time to write a response; a client that stops reading is disconnected, 1ms...1d.
+            write: 30s
+            # On SIGTERM, how long in-flight requests may take to finish, 0s...1h.
+            shutdown_grace: 10s
+
+        log:
+          # Least severe level written to stderr: debug, info, warn or error.
+          level: info
+
+        """
+}

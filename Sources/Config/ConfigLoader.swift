@@ -1,0 +1,48 @@
+/// Turns the bytes of a configuration file into a `SlodConfiguration`, or into every error found.
+public enum ConfigLoader {
+    /// Parses and validates a configuration file.
+    ///
+    /// A syntax error stops at the first one; all other problems (unknown keys, wrong types,
+    /// values out of range, several documents) are collected and returned together in file
+    /// order. Missing keys take their defaults; an empty file or one with only comments gives
+    /// `SlodConfiguration.default`. Performs no I/O; never traps on any input.
+    ///
+    /// - Parameter file: the name used in error messages (usually the path given by the user).
+    public static func parse(_ bytes: [UInt8], file: String) -> Result<SlodConfiguration, ConfigErrors> {
+        let documents: [YAMLNode]
+        do {
+            documents = try YAML.parse(bytes)
+        } catch {
+            return .failure(ConfigErrors([
+                ConfigError(file: file, line: error.line, column: error.column, keyPath: "", message: error.message),
+            ]))
+        }
+        var errors: [ConfigError] = []
+        if documents.count > 1 {
+            let second = documents[1]
+            errors.append(ConfigError(
+                file: file, line: second.line, column: second.column, keyPath: "",
+                message: "a config file must hold one YAML document, found \(documents.count)"))
+        }
+        var configuration = SlodConfiguration.default
+        if let root = documents.first, !root.isNull {
+            if case .mapping = root.kind {
+                var mapping = ConfigMapping(file: file, path: "", node: root)
+                configuration.decode(from: &mapping)
+                mapping.finish()
+                errors += mapping.errors
+            } else {
+                errors.append(ConfigError(
+                    file: file, line: root.line, column: root.column, keyPath: "",
+                    message: "expected a mapping of configuration sections at the top level, got \(root.kindDescription)"))
+            }
+        }
+        guard errors.isEmpty else {
+            let ordered = errors.enumerated().sorted {
+                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+            }
+            return .failure(ConfigErrors(ordered.map(\.element)))
+        }
+        return .success(configuration)
+    }
+}

@@ -1,0 +1,43 @@
+/// Decoding of each section from YAML: the key names, value kinds and ranges live here.
+extension SlodConfiguration: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        mapping.section("server", &server)
+        mapping.section("log", &log)
+    }
+}
+
+extension SlodConfiguration.Server: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        mapping.decode("listen", &listen, as: .listenAddress)
+        mapping.decode("event_loops", &eventLoops, as: .integer(in: 0...256))
+        mapping.decode("max_connections", &maxConnections, as: .integer(in: 1...1_000_000))
+        mapping.section("limits", &limits)
+        mapping.section("timeouts", &timeouts)
+    }
+}
+
+extension SlodConfiguration.Limits: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        mapping.decode("max_request_line_bytes", &maxRequestLineBytes, as: .size(in: 64...(1 << 20)))
+        mapping.decode("max_header_bytes", &maxHeaderBytes, as: .size(in: (1 << 10)...(16 << 20)))
+        mapping.decode("max_header_count", &maxHeaderCount, as: .integer(in: 1...10_000))
+        mapping.decode("max_body_bytes", &maxBodyBytes, as: .size(in: (1 << 10)...(1 << 30)))
+    }
+}
+
+extension SlodConfiguration.Timeouts: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        let positive: ClosedRange<Duration> = .milliseconds(1)...(.seconds(86_400))
+        mapping.decode("header_read", &headerRead, as: .duration(in: positive))
+        mapping.decode("body_read", &bodyRead, as: .duration(in: positive))
+        mapping.decode("idle", &idle, as: .duration(in: positive))
+        mapping.decode("write", &write, as: .duration(in: positive))
+        mapping.decode("shutdown_grace", &shutdownGrace, as: .duration(in: .zero...(.seconds(3600))))
+    }
+}
+
+extension SlodConfiguration.Log: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        mapping.decode("level", &level, as: .oneOf)
+    }
+}

@@ -1,0 +1,85 @@
+/// slod's configuration: every key has a default, so `SlodConfiguration.default` is a complete,
+/// valid configuration and a config file only states what differs.
+///
+/// Built by `ConfigLoader.parse` from YAML (keys in snake_case: `server.event_loops`, …);
+/// `config/slod.yaml` documents every key. Immutable once the daemon has started (a reload
+/// builds a new value).
+public struct SlodConfiguration: Sendable, Equatable {
+    public var server: Server
+    public var log: Log
+
+    /// The configuration slod runs on when no file overrides anything.
+    public static let `default` = SlodConfiguration(server: .default, log: .default)
+
+    /// The HTTP server (`server:`).
+    public struct Server: Sendable, Equatable {
+        /// `HOST:PORT` to listen on: an IPv4 dotted quad, `localhost` or `[IPv6]`; port 0...65535.
+        public var listen: String
+        /// Event loop threads, 0...256; 0 means one per core (decided by the daemon).
+        public var eventLoops: Int
+        /// Open connections at most, 1...1_000_000; further ones are refused.
+        public var maxConnections: Int
+        public var limits: Limits
+        public var timeouts: Timeouts
+
+        public static let `default` = Server(
+            listen: "127.0.0.1:4318", eventLoops: 0, maxConnections: 10_000,
+            limits: .default, timeouts: .default)
+    }
+
+    /// Request size limits (`server.limits:`), in bytes.
+    public struct Limits: Sendable, Equatable {
+        /// Longest request line; longer gets `414`. 64 B...1 MiB, default 8 KiB.
+        public var maxRequestLineBytes: Int
+        /// Largest header section (all header lines); larger gets `431`. 1 KiB...16 MiB, default 32 KiB.
+        public var maxHeaderBytes: Int
+        /// Most header fields; more gets `431`. 1...10_000, default 100.
+        public var maxHeaderCount: Int
+        /// Largest request body; larger gets `413`. 1 KiB...1 GiB, default 16 MiB.
+        public var maxBodyBytes: Int
+
+        public static let `default` = Limits(
+            maxRequestLineBytes: 8 << 10, maxHeaderBytes: 32 << 10, maxHeaderCount: 100, maxBodyBytes: 16 << 20)
+    }
+
+    /// Connection timeouts (`server.timeouts:`). All but `shutdownGrace` are in 1ms...1d.
+    public struct Timeouts: Sendable, Equatable {
+        /// Time to receive the whole request head (defends against slowloris). Default 10s.
+        public var headerRead: Duration
+        /// Time to receive the body once the head is in. Default 30s.
+        public var bodyRead: Duration
+        /// How long an idle keep-alive connection stays open. Default 75s.
+        public var idle: Duration
+        /// Time to write a response (a client that never reads is dropped). Default 30s.
+        public var write: Duration
+        /// How long shutdown waits for in-flight requests, 0s...1h. Default 10s.
+        public var shutdownGrace: Duration
+
+        public static let `default` = Timeouts(
+            headerRead: .seconds(10), bodyRead: .seconds(30), idle: .seconds(75),
+            write: .seconds(30), shutdownGrace: .seconds(10))
+    }
+
+    /// Logging (`log:`).
+    public struct Log: Sendable, Equatable {
+        /// Least severe level written. Default `info`.
+        public var level: LogLevel
+
+        public static let `default` = Log(level: .info)
+    }
+
+    /// Log severity, least severe first.
+    public enum LogLevel: String, Sendable, Equatable, CaseIterable, Comparable, CustomStringConvertible {
+        case debug
+        case info
+        case warn
+        case error
+
+        /// The name used in the config file: `debug`, `info`, `warn`, `error`.
+        public var description: String { rawValue }
+
+        public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// What the command line asks for. Parsing is pure so it can be tested without a process.
+enum Command: Equatable {
+    case run(RunOptions)
+    case checkConfig(path: String)
+    case version
+    case help
+}
+
+struct RunOptions: Equatable {
+    var configPath: String? = nil
+    var listen: String? = nil
+    var logLevel: String? = nil
+}
+
+struct UsageError: Error, Equatable, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+enum CommandLineParser {
+    static let usage = """
+    slod — SLO telemetry daemon
+
+    Usage:
+      slod [--config FILE] [--listen HOST:PORT] [--log-level LEVEL]
+      slod check config FILE
+      slod --version
+      slod --help
+
+    Options:
+      --config FILE         YAML configuration (default: the embedded default config,
+                            see config/slod.yaml)
+      --listen HOST:PORT    address to listen on; overrides server.listen
+                            (port 0 picks a free port; the log line names it)
+      --log-level LEVEL     debug, info, warn or error; overrides log.level
+      --version             print the version and exit
+      --help                print this help and exit
+
+    Commands:
+      check config FILE     validate FILE; print every error as file:line:column and exit
+                            non-zero if there is any
+
+    Endpoints: POST /v1/metrics (later), GET /metrics, GET /-/healthy, GET /-/ready.
+    Signals: SIGTERM/SIGINT drain and exit 0.
+    """
+
+    /// Parses arguments (without the program name). Accepts `--flag value` and `--flag=value`.
+    static func parse(_ args: [String]) throws(UsageError) -> Command {
+        if args.first == "check" {
+            guard args.count >= 2, args[1] == "config" else {
+                throw UsageError(message: "unknown command \"check \(args.dropFirst().first ?? "")\"; did you mean \"check config FILE\"?")
+            }
+            guard args.count == 3 else { throw UsageError(message: "usage: slod check config FILE") }
+            return .checkConfig(path: args[2])
+        }
+        var options = RunOptions()
+        var i = 0
+        func value(_ flag: String, _ inline: String?) throws(UsageError) -> String {
+            if let inline { return inline }
+            i += 1
+            guard i < args.count, !args[i].hasPrefix("--") else { throw UsageError(message: "\(flag) needs a value") }
+            return args[i]
+        }
+        while i < args.count {
+            let arg = args[i]
+            var flag = arg
+            var inline: String? = nil
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                flag = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            switch flag {
+            case "--help", "-h": return .help
+            case "--version": return .version
+            case "--config", "-c": options.configPath = try value(flag, inline)
+            case "--listen": options.listen = try value(flag, inline)
+            case "--log-level": options.logLevel = try value(flag, inline)
+            default:
+                throw UsageError(message: "unknown argument \"\(arg)\" (see slod --help)")
+            }
+            i += 1
+        }
+        return .run(options)
+    }
+}

@@ -1,0 +1,45 @@
+import Exposition
+import HTTP
+import Platform
+
+/// The daemon's HTTP endpoints (Prometheus conventions for health and readiness).
+struct Endpoints: Sendable {
+    let registry: MetricsRegistry
+    let ready: ReadyFlag
+    let reloader: Reloader
+
+    func router() -> HTTPRouter {
+        var b = HTTPRouterBuilder()
+        b.add("/-/healthy", methods: [.get]) { _, _ in
+            .response(.text(.ok, "slod is healthy\n"))
+        }
+        let ready = self.ready
+        b.add("/-/ready", methods: [.get]) { _, _ in
+            ready.isReady ? .response(.text(.ok, "slod is ready\n"))
+                : .response(.text(.serviceUnavailable, "slod is not ready\n"))
+        }
+        let registry = self.registry
+        b.add("/metrics", methods: [.get]) { _, _ in
+            var out: [UInt8] = []
+            out.reserveCapacity(16384)
+            registry.render(into: &out)
+            return .response(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .bytes(out)))
+        }
+        let reloader = self.reloader
+        // Prometheus convention: POST /-/reload. The body, if any, is read and ignored. The
+        // file is read on the reload queue and the response is sent when it is done.
+        b.add("/-/reload", methods: [.post, .put]) { _, responder in
+            reloader.reloadAsync { outcome in
+                switch outcome {
+                case .reloaded(let restart):
+                    responder.respond(restart.isEmpty ? .text(.ok, "reloaded\n")
+                        : .text(.ok, message: "reloaded; restart needed for: \(restart.joined(separator: ", "))\n"))
+                case .failed(let errors):
+                    responder.respond(.text(.internalServerError, message: "reload failed; running configuration kept:\n\(errors)\n"))
+                }
+            }
+            return .deferred
+        }
+        return b.build()
+    }
+}

@@ -1,0 +1,64 @@
+import Config
+import Dispatch
+import Platform
+import Synchronization
+
+/// Re-reads the configuration on `POST /-/reload` or SIGHUP and applies what can change
+/// without a restart (today: the log level). Server settings (listen address, limits, timeouts,
+/// event loops) need a restart; a reload that changes them succeeds but logs a warning naming
+/// them. An invalid file leaves the running configuration untouched and reports every error.
+final class Reloader: Sendable {
+    let configPath: String?
+    let logLevelOverride: String?
+    let logger: Logger
+    let current: Mutex<SlodConfiguration>
+    let queue = DispatchQueue(label: "slod.reload")
+
+    init(configPath: String?, logLevelOverride: String?, initial: SlodConfiguration, logger: Logger) {
+        self.configPath = configPath
+        self.logLevelOverride = logLevelOverride
+        self.logger = logger
+        current = Mutex(initial)
+    }
+
+    enum Outcome: Sendable, Equatable {
+        case reloaded(restartNeeded: [String])
+        case failed(String)
+    }
+
+    /// Reloads synchronously (blocking file I/O: call off the event loops).
+    func reload() -> Outcome {
+        switch Daemon.loadConfig(path: configPath) {
+        case .failure(let text):
+            logger.error("reload failed; keeping the running configuration", ["errors": text.description])
+            return .failed(text.description)
+        case .success(let new):
+            let old = current.withLock { c -> SlodConfiguration in
+                let o = c
+                c = new
+                return o
+            }
+            if logLevelOverride == nil, let level = Platform.LogLevel(name: new.log.level.description) {
+                logger.setLevel(level)
+            }
+            var restart: [String] = []
+            if old.server.listen != new.server.listen { restart.append("server.listen") }
+            if old.server.eventLoops != new.server.eventLoops { restart.append("server.event_loops") }
+            if old.server.maxConnections != new.server.maxConnections { restart.append("server.max_connections") }
+            if old.server.limits != new.server.limits { restart.append("server.limits") }
+            if old.server.timeouts != new.server.timeouts { restart.append("server.timeouts") }
+            if restart.isEmpty {
+                logger.info("configuration reloaded", ["config": configPath ?? "<embedded default>"])
+            } else {
+                logger.warn("configuration reloaded; some changes take effect only after a restart",
+                            ["config": configPath ?? "<embedded default>", "restart_needed": restart.joined(separator: ",")])
+            }
+            return .reloaded(restartNeeded: restart)
+        }
+    }
+
+    /// Reloads on the reload queue and calls `done` there.
+    func reloadAsync(_ done: @escaping @Sendable (Outcome) -> Void) {
+        queue.async { done(self.reload()) }
+    }
+}

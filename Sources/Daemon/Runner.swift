@@ -1,0 +1,129 @@
+import Config
+import Exposition
+import HTTP
+import Platform
+import Primitives
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the daemon: start order, readiness, signals, sd_notify, graceful drain.
+struct Runner {
+    let options: RunOptions
+    let logger = Logger.shared
+
+    func run() -> Int32 {
+        // Block termination signals before any thread exists so every thread inherits the mask
+        // and only the main thread (in sigwait) receives them.
+        let signals = Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup])
+        Signals.ignoreSIGPIPE()
+
+        let config: SlodConfiguration
+        switch Daemon.loadConfig(path: options.configPath) {
+        case .success(let c): config = c
+        case .failure(let text):
+            Daemon.printError(text.description)
+            return 2
+        }
+        let levelName = options.logLevel ?? config.log.level.description
+        guard let level = Platform.LogLevel(name: levelName) else {
+            Daemon.printError("slod: invalid log level \"\(levelName)\" (debug, info, warn, error)")
+            return 2
+        }
+        logger.setLevel(level)
+
+        let listenText = options.listen ?? config.server.listen
+        guard let address = SocketAddress.parse(listenText) else {
+            Daemon.printError("slod: invalid listen address \"\(listenText)\" (expected HOST:PORT)")
+            return 2
+        }
+
+        let loops = config.server.eventLoops > 0 ? config.server.eventLoops : OSThread.availableCores
+        let limits = HTTPLimits(maxRequestLineBytes: config.server.limits.maxRequestLineBytes,
+                                maxHeaderBytes: config.server.limits.maxHeaderBytes,
+                                maxHeaderCount: config.server.limits.maxHeaderCount,
+                                maxBodyBytes: config.server.limits.maxBodyBytes)
+        let t = config.server.timeouts
+        let serverConfig = HTTPServerConfiguration(
+            address: address, eventLoops: loops, maxConnections: config.server.maxConnections, limits: limits,
+            headerReadTimeout: t.headerRead, bodyReadTimeout: t.bodyRead, idleTimeout: t.idle,
+            writeTimeout: t.write, shutdownGrace: t.shutdownGrace)
+
+        let registry = MetricsRegistry()
+        let reloader = Reloader(configPath: options.configPath, logLevelOverride: options.logLevel, initial: config, logger: logger)
+        let endpoints = Endpoints(registry: registry, ready: ReadyFlag(), reloader: reloader)
+        let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
+        registerSelfMetrics(registry, server: server)
+
+        let bound: SocketAddress
+        do throws(Errno) {
+            bound = try server.start()
+        } catch {
+            logger.error("cannot listen", ["address": address.description, "error": error.description])
+            return 1
+        }
+        endpoints.ready.set(true)
+        logger.info("listening", [
+            "address": bound.description, "event_loops": String(loops), "version": SlodVersion.version,
+            "config": options.configPath ?? "<embedded default>",
+        ])
+
+        let notifier = SystemdNotifier()
+        notifier.send("READY=1\nSTATUS=listening on \(bound.description)\nMAINPID=\(getpid())")
+        let watchdog = startWatchdog(notifier: notifier, server: server)
+
+        while true {
+            let sig = Signals.wait(signals)
+            if sig == Signals.hangup {
+                logger.info("SIGHUP received; reloading configuration")
+                _ = reloader.reload()
+                continue
+            }
+            logger.info("shutting down", ["signal": sig == Signals.terminate ? "SIGTERM" : "SIGINT",
+                                          "grace": "\(t.shutdownGrace)"])
+            break
+        }
+        endpoints.ready.set(false)
+        notifier.send("STOPPING=1")
+        server.shutdown()
+        server.wait()
+        watchdog?.stop()
+        logger.info("stopped")
+        return 0
+    }
+
+    /// Pings the systemd watchdog at half the interval while the event loops are responsive.
+    func startWatchdog(notifier: SystemdNotifier, server: HTTPServer) -> WatchdogThread? {
+        guard notifier.isEnabled, let interval = SystemdNotifier.watchdogInterval() else { return nil }
+        let w = WatchdogThread()
+        let period = interval.nanoseconds / 2
+        do {
+            _ = try OSThread.spawn(name: "slod-watchdog") {
+                while !w.stopped.load(ordering: .relaxed) {
+                    if server.isResponsive(withinNanos: interval.nanoseconds) {
+                        notifier.send("WATCHDOG=1")
+                    }
+                    var ts = timespec(tv_sec: Int(period / 1_000_000_000), tv_nsec: Int(period % 1_000_000_000))
+                    nanosleep(&ts, nil)
+                }
+            }
+        } catch {
+            logger.warn("cannot start watchdog thread", ["error": error.description])
+            return nil
+        }
+        return w
+    }
+}
+
+final class WatchdogThread: Sendable {
+    let stopped = Atomic<Bool>(false)
+    func stop() { stopped.store(true, ordering: .relaxed) }
+}
+
+/// Readiness: false until start-up is complete, false again while draining.
+final class ReadyFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set(_ v: Bool) { value.store(v, ordering: .relaxed) }
+    var isReady: Bool { value.load(ordering: .relaxed) }
+}

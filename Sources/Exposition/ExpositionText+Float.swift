@@ -1,0 +1,86 @@
+extension ExpositionText {
+    /// Appends `v` the way the Go client's `writeFloat` does (Go `strconv.FormatFloat(v, 'g', -1, 64)`):
+    /// `NaN`, `+Inf`, `-Inf`; ±0 as `0`; shortest round-trip digits; exponent form iff the decimal
+    /// exponent is < −4 or ≥ 6, written with a sign and at least two digits (`1e-05`, `1e+06`).
+    ///
+    /// Integral values below 10⁶ take a fast path with no allocation; other values go through
+    /// `Double.description` (shortest round-trip digits), which allocates only when it is longer
+    /// than 15 bytes.
+    static func appendDouble(_ v: Double, to out: inout [UInt8]) {
+        if v.isNaN { out.append(contentsOf: "NaN".utf8); return }
+        if v.isInfinite { out.append(contentsOf: (v > 0 ? "+Inf" : "-Inf").utf8); return }
+        if v == 0 { out.append(UInt8(ascii: "0")); return }
+        if v.magnitude < 1e6, v == v.rounded(.towardZero) {
+            appendInt(Int64(v), to: &out)
+            return
+        }
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        appendGoG(v.magnitude.description, to: &out)
+    }
+
+    /// Re-spells Swift's shortest round-trip `description` of a finite, positive, non-zero
+    /// double (`0.0001`, `1e-05`, `123456789.0`, `1.5e+300`) in Go's `'g', -1` style.
+    static func appendGoG(_ description: String, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { digits in
+            // Collect mantissa digits; value = 0.d₁d₂… × 10^dp.
+            var n = 0
+            var intLen = 0
+            var sawDot = false
+            var exp10 = 0
+            var expNegative = false
+            var inExponent = false
+            for b in description.utf8 {
+                if inExponent {
+                    switch b {
+                    case UInt8(ascii: "-"): expNegative = true
+                    case UInt8(ascii: "+"): break
+                    default: exp10 = exp10 &* 10 &+ Int(b &- UInt8(ascii: "0"))
+                    }
+                    continue
+                }
+                switch b {
+                case UInt8(ascii: "."): sawDot = true
+                case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
+                default:
+                    guard n < digits.count else { continue }  // cannot happen: ≤ 17 significant digits
+                    digits[n] = b
+                    n &+= 1
+                    if !sawDot { intLen &+= 1 }
+                }
+            }
+            if expNegative { exp10 = -exp10 }
+            // Strip leading zeros (each moves the decimal point left) and trailing zeros.
+            var lead = 0
+            while lead < n, digits[lead] == UInt8(ascii: "0") { lead &+= 1 }
+            while n > lead, digits[n &- 1] == UInt8(ascii: "0") { n &-= 1 }
+            guard lead < n else { out.append(UInt8(ascii: "0")); return }
+            let dp = intLen + exp10 - lead
+            let d = UnsafeMutableBufferPointer(rebasing: digits[lead..<n])
+            let count = d.count
+            let exp = dp - 1
+            if exp < -4 || exp >= 6 {
+                out.append(d[0])
+                if count > 1 {
+                    out.append(UInt8(ascii: "."))
+                    out.append(contentsOf: d[1...])
+                }
+                out.append(UInt8(ascii: "e"))
+                out.append(UInt8(ascii: exp < 0 ? "-" : "+"))
+                let e = exp.magnitude
+                if e < 10 { out.append(UInt8(ascii: "0")) }
+                appendUInt(UInt64(e), to: &out)
+            } else if dp <= 0 {
+                out.append(contentsOf: "0.".utf8)
+                for _ in 0..<(-dp) { out.append(UInt8(ascii: "0")) }
+                out.append(contentsOf: d)
+            } else if dp >= count {
+                out.append(contentsOf: d)
+                for _ in 0..<(dp - count) { out.append(UInt8(ascii: "0")) }
+            } else {
+                out.append(contentsOf: d[..<dp])
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: d[dp...])
+            }
+        }
+    }
+}

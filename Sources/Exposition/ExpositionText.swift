@@ -1,0 +1,89 @@
+/// Byte-level writers for the Prometheus text format 0.0.4. All append to a caller-owned buffer.
+///
+/// Shared by `MetricsWriter` (scrape time) and `MetricsRegistry` (which pre-renders each series'
+/// `name{labels} ` prefix once, at registration).
+enum ExpositionText {
+    /// Appends a label value with `\` → `\\`, `"` → `\"`, newline → `\n`.
+    static func appendEscapedLabelValue(_ s: String, to out: inout [UInt8]) {
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            default: out.append(b)
+            }
+        }
+    }
+
+    /// Appends a HELP docstring with `\` → `\\` and newline → `\n` (quotes are not escaped in 0.0.4).
+    static func appendEscapedHelp(_ s: String, to out: inout [UInt8]) {
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            default: out.append(b)
+            }
+        }
+    }
+
+    /// Appends `# HELP name help\n# TYPE name type\n`.
+    static func appendHeader(name: String, type: MetricType, help: String, to out: inout [UInt8]) {
+        out.append(contentsOf: "# HELP ".utf8)
+        out.append(contentsOf: name.utf8)
+        out.append(UInt8(ascii: " "))
+        appendEscapedHelp(help, to: &out)
+        out.append(contentsOf: "\n# TYPE ".utf8)
+        out.append(contentsOf: name.utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: type.rawValue.utf8)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// Appends `name{l1="v1",…,le="x"} ` (braces omitted when there are no labels), with the
+    /// trailing space that separates it from the value. Label names are not validated here.
+    static func appendSeriesPrefix(
+        name: String, suffix: String = "", labels: [(String, String)], le: Double? = nil,
+        to out: inout [UInt8]
+    ) {
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: suffix.utf8)
+        if !labels.isEmpty || le != nil {
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (k, v) in labels {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.append(contentsOf: k.utf8)
+                out.append(contentsOf: "=\"".utf8)
+                appendEscapedLabelValue(v, to: &out)
+                out.append(UInt8(ascii: "\""))
+            }
+            if let le {
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: "le=\"".utf8)
+                appendDouble(le, to: &out)
+                out.append(UInt8(ascii: "\""))
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: " "))
+    }
+
+    /// Appends the decimal digits of `v`. No allocation.
+    static func appendUInt(_ v: UInt64, to out: inout [UInt8]) {
+        if v == 0 { out.append(UInt8(ascii: "0")); return }
+        let start = out.count
+        var x = v
+        while x > 0 {
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10))
+            x /= 10
+        }
+        out[start...].reverse()
+    }
+
+    /// Appends `v` in decimal, with a leading `-` when negative. No allocation.
+    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        appendUInt(v.magnitude, to: &out)
+    }
+}

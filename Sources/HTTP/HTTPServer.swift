@@ -1,0 +1,151 @@
+import Platform
+import Primitives
+import Synchronization
+
+/// Server settings. Every field has a default.
+public struct HTTPServerConfiguration: Sendable {
+    public var address: SocketAddress
+    /// Event loop threads (each with its own `SO_REUSEPORT` listener).
+    public var eventLoops: Int
+    public var maxConnections: Int
+    public var limits: HTTPLimits
+    public var headerReadTimeout: Duration
+    public var bodyReadTimeout: Duration
+    public var idleTimeout: Duration
+    public var writeTimeout: Duration
+    public var shutdownGrace: Duration
+
+    public init(address: SocketAddress, eventLoops: Int = 1, maxConnections: Int = 10_000, limits: HTTPLimits = .default,
+                headerReadTimeout: Duration = .seconds(10), bodyReadTimeout: Duration = .seconds(30),
+                idleTimeout: Duration = .seconds(75), writeTimeout: Duration = .seconds(30), shutdownGrace: Duration = .seconds(10)) {
+        self.address = address
+        self.eventLoops = max(1, eventLoops)
+        self.maxConnections = maxConnections
+        self.limits = limits
+        self.headerReadTimeout = headerReadTimeout
+        self.bodyReadTimeout = bodyReadTimeout
+        self.idleTimeout = idleTimeout
+        self.writeTimeout = writeTimeout
+        self.shutdownGrace = shutdownGrace
+    }
+}
+
+/// Immutable state the loops share, plus the global connection count.
+final class HTTPServerShared: Sendable {
+    let router: HTTPRouter
+    let metrics: HTTPServerMetrics
+    let logger: Logger
+    let limits: HTTPLimits
+    let maxConnections: Int
+    let headerTimeout: UInt64
+    let bodyTimeout: UInt64
+    let idleTimeout: UInt64
+    let writeTimeout: UInt64
+    let shutdownGrace: UInt64
+    let open = Atomic<Int>(0)
+    /// The metrics handler index used when no route applies.
+    let noneHandler: Int
+
+    init(configuration c: HTTPServerConfiguration, router: HTTPRouter, metrics: HTTPServerMetrics, logger: Logger) {
+        self.router = router
+        self.metrics = metrics
+        self.logger = logger
+        limits = c.limits
+        maxConnections = c.maxConnections
+        headerTimeout = c.headerReadTimeout.nanoseconds
+        bodyTimeout = c.bodyReadTimeout.nanoseconds
+        idleTimeout = c.idleTimeout.nanoseconds
+        writeTimeout = c.writeTimeout.nanoseconds
+        shutdownGrace = c.shutdownGrace.nanoseconds
+        noneHandler = router.routeNames.count
+    }
+
+    func tryReserveConnection() -> Bool {
+        let n = open.wrappingAdd(1, ordering: .relaxed).newValue
+        if n > maxConnections {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func releaseConnection() { open.wrappingSubtract(1, ordering: .relaxed) }
+}
+
+/// An HTTP/1.1 server: N epoll loops, each on its own thread with its own listener on one port.
+///
+/// Lifecycle: `start()` binds and spawns the loops; `shutdown()` stops accepting and lets
+/// in-flight requests finish up to the grace period; `wait()` joins the loop threads.
+public final class HTTPServer: Sendable {
+    public let configuration: HTTPServerConfiguration
+    public let metrics: HTTPServerMetrics
+    let shared: HTTPServerShared
+    let state = Mutex<(loops: [EventLoop], threads: [OSThread])>(([], []))
+
+    public init(configuration: HTTPServerConfiguration, router: HTTPRouter, logger: Logger = .shared) {
+        self.configuration = configuration
+        metrics = HTTPServerMetrics(routeNames: router.routeNames)
+        shared = HTTPServerShared(configuration: configuration, router: router, metrics: metrics, logger: logger)
+    }
+
+    /// Binds the listeners and starts the loops. Returns the bound address (the real port when
+    /// the configured port was 0).
+    public func start() throws(Errno) -> SocketAddress {
+        var address = configuration.address
+        var listeners: [Int32] = []
+        do throws(Errno) {
+            for i in 0..<configuration.eventLoops {
+                let fd = try Socket.listen(address, backlog: 4096, reusePort: true)
+                listeners.append(fd)
+                if i == 0 { address = try Socket.localAddress(fd) }
+            }
+        } catch {
+            for fd in listeners { FD.close(fd) }
+            throw error
+        }
+        var loops: [EventLoop] = []
+        var threads: [OSThread] = []
+        do throws(Errno) {
+            for (i, fd) in listeners.enumerated() {
+                loops.append(try EventLoop(id: i, server: shared, listener: fd))
+            }
+            for loop in loops {
+                threads.append(try OSThread.spawn(name: "slod-http-\(loop.id)") { loop.run() })
+            }
+        } catch {
+            for loop in loops { loop.requestShutdown() }
+            for t in threads { t.join() }
+            throw error
+        }
+        state.withLock { $0 = (loops, threads) }
+        return address
+    }
+
+    /// Stops accepting new connections; open ones finish their current request (answered with
+    /// `Connection: close`) within the grace period, idle ones close now. Safe to call twice.
+    public func shutdown() {
+        let loops = state.withLock { $0.loops }
+        for l in loops { l.requestShutdown() }
+    }
+
+    /// Blocks until every loop has exited (after `shutdown()`).
+    public func wait() {
+        let threads = state.withLock { s -> [OSThread] in
+            let t = s.threads
+            s.threads = []
+            return t
+        }
+        for t in threads { t.join() }
+    }
+
+    /// Whether every loop has completed an iteration within the last `nanos` (loops wake at
+    /// least every 100 ms, so a stale heartbeat means a loop is stuck).
+    public func isResponsive(withinNanos nanos: UInt64) -> Bool {
+        let loops = state.withLock { $0.loops }
+        let now = Clock.monotonicNanos()
+        return loops.allSatisfy { now &- $0.heartbeat.load(ordering: .relaxed) < nanos }
+    }
+
+    /// Connections currently open across all loops.
+    public var openConnections: Int { shared.open.load(ordering: .relaxed) }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Primitives
+import Testing
+@testable import Exposition
+
+/// `promtool check metrics` accepts (exit 0: no parse errors, no lint problems) what we render.
+/// Skips with a reason when promtool is not installed, unless `SLOD_REQUIRE_PEERS=1`.
+@Suite struct PromtoolTests {
+    static let promtool = "/usr/bin/promtool"
+
+    static func sampleRegistry() -> MetricsRegistry {
+        let r = MetricsRegistry()
+        r.counter("slod_http_requests_total", help: "HTTP requests handled.", labels: [("code", "200"), ("path", "/v1/metrics")]).add(3)
+        r.gauge("slod_http_connections", help: "Open HTTP connections.").set(2)
+        r.counter("slod_http_requests_total", help: "HTTP requests handled.", labels: [("code", "400"), ("path", "weird \"path\"\\\n")]).add()
+        let h = r.histogram("slod_http_request_duration_seconds", help: "HTTP request latency.", labels: [("path", "/v1/metrics")])
+        for v in [0.001, 0.02, 0.3, 4, 50, .infinity] { h.observe(v) }
+        _ = r.histogram("slod_http_request_duration_seconds", help: "HTTP request latency.", labels: [("path", "/metrics")])
+        r.register { w in
+            w.family("slod_ring_fill_ratio", type: .gauge, help: "Ring fill ratio with a \\ and a\nnewline.")
+            w.sample("slod_ring_fill_ratio", labels: [("shard", "0")], value: 1e-5)
+            w.sample("slod_ring_fill_ratio", labels: [("shard", "1")], value: .nan)
+            w.sample("slod_ring_fill_ratio", labels: [("shard", "2")], value: -.infinity)
+        }
+        registerProcessMetrics(r)
+        return r
+    }
+
+    @Test func promtoolAcceptsRenderedRegistry() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.promtool) else {
+            let reason = "promtool not found at \(Self.promtool); skipping promtool check"
+            if ProcessInfo.processInfo.environment["SLOD_REQUIRE_PEERS"] == "1" {
+                Issue.record("\(reason), but SLOD_REQUIRE_PEERS=1")
+            } else {
+                print("SKIP: \(reason)")
+            }
+            return
+        }
+        var out: [UInt8] = []
+        Self.sampleRegistry().render(into: &out)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.promtool)
+        process.arguments = ["check", "metrics"]
+        let stdin = Pipe(), output = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(out))
+        try stdin.fileHandleForWriting.close()
+        let report = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0,
+                "promtool: \(String(decoding: report, as: UTF8.self))\ninput:\n\(String(decoding: out, as: UTF8.self))")
+    }
+}

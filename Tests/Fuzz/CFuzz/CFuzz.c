@@ -1,0 +1,1 @@
+// CFuzz is header-only; this file exists so SwiftPM builds the target.
