@@ -34,11 +34,13 @@ public struct HTTPRequestHead: Sendable {
 
     public init() {}
 
+    /// Back to the initial state, keeping the header array's capacity (no allocation).
     mutating func reset() {
-        let h = headers
+        var h: [HTTPHeaderField] = []
+        swap(&h, &headers)
+        h.removeAll(keepingCapacity: true)
         self = HTTPRequestHead()
         headers = h
-        headers.removeAll(keepingCapacity: true)
     }
 }
 

@@ -499,16 +499,14 @@ public struct HTTPRequestParser: Sendable {
 
 // MARK: - Character classes (RFC 9110 §5.6.2, §5.5)
 
-@usableFromInline let tokenTable: [Bool] = {
-    var t = [Bool](repeating: false, count: 256)
-    for c in UInt8(ascii: "a")...UInt8(ascii: "z") { t[Int(c)] = true }
-    for c in UInt8(ascii: "A")...UInt8(ascii: "Z") { t[Int(c)] = true }
-    for c in UInt8(ascii: "0")...UInt8(ascii: "9") { t[Int(c)] = true }
-    for c in "!#$%&'*+-.^_`|~".utf8 { t[Int(c)] = true }
-    return t
-}()
+/// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA,
+/// as a 128-bit set: bit `b` of (low, high) for byte `b` < 128.
+@usableFromInline let tokenLow: UInt64 = 0x03FF_6CFA_0000_0000
+@usableFromInline let tokenHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
 
-@inline(__always) func isTokenChar(_ b: UInt8) -> Bool { tokenTable.withUnsafeBufferPointer { $0[Int(b)] } }
+@inline(__always) func isTokenChar(_ b: UInt8) -> Bool {
+    b < 64 ? (tokenLow >> UInt64(b)) & 1 == 1 : b < 128 ? (tokenHigh >> UInt64(b - 64)) & 1 == 1 : false
+}
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 /// field-vchar / SP / HTAB / obs-text
 @inline(__always) func isFieldValueChar(_ b: UInt8) -> Bool { b == 0x09 || (b >= 0x20 && b != 0x7F) }

@@ -24,7 +24,8 @@ public struct HTTPRouterBuilder {
         var m = Set(methods)
         if m.contains(.get) { m.insert(.head) }
         let allow = HTTPMethod.allCases.filter { m.contains($0) }.map(\.description).joined(separator: ", ")
-        routes.append(HTTPRouter.Route(path: Array(path.utf8), name: name ?? path, methods: m, allow: allow, handler: handler))
+        let mask = m.reduce(UInt16(0)) { $0 | 1 << $1.rawValue }
+        routes.append(HTTPRouter.Route(path: Array(path.utf8), name: name ?? path, methods: mask, allow: allow, handler: handler))
     }
 
     public func build() -> HTTPRouter { HTTPRouter(routes: routes) }
@@ -35,7 +36,8 @@ public struct HTTPRouter: Sendable {
     struct Route: Sendable {
         let path: [UInt8]
         let name: String
-        let methods: Set<HTTPMethod>
+        /// Bit `m.rawValue` set for each allowed method.
+        let methods: UInt16
         let allow: String
         let handler: HTTPHandler
     }
@@ -56,7 +58,7 @@ public struct HTTPRouter: Sendable {
         for (i, r) in routes.enumerated() where r.path.count == path.count {
             let same = r.path.withUnsafeBytes { $0.elementsEqual(path) }
             guard same else { continue }
-            return r.methods.contains(method) ? .found(index: i) : .methodNotAllowed(index: i, allow: r.allow)
+            return r.methods & (1 << method.rawValue) != 0 ? .found(index: i) : .methodNotAllowed(index: i, allow: r.allow)
         }
         // Tolerate one trailing slash ("/v1/metrics/").
         if path.count > 1, path[path.count - 1] == UInt8(ascii: "/") {

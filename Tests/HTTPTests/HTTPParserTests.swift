@@ -326,3 +326,12 @@ func splitAt(_ input: [UInt8], _ cut: Int, limits: HTTPLimits = .default) -> [HT
         #expect(complete == bytes.count)
     }
 }
+
+@Suite struct HTTPCharacterClasses {
+    @Test func tokenCharactersMatchRFC9110ForEveryByte() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for b in 0...255 {
+            #expect(isTokenChar(UInt8(b)) == tchar.contains(UInt8(b)), "byte \(b)")
+        }
+    }
+}
