@@ -81,7 +81,7 @@ struct Runner {
                 continue
             }
             logger.info("shutting down", ["signal": sig == Signals.terminate ? "SIGTERM" : "SIGINT",
-                                          "grace": "\(t.shutdownGrace)"])
+                                          "grace_seconds": "\(t.shutdownGrace.seconds)"])
             break
         }
         endpoints.ready.set(false)
