@@ -1,10 +1,14 @@
 /// Turns the bytes of a configuration file into a `SlodConfiguration`, or into every error found.
 public enum ConfigLoader {
+    /// At most this many errors are listed; a last line counts the rest.
+    static let maxReportedErrors = 100
+
     /// Parses and validates a configuration file.
     ///
     /// A syntax error stops at the first one; all other problems (unknown keys, wrong types,
     /// values out of range, several documents) are collected and returned together in file
-    /// order. Missing keys take their defaults; an empty file or one with only comments gives
+    /// order (the first `maxReportedErrors` of them, then a count of the rest). Missing keys
+    /// take their defaults; an empty file or one with only comments gives
     /// `SlodConfiguration.default`. Performs no I/O; never traps on any input.
     ///
     /// - Parameter file: the name used in error messages (usually the path given by the user).
@@ -41,7 +45,13 @@ public enum ConfigLoader {
             let ordered = errors.enumerated().sorted {
                 ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
             }
-            return .failure(ConfigErrors(ordered.map(\.element)))
+            var reported = ordered.prefix(maxReportedErrors).map(\.element)
+            if ordered.count > maxReportedErrors {
+                reported.append(ConfigError(
+                    file: file, line: 0, column: 0, keyPath: "",
+                    message: "\(ordered.count - maxReportedErrors) more errors not shown"))
+            }
+            return .failure(ConfigErrors(reported))
         }
         return .success(configuration)
     }

@@ -126,10 +126,12 @@ extension String {
     }
 }
 
-/// Levenshtein distance between two byte strings. O(a.count × b.count).
+/// Edit distance between two byte strings counting insertions, deletions, substitutions and
+/// transpositions of adjacent bytes (optimal string alignment). O(a.count × b.count).
 func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    var beforePrevious = Array(repeating: 0, count: b.count + 1)
     var previous = Array(0...b.count)
     var current = Array(repeating: 0, count: b.count + 1)
     for i in 1...a.count {
@@ -137,8 +139,11 @@ func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         for j in 1...b.count {
             let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
             current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                current[j] = min(current[j], beforePrevious[j - 2] + 1)
+            }
         }
-        swap(&previous, &current)
+        (beforePrevious, previous, current) = (previous, current, beforePrevious)
     }
     return previous[b.count]
 }

@@ -69,7 +69,7 @@ extension YAMLNode {
     }
 
     /// A short English name of the node's kind for error messages ("a mapping", "null", …).
-    public var kindDescription: String {
+    var kindDescription: String {
         if isNull { return "null" }
         switch kind {
         case .null: return "null"

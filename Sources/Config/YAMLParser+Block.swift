@@ -112,7 +112,7 @@ extension YAMLParser {
             }
             seen[name] = (key.line, key.column)
             advance()  // ':'
-            let (value, inlinePlain) = try parseMappingValue(mappingIndent: indent, depth: depth + 1)
+            let (value, plainValue) = try parseMappingValue(mappingIndent: indent, depth: depth + 1)
             entries.append(YAMLNode.Entry(key: key, value: value))
 
             try skipBlankLines()
@@ -120,7 +120,7 @@ extension YAMLParser {
             let next = column - 1
             if next < indent { break }
             if next > indent {
-                throw error(inlinePlain
+                throw error(plainValue
                     ? Self.multiLinePlainMessage
                     : "unexpected indentation: expected the next key of this mapping at column \(indent + 1)")
             }
@@ -155,8 +155,8 @@ extension YAMLParser {
         return key
     }
 
-    /// Parses what follows `key:`. Returns the value and whether it was a plain scalar on the
-    /// key's line (for a better message when the next line is over-indented).
+    /// Parses what follows `key:`. Returns the value and whether it was a plain scalar (for a
+    /// better message when the next line is over-indented).
     private mutating func parseMappingValue(mappingIndent indent: Int, depth: Int) throws(YAMLError) -> (YAMLNode, Bool) {
         let afterColon = mark
         if skipSpaceAndComment() {
@@ -165,7 +165,8 @@ extension YAMLParser {
             if atEnd || atDocumentMarker { return (null, false) }
             let next = column - 1
             if next > indent {
-                return (try parseBlockNode(indent: next, parentIndent: indent, depth: depth, inline: false), false)
+                let value = try parseBlockNode(indent: next, parentIndent: indent, depth: depth, inline: false)
+                return (value, value.isPlainScalar)
             }
             if next == indent && peek() == .hyphen && peek(1).isBlankOrEnd {
                 return (try parseBlockSequence(indent: indent, depth: depth, isMappingValue: true), false)
@@ -173,8 +174,7 @@ extension YAMLParser {
             return (null, false)
         }
         let value = try parseBlockNode(indent: column - 1, parentIndent: indent, depth: depth, inline: true)
-        if case .scalar(_, style: .plain) = value.kind { return (value, true) }
-        return (value, false)
+        return (value, value.isPlainScalar)
     }
 
     // MARK: Sequences
@@ -198,19 +198,21 @@ extension YAMLParser {
                 advance()
             }
             if peek() == .hash { skipToLineEnd() }
-            var inlinePlain = false
+            var plainValue = false
             if atLineEnd {
                 try skipBlankLines()
                 let next = column - 1
                 if atEnd || atDocumentMarker || next <= indent {
                     items.append(YAMLNode(.null, line: afterDash.line, column: afterDash.column))
                 } else {
-                    items.append(try parseBlockNode(indent: next, parentIndent: indent, depth: depth + 1, inline: false))
+                    let item = try parseBlockNode(indent: next, parentIndent: indent, depth: depth + 1, inline: false)
+                    plainValue = item.isPlainScalar
+                    items.append(item)
                 }
             } else {
                 let item = try parseBlockNode(
                     indent: column - 1, parentIndent: indent, depth: depth + 1, inline: false, tabSeparated: sawTab)
-                if case .scalar(_, style: .plain) = item.kind { inlinePlain = true }
+                plainValue = item.isPlainScalar
                 items.append(item)
             }
 
@@ -219,7 +221,7 @@ extension YAMLParser {
             let next = column - 1
             if next < indent { break }
             if next > indent {
-                throw error(inlinePlain
+                throw error(plainValue
                     ? Self.multiLinePlainMessage
                     : "unexpected indentation: expected the next '- ' entry of this sequence at column \(indent + 1)")
             }
@@ -232,29 +234,9 @@ extension YAMLParser {
     }
 }
 
-/// `"text"` with `"` and `\` escaped and control characters shown as escapes; long text is cut.
-func quoted(_ text: String, limit: Int = 60) -> String {
-    var out = "\""
-    var count = 0
-    for scalar in text.unicodeScalars {
-        if count == limit {
-            out += "…"
-            break
-        }
-        count += 1
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0) {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
+extension YAMLNode {
+    var isPlainScalar: Bool {
+        if case .scalar(_, style: .plain) = kind { return true }
+        return false
     }
-    return out + "\""
 }

@@ -159,8 +159,7 @@ struct YAMLParser {
                 advance(3)
                 try expectLineEnd(after: "document end marker '...'")
             } else if !atDocumentStart {
-                let root = documents[documents.count - 1]
-                if case .scalar(_, style: .plain) = root.kind {
+                if documents[documents.count - 1].isPlainScalar {
                     throw error(Self.multiLinePlainMessage)
                 }
                 throw error("expected the end of the document (or '---' to start another one)")
