@@ -31,6 +31,8 @@ final class Connection {
     var deadline: UInt64
     /// Events currently registered with epoll.
     var interest: Epoll.Events = .readable
+    /// Queued in the loop's `scheduled` list.
+    var scheduled = false
     /// The peer half-closed (read returned 0).
     var peerClosed = false
     /// Whether the current request's head was routed (`routeIndex`, `headOnly`).

@@ -17,6 +17,8 @@ final class EventLoop: @unchecked Sendable {
     let wakeup: EventFD
     var listener: Int32
     var connections: [Connection?] = []
+    /// Connections with parseable input left over after their turn (see `process`).
+    var scheduled: [Connection] = []
     var openCount = 0
     var generation: UInt32 = 0
     var date = HTTPDate()
@@ -69,7 +71,7 @@ final class EventLoop: @unchecked Sendable {
         defer { events.deallocate() }
         refreshClock()
         while true {
-            let n = epoll.wait(into: events, timeoutMilliseconds: 100)
+            let n = epoll.wait(into: events, timeoutMilliseconds: scheduled.isEmpty ? 100 : 0)
             refreshClock()
             heartbeat.store(now, ordering: .relaxed)
             for i in 0..<n {
@@ -84,6 +86,7 @@ final class EventLoop: @unchecked Sendable {
                     handle(token: token, events: Epoll.Events(rawValue: ev.events))
                 }
             }
+            if !scheduled.isEmpty { runScheduled() }
             if now >= nextSweep {
                 sweep()
                 nextSweep = now &+ Self.sweepIntervalNanos
@@ -175,6 +178,11 @@ final class EventLoop: @unchecked Sendable {
         if events.contains(.writable) || (events.contains(.hangup) && !c.output.isEmpty) {
             flush(c)
             if connection(for: token) == nil { return }
+            // Pipelined requests that waited for the output to drain.
+            if c.phase == .active && c.output.isEmpty && !c.input.isEmpty {
+                process(c)
+                if connection(for: token) == nil { return }
+            }
         }
         if events.contains(.readable) || events.contains(.hangup) {
             if c.interest.contains(.readable) || events.contains(.hangup) { read(c) }
@@ -183,7 +191,7 @@ final class EventLoop: @unchecked Sendable {
 
     func read(_ c: Connection) {
         var rounds = 0
-        while c.phase == .active && !c.peerClosed && rounds < 4 {
+        while c.phase == .active && !c.peerClosed && c.output.isEmpty && rounds < 4 {
             rounds += 1
             c.input.reserve(c.input.readableBytes < 4096 ? 8192 : 16384)
             let space = c.input.writableBytes
@@ -217,9 +225,40 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Parses and answers every complete request in the input buffer (pipelining), then flushes.
+    /// Output a connection may queue before the loop stops answering its pipelined requests and
+    /// flushes: bounds memory per connection and the time one connection can hold the loop.
+    static let maxPendingOutput = 64 * 1024
+
+    /// Answers the complete requests in the input buffer (pipelining) and flushes, in rounds of
+    /// at most `maxPendingOutput` bytes of responses. Stops when input runs out, a request is
+    /// incomplete, a response is deferred, or the peer stops reading (then EPOLLOUT resumes it).
     func process(_ c: Connection) {
+        let outputLimited = parseAvailable(c)
+        flush(c)
+        // More pipelined requests are waiting but the output went out at once: continue after
+        // the other connections had their turn (fairness), not in this call.
+        if outputLimited, connection(for: c.token) === c, c.phase == .active, c.output.isEmpty, !c.input.isEmpty, !c.scheduled {
+            c.scheduled = true
+            scheduled.append(c)
+        }
+    }
+
+    /// Runs the connections `process` deferred for fairness.
+    func runScheduled() {
+        let batch = scheduled
+        scheduled.removeAll(keepingCapacity: true)
+        for c in batch {
+            c.scheduled = false
+            guard connection(for: c.token) === c, c.phase == .active, c.output.isEmpty else { continue }
+            process(c)
+        }
+    }
+
+    /// Parses and answers requests until input runs out or is incomplete, the phase changes, or
+    /// queued output reaches `maxPendingOutput` (returns true in that last case).
+    func parseAvailable(_ c: Connection) -> Bool {
         while c.phase == .active && !c.input.isEmpty {
+            if c.output.readableBytes >= Self.maxPendingOutput { return true }
             let wasMid = c.parser.isMidRequest
             let ev = c.parser.parse(c.input.readable)
             if !wasMid && c.parser.isMidRequest {
@@ -233,8 +272,7 @@ final class EventLoop: @unchecked Sendable {
                     // Only blank lines so far: nothing to keep.
                     c.input.clear()
                 }
-                flush(c)
-                return
+                return false
             case .headComplete:
                 headComplete(c)
             case .requestComplete(let consumed):
@@ -246,7 +284,7 @@ final class EventLoop: @unchecked Sendable {
                 c.phase = .closing
             }
         }
-        flush(c)
+        return false
     }
 
     func headComplete(_ c: Connection) {
@@ -349,7 +387,7 @@ final class EventLoop: @unchecked Sendable {
             c.phase = .active
             respond(c, r, handler: c.routeIndex, version: c.pendingVersion, keepAlive: keepAlive, headOnly: c.headOnly)
             finishRequest(c, consumed: c.pendingConsumed, keepAlive: keepAlive)
-            if c.phase == .active && !c.input.isEmpty { process(c) } else { flush(c) }
+            process(c)
         }
         if shutdown && !draining { beginDrain() }
     }
@@ -395,10 +433,6 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         updateInterest(c)
-        // Pipelined requests left while output was blocked.
-        if c.phase == .active && !c.input.isEmpty && c.parser.isMidRequest == false && c.interest.contains(.readable) {
-            process(c)
-        }
     }
 
     /// Reads only while active with nothing queued to write; writes while output is pending.

@@ -346,7 +346,7 @@ public struct HTTPRequestParser: Sendable {
         while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
         var vEnd = end
         while vEnd > i && (p[vEnd - 1] == 0x20 || p[vEnd - 1] == 0x09) { vEnd -= 1 }
-        for j in i..<vEnd where !isFieldValueChar(p[j]) {
+        if !allFieldValueChars(p, i, vEnd) {
             return HTTPParseError(.badRequest, "invalid character in header value", reason: "syntax")
         }
         head.headers.append(HTTPHeaderField(nameStart: Int32(start), nameLength: Int32(nameEnd - start),
@@ -508,6 +508,30 @@ public struct HTTPRequestParser: Sendable {
     b < 64 ? (tokenLow >> UInt64(b)) & 1 == 1 : b < 128 ? (tokenHigh >> UInt64(b - 64)) & 1 == 1 : false
 }
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+/// Whether every byte in `p[start..<end]` is a field-value character. Checks eight bytes at a
+/// time: a word passes when no byte is below 0x20 and none is 0x7F; words that fail (a TAB,
+/// or a real control byte) are re-checked byte by byte.
+@inline(__always) func allFieldValueChars(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    var j = start
+    while j + 8 <= end {
+        let w = UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)
+        let below20 = (w &- ones &* 0x20) & ~w & highs
+        let x = w ^ (ones &* 0x7F)
+        let is7F = (x &- ones) & ~x & highs
+        if below20 | is7F != 0 {
+            for k in j..<(j + 8) where !isFieldValueChar(p[k]) { return false }
+        }
+        j += 8
+    }
+    while j < end {
+        if !isFieldValueChar(p[j]) { return false }
+        j += 1
+    }
+    return true
+}
+
 /// field-vchar / SP / HTAB / obs-text
 @inline(__always) func isFieldValueChar(_ b: UInt8) -> Bool { b == 0x09 || (b >= 0x20 && b != 0x7F) }
 @inline(__always) func hexValue(_ b: UInt8) -> Int? {

@@ -335,3 +335,19 @@ func splitAt(_ input: [UInt8], _ cut: Int, limits: HTTPLimits = .default) -> [HT
         }
     }
 }
+
+extension HTTPCharacterClasses {
+    /// The eight-bytes-at-a-time check agrees with the byte check for every byte at every
+    /// position of a word, and across word boundaries.
+    @Test func wordwiseFieldValueCheckMatchesBytewise() {
+        for bad in 0...255 {
+            for position in 0..<19 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "v"), count: 19)
+                bytes[position] = UInt8(bad)
+                let expected = bytes.allSatisfy(isFieldValueChar)
+                let got = bytes.withUnsafeMutableBufferPointer { allFieldValueChars($0.baseAddress!, 0, 19) }
+                if got != expected { Issue.record("byte \(bad) at \(position): got \(got)") }
+            }
+        }
+    }
+}
