@@ -3,10 +3,14 @@
 //   swift run -c release slod-bench http [--seconds N] [--connections N] [--rounds N]
 //       wrk against slod's GET /-/healthy and against nginx returning a tiny 200, alternating,
 //       same connection count; prints requests/s and p99 latency for both and the ratios.
+//   swift run -c release slod-bench accept [--seconds N] [--connections N] [--rounds N]
+//       the server in-process with one SO_REUSEPORT listener per loop vs one listener shared by
+//       all loops with EPOLLEXCLUSIVE (the choice DESIGN.md asks to measure), wrk on /-/healthy.
 //   swift run -c release slod-bench parser [--seconds N]
 //       the HTTP request parser on a typical request, in-process (no peer: a sanity number).
 import Foundation
 import HTTP
+import Platform
 
 struct Options {
     var seconds = 10
@@ -206,6 +210,36 @@ func benchHTTP(_ o: Options) {
                  throughputRatio, p99Ratio, pass ? "PASS" : "FAIL"))
 }
 
+func benchAccept(_ o: Options) {
+    guard let wrk = which("wrk", ["/usr/bin/wrk"]) else { fail("wrk not found (apt-get install wrk)") }
+    func start(_ mode: HTTPServerConfiguration.AcceptMode) -> (HTTPServer, UInt16) {
+        var b = HTTPRouterBuilder()
+        b.add("/-/healthy", methods: [.get]) { _, _ in .response(.text(.ok, "slod is healthy\n")) }
+        var c = HTTPServerConfiguration(address: SocketAddress.parse("127.0.0.1:0")!, eventLoops: OSThread.availableCores)
+        c.acceptMode = mode
+        let server = HTTPServer(configuration: c, router: b.build(), logger: Logger(fd: 2, level: .warn))
+        do { return (server, try server.start().port) } catch { fail("cannot start server: \(error)") }
+    }
+    let (reuse, reusePort) = start(.reusePort)
+    let (shared, sharedPort) = start(.sharedListener)
+    defer {
+        reuse.shutdown(); shared.shutdown()
+        reuse.wait(); shared.wait()
+    }
+    print("slod-bench accept: \(OSThread.availableCores) loops each, wrk -t\(o.threads) -c\(o.connections) -d\(o.seconds)s, \(o.rounds) rounds")
+    var r: [Double] = [], sh: [Double] = []
+    for round in 1...o.rounds {
+        for (name, port) in [("reuseport", reusePort), ("shared", sharedPort)] {
+            let out = run(wrk, ["-t\(o.threads)", "-c\(o.connections)", "-d\(o.seconds)s", "--latency", "http://127.0.0.1:\(port)/-/healthy"])
+            guard let w = parseWrk(out.output) else { fail("cannot parse wrk output") }
+            if name == "reuseport" { r.append(w.requestsPerSecond) } else { sh.append(w.requestsPerSecond) }
+            print(String(format: "round %d: %@ %.0f req/s p99 %.2f ms", round, name, w.requestsPerSecond, w.p99Millis))
+        }
+    }
+    func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+    print(String(format: "RESULT accept: reuseport %.0f req/s, shared+EPOLLEXCLUSIVE %.0f req/s, ratio %.2fx", median(r), median(sh), median(r) / median(sh)))
+}
+
 @inline(never) @_optimize(none)
 func consume<T>(_ x: T) {}
 
@@ -237,7 +271,8 @@ let args = CommandLine.arguments.dropFirst()
 switch args.first {
 case "http": benchHTTP(parseOptions(args.dropFirst()))
 case "parser": benchParser(parseOptions(args.dropFirst()))
+case "accept": benchAccept(parseOptions(args.dropFirst()))
 default:
-    print("usage: slod-bench http [--seconds N] [--connections N] [--rounds N] | slod-bench parser")
+    print("usage: slod-bench http|accept [--seconds N] [--connections N] [--rounds N] | slod-bench parser")
     exit(args.first == nil ? 0 : 2)
 }

@@ -39,13 +39,20 @@ final class EventLoop: @unchecked Sendable {
     static let wakeToken: UInt64 = UInt64.max - 1
     static let sweepIntervalNanos: UInt64 = 100_000_000
 
-    init(id: Int, server: HTTPServerShared, listener: Int32) throws(Errno) {
+    /// Whether this loop closes `listener` (false when loops share one listening socket).
+    let ownsListener: Bool
+    let listenerEvents: Epoll.Events
+
+    init(id: Int, server: HTTPServerShared, listener: Int32, shared: Bool) throws(Errno) {
         self.id = id
         self.server = server
         self.listener = listener
+        ownsListener = !shared
+        // A listener shared by several loops wakes only one of them per connection.
+        listenerEvents = shared ? [.readable, .exclusive] : .readable
         epoll = try Epoll()
         wakeup = try EventFD()
-        try epoll.add(listener, events: .readable, token: Self.listenerToken)
+        try epoll.add(listener, events: listenerEvents, token: Self.listenerToken)
         try epoll.add(wakeup.fd, events: .readable, token: Self.wakeToken)
     }
 
@@ -94,7 +101,7 @@ final class EventLoop: @unchecked Sendable {
             if draining && (openCount == 0 || now >= drainDeadline) { break }
         }
         for c in connections { if let c { close(c) } }
-        if listener >= 0 { FD.close(listener); listener = -1 }
+        closeListener()
     }
 
     @inline(__always) func refreshClock() {
@@ -461,7 +468,7 @@ final class EventLoop: @unchecked Sendable {
     /// Enforces deadlines: slowloris (header), slow body, idle keep-alive, stalled writes.
     func sweep() {
         if resumeAcceptAt != 0 && now >= resumeAcceptAt && listener >= 0 && !draining {
-            try? epoll.add(listener, events: .readable, token: Self.listenerToken)
+            try? epoll.add(listener, events: listenerEvents, token: Self.listenerToken)
             resumeAcceptAt = 0
         }
         for case let c? in connections where c.deadlineKind != .none && now >= c.deadline {
@@ -493,14 +500,17 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: - Shutdown
 
+    func closeListener() {
+        guard listener >= 0 else { return }
+        epoll.remove(listener)
+        if ownsListener { FD.close(listener) }
+        listener = -1
+    }
+
     func beginDrain() {
         draining = true
         drainDeadline = now &+ server.shutdownGrace
-        if listener >= 0 {
-            epoll.remove(listener)
-            FD.close(listener)
-            listener = -1
-        }
+        closeListener()
         for case let c? in connections where c.isIdle { close(c) }
     }
 }

@@ -4,7 +4,17 @@ import Synchronization
 
 /// Server settings. Every field has a default.
 public struct HTTPServerConfiguration: Sendable {
+    /// How connections reach the loops.
+    public enum AcceptMode: Sendable {
+        /// Each loop has its own listening socket on the port (`SO_REUSEPORT`); the kernel
+        /// spreads connections by hash. The default: measured faster (Benchmarks/RESULTS.md).
+        case reusePort
+        /// One listening socket in every loop's epoll with `EPOLLEXCLUSIVE`.
+        case sharedListener
+    }
+
     public var address: SocketAddress
+    public var acceptMode: AcceptMode = .reusePort
     /// Event loop threads (each with its own `SO_REUSEPORT` listener).
     public var eventLoops: Int
     public var maxConnections: Int
@@ -80,7 +90,7 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     public let metrics: HTTPServerMetrics
     let shared: HTTPServerShared
-    let state = Mutex<(loops: [EventLoop], threads: [OSThread])>(([], []))
+    let state = Mutex<(loops: [EventLoop], threads: [OSThread], sharedListener: Int32)>(([], [], -1))
 
     public init(configuration: HTTPServerConfiguration, router: HTTPRouter, logger: Logger = .shared) {
         self.configuration = configuration
@@ -93,9 +103,10 @@ public final class HTTPServer: Sendable {
     public func start() throws(Errno) -> SocketAddress {
         var address = configuration.address
         var listeners: [Int32] = []
+        let shared = configuration.acceptMode == .sharedListener
         do throws(Errno) {
-            for i in 0..<configuration.eventLoops {
-                let fd = try Socket.listen(address, backlog: 4096, reusePort: true)
+            for i in 0..<(shared ? 1 : configuration.eventLoops) {
+                let fd = try Socket.listen(address, backlog: 4096, reusePort: !shared)
                 listeners.append(fd)
                 if i == 0 { address = try Socket.localAddress(fd) }
             }
@@ -103,11 +114,15 @@ public final class HTTPServer: Sendable {
             for fd in listeners { FD.close(fd) }
             throw error
         }
+        if shared {
+            listeners = Array(repeating: listeners[0], count: configuration.eventLoops)
+            state.withLock { $0.sharedListener = listeners[0] }
+        }
         var loops: [EventLoop] = []
         var threads: [OSThread] = []
         do throws(Errno) {
             for (i, fd) in listeners.enumerated() {
-                loops.append(try EventLoop(id: i, server: shared, listener: fd))
+                loops.append(try EventLoop(id: i, server: self.shared, listener: fd, shared: shared))
             }
             for loop in loops {
                 threads.append(try OSThread.spawn(name: "slod-http-\(loop.id)") { loop.run() })
@@ -115,9 +130,10 @@ public final class HTTPServer: Sendable {
         } catch {
             for loop in loops { loop.requestShutdown() }
             for t in threads { t.join() }
+            if shared { FD.close(listeners[0]) }
             throw error
         }
-        state.withLock { $0 = (loops, threads) }
+        state.withLock { $0.loops = loops; $0.threads = threads }
         return address
     }
 
@@ -136,6 +152,12 @@ public final class HTTPServer: Sendable {
             return t
         }
         for t in threads { t.join() }
+        let listener = state.withLock { s -> Int32 in
+            let l = s.sharedListener
+            s.sharedListener = -1
+            return l
+        }
+        if listener >= 0 { FD.close(listener) }
     }
 
     /// Whether every loop has completed an iteration within the last `nanos` (loops wake at

@@ -15,6 +15,8 @@ public struct Epoll: ~Copyable {
         public static let readHangup = Events(rawValue: EPOLLRDHUP.rawValue)
         public static let hangup = Events(rawValue: EPOLLHUP.rawValue)
         public static let error = Events(rawValue: EPOLLERR.rawValue)
+        /// `EPOLLEXCLUSIVE`: of several epoll instances waiting on one fd, wake only one.
+        public static let exclusive = Events(rawValue: EPOLLEXCLUSIVE.rawValue)
     }
 
     public init() throws(Errno) {

@@ -189,3 +189,17 @@ struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ v: T) { value = v }
 }
+
+extension HTTPServerTests {
+    @Test func sharedListenerModeServesOnEveryLoop() throws {
+        try withServer({ b in
+            b.add("/x", methods: [.get]) { _, _ in .response(.text(.ok, "x\n")) }
+        }, config: { $0.acceptMode = .sharedListener; $0.eventLoops = 2 }) { server, port in
+            for _ in 0..<8 {
+                let c = try TestClient(port: port)
+                c.send("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                #expect(c.readToEOF().hasPrefix("HTTP/1.1 200 OK"))
+            }
+        }
+    }
+}
