@@ -37,7 +37,7 @@ public struct SystemdNotifier: Sendable {
         let bytes = Array(message.utf8)
         let n = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bytes.withUnsafeBytes { b in sendto(fd, b.baseAddress, b.count, Int32(MSG_NOSIGNAL), sa, len) }
+                bytes.withUnsafeBytes { b in sendto(fd, b.baseAddress, b.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), sa, len) }
             }
         }
         return n == bytes.count
