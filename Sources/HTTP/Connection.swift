@@ -30,9 +30,11 @@ final class Connection {
     var deadlineKind: Deadline = .header
     var deadline: UInt64
     /// Events currently registered with epoll.
-    var interest: Epoll.Events = .readable
+    var interest: Epoll.Events = [.readable, .edgeTriggered]
     /// Queued in the loop's `scheduled` list.
     var scheduled = false
+    /// Reading stopped with bytes possibly left in the socket (edge-triggered: no new event).
+    var readPending = false
     /// The peer half-closed (read returned 0).
     var peerClosed = false
     /// Whether the current request's head was routed (`routeIndex`, `headOnly`).

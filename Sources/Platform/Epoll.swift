@@ -15,6 +15,8 @@ public struct Epoll: ~Copyable {
         public static let readHangup = Events(rawValue: EPOLLRDHUP.rawValue)
         public static let hangup = Events(rawValue: EPOLLHUP.rawValue)
         public static let error = Events(rawValue: EPOLLERR.rawValue)
+        /// `EPOLLET`: report a state change once instead of while the condition holds.
+        public static let edgeTriggered = Events(rawValue: EPOLLET.rawValue)
         /// `EPOLLEXCLUSIVE`: of several epoll instances waiting on one fd, wake only one.
         public static let exclusive = Events(rawValue: EPOLLEXCLUSIVE.rawValue)
     }

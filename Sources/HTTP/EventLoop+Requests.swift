@@ -1,0 +1,250 @@
+import Platform
+import Primitives
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading, parsing, routing and answering requests on a connection.
+extension EventLoop {
+    // MARK: - Connection events
+
+    @inline(__always) func connection(for token: UInt64) -> Connection? {
+        let fd = Int(UInt32(truncatingIfNeeded: token))
+        guard fd < connections.count, let c = connections[fd], c.token == token else { return nil }
+        return c
+    }
+
+    func handle(token: UInt64, events: Epoll.Events) {
+        guard let c = connection(for: token) else { return }
+        if events.contains(.error) {
+            close(c)
+            return
+        }
+        if events.contains(.writable) || (events.contains(.hangup) && !c.output.isEmpty) {
+            flush(c)
+            if connection(for: token) == nil { return }
+            // Pipelined requests that waited for the output to drain.
+            if c.phase == .active && c.output.isEmpty && !c.input.isEmpty {
+                process(c)
+                if connection(for: token) == nil { return }
+            }
+        }
+        if events.contains(.readable) || events.contains(.hangup) {
+            if c.interest.contains(.readable) || events.contains(.hangup) { read(c) }
+        }
+    }
+
+    func read(_ c: Connection) {
+        var rounds = 0
+        while c.phase == .active && !c.peerClosed && c.output.isEmpty && rounds < 4 {
+            rounds += 1
+            c.input.reserve(c.input.readableBytes < 4096 ? 8192 : 16384)
+            let space = c.input.writableBytes
+            let n: Int
+            do {
+                guard let r = try Socket.receive(c.fd, into: c.input.base + c.input.writerIndex, count: space) else { break }
+                n = r
+            } catch {
+                close(c)
+                return
+            }
+            if n == 0 {
+                c.peerClosed = true
+                break
+            }
+            c.input.writerIndex += n
+            process(c)
+            if connection(for: c.token) == nil { return }
+            if n < space { break }
+            if rounds == 4 {
+                // Edge-triggered: unread bytes raise no new event. Come back after the others.
+                c.readPending = true
+                schedule(c)
+            }
+        }
+        if c.peerClosed {
+            if c.phase == .active && c.output.isEmpty {
+                close(c)
+            } else if c.phase == .active {
+                // Answer what was complete, then close once written.
+                c.phase = .closing
+                updateInterest(c)
+            } else {
+                updateInterest(c)
+            }
+        }
+    }
+
+    /// Answers the complete requests in the input buffer (pipelining) and flushes, in rounds of
+    /// at most `maxPendingOutput` bytes of responses. Stops when input runs out, a request is
+    /// incomplete, a response is deferred, or the peer stops reading (then EPOLLOUT resumes it).
+    func process(_ c: Connection) {
+        let outputLimited = parseAvailable(c)
+        flush(c)
+        // More pipelined requests are waiting but the output went out at once: continue after
+        // the other connections had their turn (fairness), not in this call.
+        if outputLimited, connection(for: c.token) === c, c.phase == .active, c.output.isEmpty, !c.input.isEmpty {
+            schedule(c)
+        }
+    }
+
+    /// Queues `c` to continue after the current batch of events.
+    func schedule(_ c: Connection) {
+        guard !c.scheduled else { return }
+        c.scheduled = true
+        scheduled.append(c)
+    }
+
+    /// Runs the connections `process` deferred for fairness.
+    func runScheduled() {
+        let batch = scheduled
+        scheduled.removeAll(keepingCapacity: true)
+        for c in batch {
+            c.scheduled = false
+            guard connection(for: c.token) === c, c.phase == .active, c.output.isEmpty else { continue }
+            if !c.input.isEmpty { process(c) }
+            if c.readPending, connection(for: c.token) === c {
+                c.readPending = false
+                read(c)
+            }
+        }
+    }
+
+    /// Parses and answers requests until input runs out or is incomplete, the phase changes, or
+    /// queued output reaches `maxPendingOutput` (returns true in that last case).
+    func parseAvailable(_ c: Connection) -> Bool {
+        while c.phase == .active && !c.input.isEmpty {
+            if c.output.readableBytes >= Self.maxPendingOutput { return true }
+            let wasMid = c.parser.isMidRequest
+            let ev = c.parser.parse(c.input.readable)
+            if !wasMid && c.parser.isMidRequest {
+                c.requestStart = now
+                c.deadlineKind = .header
+                c.deadline = now &+ server.headerTimeout
+            }
+            switch ev {
+            case .needMore:
+                if !c.parser.isMidRequest {
+                    // Only blank lines so far: nothing to keep.
+                    c.input.clear()
+                }
+                return false
+            case .headComplete:
+                headComplete(c)
+            case .requestComplete(let consumed):
+                requestComplete(c, consumed: consumed)
+            case .error(let e):
+                server.metrics.recordLimit(e.reason)
+                let r = HTTPResponse.text(e.status, message: "\(e.message)\n", close: true)
+                respond(c, r, handler: server.noneHandler, version: c.parser.head.version, keepAlive: false, headOnly: false)
+                c.phase = .closing
+            }
+        }
+        return false
+    }
+
+    func headComplete(_ c: Connection) {
+        let head = c.parser.head
+        let hasBody = head.isChunked || (head.contentLength ?? 0) > 0
+        let path = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(c.input.readable)[head.pathStart..<(head.pathStart + head.pathLength)])
+        c.headOnly = head.method == .head
+        switch server.router.match(method: head.method, path: path) {
+        case .found(let index):
+            c.routeIndex = index
+            c.earlyResponse = nil
+        case .methodNotAllowed(let index, let allow):
+            c.routeIndex = index
+            c.earlyResponse = .text(.methodNotAllowed, "method not allowed\n", headers: [("Allow", allow)], close: hasBody)
+        case .notFound:
+            c.routeIndex = server.noneHandler
+            c.earlyResponse = .text(.notFound, "not found\n", close: hasBody)
+        }
+        if let r = c.earlyResponse, hasBody {
+            // Reject without reading the body; the connection closes after the answer.
+            respond(c, r, handler: c.routeIndex, version: head.version, keepAlive: false, headOnly: c.headOnly)
+            c.phase = .closing
+            return
+        }
+        if hasBody {
+            c.deadlineKind = .body
+            c.deadline = now &+ server.bodyTimeout
+            if let n = head.contentLength {
+                let have = c.input.readableBytes - head.headLength
+                if have < n { c.input.reserve(n - have) }
+            }
+            if head.expectContinue && head.version == .http11 {
+                c.output.append(HTTPResponseEncoder.continueLine)
+            }
+        }
+    }
+
+    func requestComplete(_ c: Connection, consumed: Int) {
+        let head = c.parser.head
+        let keepAlive = head.keepAlive && !draining && !c.peerClosed
+        if let r = c.earlyResponse {
+            c.earlyResponse = nil
+            respond(c, r, handler: c.routeIndex, version: head.version, keepAlive: keepAlive && !r.close, headOnly: c.headOnly)
+            finishRequest(c, consumed: consumed, keepAlive: keepAlive && !r.close)
+            return
+        }
+        let all = UnsafeRawBufferPointer(c.input.readable)
+        let range = c.parser.bodyRange
+        let request = HTTPRequest(head: head, bytes: UnsafeRawBufferPointer(rebasing: all[0..<consumed]),
+                                  body: UnsafeRawBufferPointer(rebasing: all[range]))
+        let responder = HTTPResponder(loop: self, token: c.token)
+        switch server.router.handler(c.routeIndex)(request, responder) {
+        case .response(let r):
+            respond(c, r, handler: c.routeIndex, version: head.version, keepAlive: keepAlive && !r.close, headOnly: c.headOnly)
+            finishRequest(c, consumed: consumed, keepAlive: keepAlive && !r.close)
+        case .deferred:
+            c.phase = .awaitingResponse
+            c.pendingVersion = head.version
+            c.pendingKeepAlive = keepAlive
+            c.pendingConsumed = consumed
+            c.deadlineKind = .none
+            updateInterest(c)
+        }
+    }
+
+    /// Moves past a finished request and re-arms the idle deadline (or closes after writing).
+    func finishRequest(_ c: Connection, consumed: Int, keepAlive: Bool) {
+        c.input.readerIndex += consumed
+        if c.input.isEmpty { c.input.clear() }
+        c.parser.reset()
+        c.routeIndex = -1
+        if !keepAlive {
+            c.phase = .closing
+        } else {
+            c.deadlineKind = .idle
+            c.deadline = now &+ server.idleTimeout
+        }
+    }
+
+    /// Serializes a response and records it.
+    func respond(_ c: Connection, _ r: HTTPResponse, handler: Int, version: HTTPVersion, keepAlive: Bool, headOnly: Bool) {
+        date.bytes.withUnsafeBytes { d in
+            HTTPResponseEncoder.write(r, version: version, keepAlive: keepAlive, headOnly: headOnly, date: d, into: c.output)
+        }
+        let start = c.requestStart == 0 ? now : c.requestStart
+        server.metrics.recordRequest(handler: handler < 0 ? server.noneHandler : handler, code: r.status.code,
+                                     seconds: Double(Clock.monotonicNanos() &- start) / 1e9)
+    }
+
+    /// Delivers deferred responses and shutdown requests from other threads.
+    func processInbox() {
+        let (responses, shutdown) = inbox.withLock { box -> ([(UInt64, HTTPResponse)], Bool) in
+            let r = box.responses
+            box.responses.removeAll(keepingCapacity: true)
+            return (r, box.shutdown)
+        }
+        for (token, r) in responses {
+            guard let c = connection(for: token), c.phase == .awaitingResponse else { continue }
+            let keepAlive = c.pendingKeepAlive && !r.close && !draining
+            c.phase = .active
+            respond(c, r, handler: c.routeIndex, version: c.pendingVersion, keepAlive: keepAlive, headOnly: c.headOnly)
+            finishRequest(c, consumed: c.pendingConsumed, keepAlive: keepAlive)
+            process(c)
+        }
+        if shutdown && !draining { beginDrain() }
+    }
+}
