@@ -53,22 +53,32 @@ public enum FD {
         try retryingEINTR { fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
     }
 
-    /// Reads a whole (small) file, e.g. under /proc or a config file. Bounded by `limit`.
-    public static func readFile(_ path: String, limit: Int = 64 << 20) throws(Errno) -> [UInt8] {
+    /// Reads a whole file (config files, procfs) with `open(2)`/`read(2)`/`close(2)`, straight into
+    /// the returned array. More than `limit` bytes is `EFBIG`, or, when `truncating`, the first
+    /// `limit` bytes.
+    public static func readFile(_ path: String, limit: Int = 64 << 20, truncating: Bool = false) throws(Errno) -> [UInt8] {
         let fd = try retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        let chunk = 4096
         while true {
-            var n = 0
-            while true {
-                n = chunk.withUnsafeMutableBytes { b in Glibc.read(fd, b.baseAddress, b.count) }
-                if n >= 0 { break }
-                if cshim_errno() != EINTR { throw Errno.current }
+            // One byte past the limit tells "exactly limit" from "too large".
+            let want = min(chunk, limit + 1 - out.count)
+            if want <= 0 { break }
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: want))
+            let n = out.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress! + start, want) }
+            if n < 0 {
+                out.removeLast(want)
+                if cshim_errno() == EINTR { continue }
+                throw Errno.current
             }
+            out.removeLast(want - n)
             if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-            if out.count > limit { throw Errno(rawValue: EFBIG) }
+        }
+        if out.count > limit {
+            guard truncating else { throw Errno(rawValue: EFBIG) }
+            out.removeLast(out.count - limit)
         }
         return out
     }

@@ -148,29 +148,11 @@ enum ProcessStatsConstants {
     }()
 }
 
-/// The few system calls `ProcessStats` makes. `EINTR` is retried; any other failure gives nil.
+/// The file-system reads `ProcessStats` makes; any failure gives nil.
 enum ProcessStatsIO {
-    /// Reads a whole (small, procfs) file with `open(2)`/`read(2)`/`close(2)`, up to `limit` bytes.
+    /// Reads up to `limit` bytes of a procfs file; nil when it cannot be read.
     static func readFile(_ path: String, limit: Int) -> [UInt8]? {
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { return nil }
-        defer { _ = close(fd) }
-        var out: [UInt8] = []
-        let chunk = 4096
-        while out.count < limit {
-            let want = min(chunk, limit - out.count)
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: want))
-            let n = out.withUnsafeMutableBytes { buf in read(fd, buf.baseAddress! + start, want) }
-            if n < 0 {
-                if errno == EINTR { out.removeLast(want); continue }
-                return nil
-            }
-            out.removeLast(want - n)
-            if n == 0 { break }
-        }
-        return out
+        try? FD.readFile(path, limit: limit, truncating: true)
     }
 
     /// Counts the entries of a directory other than `.` and `..` (`opendir(3)`/`readdir(3)`).
