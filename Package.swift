@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "slod-bench", targets: ["slod-bench"]),
         .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
         .executable(name: "fuzz-yaml", targets: ["FuzzYAML"]),
+        .executable(name: "fuzz-otlp-proto", targets: ["FuzzOTLPProto"]),
+        .executable(name: "fuzz-otlp-json", targets: ["FuzzOTLPJSON"]),
     ],
     targets: [
         // C glue. No logic lives here.
@@ -22,22 +24,28 @@ let package = Package(
         .target(name: "Platform", dependencies: ["CShims"], swiftSettings: optimize),
         .target(name: "Primitives", dependencies: ["Platform"], swiftSettings: optimize),
         .target(name: "HTTP", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
+        .target(name: "Wire", dependencies: ["Primitives"], swiftSettings: optimize),
+        .target(name: "OTLP", dependencies: ["Wire", "Primitives", "CZlib"], swiftSettings: optimize),
         .target(name: "Exposition", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Config", dependencies: [], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
-        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "Config", "Platform"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
+        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Config", "Platform"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
 
         // Fuzz targets (build with -sanitize=fuzzer, see README).
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
         .executableTarget(name: "FuzzHTTP", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTP"),
         .executableTarget(name: "FuzzYAML", dependencies: ["CFuzz", "Config"], path: "Tests/Fuzz/FuzzYAML"),
+        .executableTarget(name: "FuzzOTLPProto", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPProto"),
+        .executableTarget(name: "FuzzOTLPJSON", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPJSON"),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Platform"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "OTLPTests", dependencies: ["OTLP", "Wire"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Platform"]),

@@ -1,0 +1,1 @@
+// The Wire module: protobuf wire reader and streaming JSON tokenizer (no schema).

@@ -1,0 +1,1 @@
+print("fuzz-otlp-json: not built with libFuzzer")

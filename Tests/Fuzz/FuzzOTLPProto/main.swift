@@ -1,0 +1,1 @@
+print("fuzz-otlp-proto: not built with libFuzzer")
