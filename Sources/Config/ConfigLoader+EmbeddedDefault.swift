@@ -46,6 +46,22 @@ extension ConfigLoader {
             # On SIGTERM, how long in-flight requests may take to finish, 0s...1h.
             shutdown_grace: 10s
 
+        ingest:
+          # OTLP/HTTP ingestion on POST /v1/metrics (protobuf or JSON, optionally gzip or deflate).
+          # server.limits.max_body_bytes bounds the body as sent; this bounds it after decompression.
+          # Larger gets 413. 1KiB...4GiB.
+          max_decompressed_bytes: 64MiB
+          # Gzip-bomb guard: once a body inflates past 1MiB, a decompressed/compressed ratio above this
+          # gets 413. 2...100000.
+          max_compression_ratio: 1000
+          # Header carrying the tenant (multi-tenancy hook); empty ("") disables tenants.
+          tenant_header: X-Scope-OrgID
+          # Data points accepted per second across all clients; 0 means unlimited. A request over the
+          # limit gets 429 with Retry-After, and nothing of it is kept.
+          rate_limit_points_per_second: 0
+          # Points accepted in one burst above the rate; 0 means one second's worth.
+          rate_limit_burst_points: 0
+
         log:
           # Least severe level written to stderr: debug, info, warn or error.
           level: info

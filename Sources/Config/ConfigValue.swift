@@ -87,6 +87,20 @@ extension ConfigValue where Value == String {
     }
 }
 
+extension ConfigValue where Value == String {
+    /// An HTTP header name (an RFC 9110 token), or empty to disable the feature it names.
+    static var headerName: ConfigValue<String> {
+        ConfigValue(expected: "an HTTP header name like \"X-Scope-OrgID\"") { node in
+            guard case .scalar(let text, _) = node.kind else { return .failure(.init("expected a header name")) }
+            let token = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+            if let bad = text.utf8.first(where: { !token.contains($0) }) {
+                return .failure(.init("invalid header name \(quoted(text)): byte 0x\(String(bad, radix: 16)) is not allowed"))
+            }
+            return .success(text)
+        }
+    }
+}
+
 extension ConfigValue where Value: CaseIterable & RawRepresentable<String> {
     /// One of the enumeration's raw values, exactly.
     static var oneOf: ConfigValue<Value> {

@@ -2,6 +2,7 @@
 extension SlodConfiguration: ConfigSection {
     mutating func decode(from mapping: inout ConfigMapping) {
         mapping.section("server", &server)
+        mapping.section("ingest", &ingest)
         mapping.section("log", &log)
     }
 }
@@ -33,6 +34,16 @@ extension SlodConfiguration.Timeouts: ConfigSection {
         mapping.decode("idle", &idle, as: .duration(in: positive))
         mapping.decode("write", &write, as: .duration(in: positive))
         mapping.decode("shutdown_grace", &shutdownGrace, as: .duration(in: .zero...(.seconds(3600))))
+    }
+}
+
+extension SlodConfiguration.Ingest: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        mapping.decode("max_decompressed_bytes", &maxDecompressedBytes, as: .size(in: (1 << 10)...(4 << 30)))
+        mapping.decode("max_compression_ratio", &maxCompressionRatio, as: .integer(in: 2...100_000))
+        mapping.decode("tenant_header", &tenantHeader, as: .headerName)
+        mapping.decode("rate_limit_points_per_second", &rateLimitPointsPerSecond, as: .integer(in: 0...1_000_000_000))
+        mapping.decode("rate_limit_burst_points", &rateLimitBurstPoints, as: .integer(in: 0...1_000_000_000))
     }
 }
 

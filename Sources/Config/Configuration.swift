@@ -6,10 +6,11 @@
 /// builds a new value).
 public struct SlodConfiguration: Sendable, Equatable {
     public var server: Server
+    public var ingest: Ingest
     public var log: Log
 
     /// The configuration slod runs on when no file overrides anything.
-    public static let `default` = SlodConfiguration(server: .default, log: .default)
+    public static let `default` = SlodConfiguration(server: .default, ingest: .default, log: .default)
 
     /// The HTTP server (`server:`).
     public struct Server: Sendable, Equatable {
@@ -58,6 +59,27 @@ public struct SlodConfiguration: Sendable, Equatable {
         public static let `default` = Timeouts(
             headerRead: .seconds(10), bodyRead: .seconds(30), idle: .seconds(75),
             write: .seconds(30), shutdownGrace: .seconds(10))
+    }
+
+    /// OTLP/HTTP ingestion (`ingest:`).
+    public struct Ingest: Sendable, Equatable {
+        /// Largest request body after decompression; larger gets `413`. 1 KiB...4 GiB, default 64 MiB.
+        public var maxDecompressedBytes: Int
+        /// Largest decompressed/compressed size ratio tolerated once the output passes 1 MiB
+        /// (gzip bombs); beyond it the request gets `413`. 2...100000, default 1000.
+        public var maxCompressionRatio: Int
+        /// Header naming the tenant, carried with every record; empty disables tenants.
+        /// Default `X-Scope-OrgID` (the Cortex/Mimir/Loki convention).
+        public var tenantHeader: String
+        /// Data points accepted per second across all clients, 0 = unlimited (default). Over the
+        /// limit a request gets `429` with `Retry-After` and nothing of it is kept.
+        public var rateLimitPointsPerSecond: Int
+        /// Points the rate limiter lets through in one burst; 0 = one second's worth.
+        public var rateLimitBurstPoints: Int
+
+        public static let `default` = Ingest(
+            maxDecompressedBytes: 64 << 20, maxCompressionRatio: 1000, tenantHeader: "X-Scope-OrgID",
+            rateLimitPointsPerSecond: 0, rateLimitBurstPoints: 0)
     }
 
     /// Logging (`log:`).

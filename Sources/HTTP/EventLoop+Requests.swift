@@ -190,7 +190,7 @@ extension EventLoop {
         let all = UnsafeRawBufferPointer(c.input.readable)
         let range = c.parser.bodyRange
         let request = HTTPRequest(head: head, bytes: UnsafeRawBufferPointer(rebasing: all[0..<consumed]),
-                                  body: UnsafeRawBufferPointer(rebasing: all[range]))
+                                  body: UnsafeRawBufferPointer(rebasing: all[range]), loopIndex: id)
         let responder = HTTPResponder(loop: self, token: c.token)
         switch server.router.handler(c.routeIndex)(request, responder) {
         case .response(let r):

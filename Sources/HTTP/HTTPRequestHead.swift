@@ -56,8 +56,12 @@ public struct HTTPRequest {
     /// The body, de-chunked.
     public let body: UnsafeRawBufferPointer
 
-    public init(head: HTTPRequestHead, bytes: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer) {
-        self.head = head; self.bytes = bytes; self.body = body
+    /// Index of the event loop running the handler (0..<eventLoops), so handlers can keep
+    /// per-loop state (decoders, scratch buffers) without locks.
+    public let loopIndex: Int
+
+    public init(head: HTTPRequestHead, bytes: UnsafeRawBufferPointer, body: UnsafeRawBufferPointer, loopIndex: Int = 0) {
+        self.head = head; self.bytes = bytes; self.body = body; self.loopIndex = loopIndex
     }
 
     @inlinable public var method: HTTPMethod { head.method }
