@@ -6,6 +6,12 @@
 //   swift run -c release slod-bench accept [--seconds N] [--connections N] [--rounds N]
 //       the server in-process with one SO_REUSEPORT listener per loop vs one listener shared by
 //       all loops with EPOLLEXCLUSIVE (the choice DESIGN.md asks to measure), wrk on /-/healthy.
+//   swift run -c release slod-bench decode [--rounds N]
+//       the OTLP decoders on the shared fixtures (raw protobuf, gzip, JSON) with a counting sink:
+//       ns/point and MB/s of uncompressed input, beside zlib's own inflate speed on the same bytes
+//       (the ceiling of the gzip path).
+//   swift run -c release slod-bench ingest [--seconds N] [--connections N] [--rounds N]
+//       wrk POSTing each fixture to a slod it starts (keep-alive): points/s, p50/p99 latency.
 //   swift run -c release slod-bench parser [--seconds N]
 //       the HTTP request parser on a typical request, in-process (no peer: a sanity number).
 import Foundation
@@ -272,7 +278,9 @@ switch args.first {
 case "http": benchHTTP(parseOptions(args.dropFirst()))
 case "parser": benchParser(parseOptions(args.dropFirst()))
 case "accept": benchAccept(parseOptions(args.dropFirst()))
+case "decode": benchDecode(parseOptions(args.dropFirst()))
+case "ingest": benchIngest(parseOptions(args.dropFirst()))
 default:
-    print("usage: slod-bench http|accept [--seconds N] [--connections N] [--rounds N] | slod-bench parser")
+    print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|parser")
     exit(args.first == nil ? 0 : 2)
 }

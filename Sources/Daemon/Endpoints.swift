@@ -1,5 +1,6 @@
 import Exposition
 import HTTP
+import OTLP
 import Platform
 
 /// The daemon's HTTP endpoints (Prometheus conventions for health and readiness).
@@ -7,9 +8,11 @@ struct Endpoints: Sendable {
     let registry: MetricsRegistry
     let ready: ReadyFlag
     let reloader: Reloader
+    let receiver: OTLPReceiver
 
     func router() -> HTTPRouter {
         var b = HTTPRouterBuilder()
+        receiver.register(on: &b)
         b.add("/-/healthy", methods: [.get]) { _, _ in
             .response(.text(.ok, "slod is healthy\n"))
         }

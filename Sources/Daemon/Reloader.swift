@@ -47,6 +47,7 @@ final class Reloader: Sendable {
             if old.server.maxConnections != new.server.maxConnections { restart.append("server.max_connections") }
             if old.server.limits != new.server.limits { restart.append("server.limits") }
             if old.server.timeouts != new.server.timeouts { restart.append("server.timeouts") }
+            if old.ingest != new.ingest { restart.append("ingest") }
             if restart.isEmpty {
                 logger.info("configuration reloaded", ["config": configPath ?? "<embedded default>"])
             } else {

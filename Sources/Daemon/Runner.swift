@@ -1,6 +1,7 @@
 import Config
 import Exposition
 import HTTP
+import OTLP
 import Platform
 import Primitives
 import Synchronization
@@ -52,9 +53,21 @@ struct Runner {
 
         let registry = MetricsRegistry()
         let reloader = Reloader(configPath: options.configPath, logLevelOverride: options.logLevel, initial: config, logger: logger)
-        let endpoints = Endpoints(registry: registry, ready: ReadyFlag(), reloader: reloader)
+        let ready = ReadyFlag()
+        let ingestMetrics = IngestMetrics()
+        var receiverConfig = OTLPReceiverConfiguration()
+        receiverConfig.maxDecompressedBytes = config.ingest.maxDecompressedBytes
+        receiverConfig.maxCompressionRatio = config.ingest.maxCompressionRatio
+        receiverConfig.tenantHeader = config.ingest.tenantHeader
+        receiverConfig.rateLimitPointsPerSecond = config.ingest.rateLimitPointsPerSecond
+        receiverConfig.rateLimitBurstPoints = config.ingest.rateLimitBurstPoints
+        // Until aggregation lands, the sink counts points (self-metrics) and keeps nothing else.
+        let receiver = OTLPReceiver(configuration: receiverConfig, loops: loops, metrics: ingestMetrics,
+                                    makeSink: { _ in CountingSink(metrics: ingestMetrics) }, isReady: { ready.isReady })
+        let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver)
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)
+        registerIngestMetrics(registry, metrics: ingestMetrics)
 
         let bound: SocketAddress
         do throws(Errno) {

@@ -1,5 +1,6 @@
 import Exposition
 import HTTP
+import OTLP
 import Primitives
 
 /// Registers the daemon's own metrics: build info, process metrics and the HTTP server's.
@@ -32,6 +33,42 @@ func registerSelfMetrics(_ registry: MetricsRegistry, server: HTTPServer) {
         w.family("slod_http_limit_rejections_total", type: .counter, help: "Requests or connections rejected by a server limit or timeout, by reason.")
         for (i, reason) in HTTPServerMetrics.limitReasons.enumerated() {
             w.sample("slod_http_limit_rejections_total", labels: [("reason", reason)], value: m.limitRejections[i].value)
+        }
+    }
+}
+
+/// Registers the OTLP ingestion metrics.
+func registerIngestMetrics(_ registry: MetricsRegistry, metrics m: IngestMetrics) {
+    registry.register { w in
+        w.family("slod_ingest_requests_total", type: .counter, help: "OTLP/HTTP export requests answered, by encoding and status code.")
+        for (e, encoding) in IngestMetrics.encodings.enumerated() {
+            for (slot, counter) in m.requests[e].enumerated() {
+                let v = counter.value
+                if v == 0 { continue }
+                w.sample("slod_ingest_requests_total", labels: [("encoding", encoding), ("code", IngestMetrics.codeLabel(slot: slot))], value: v)
+            }
+        }
+        w.family("slod_ingest_points_total", type: .counter, help: "Data points accepted from OTLP requests, by point type.")
+        for (i, type) in IngestMetrics.pointTypes.enumerated() {
+            w.sample("slod_ingest_points_total", labels: [("type", type)], value: m.points[i].value)
+        }
+        w.family("slod_ingest_rejected_points_total", type: .counter, help: "Data points rejected as invalid (partial success), by reason.")
+        for (i, reason) in RejectionReason.allCases.enumerated() {
+            w.sample("slod_ingest_rejected_points_total", labels: [("reason", reason.rawValue)], value: m.rejected[i].value)
+        }
+        w.family("slod_ingest_received_bytes_total", type: .counter, help: "OTLP request body bytes as received (compressed or not), by encoding.")
+        for (e, encoding) in IngestMetrics.encodings.enumerated() {
+            w.sample("slod_ingest_received_bytes_total", labels: [("encoding", encoding)], value: m.receivedBytes[e].value)
+        }
+        w.family("slod_ingest_decompressed_bytes_total", type: .counter, help: "OTLP request body bytes after decompression, by encoding.")
+        for (e, encoding) in IngestMetrics.encodings.enumerated() {
+            w.sample("slod_ingest_decompressed_bytes_total", labels: [("encoding", encoding)], value: m.decompressedBytes[e].value)
+        }
+        w.family("slod_ingest_decode_duration_seconds", type: .histogram, help: "Time to inflate and decode an OTLP request body, by encoding.")
+        for (e, encoding) in IngestMetrics.encodings.enumerated() {
+            let snap = m.decodeSeconds[e].snapshot()
+            if snap.count == 0 { continue }
+            w.histogram("slod_ingest_decode_duration_seconds", labels: [("encoding", encoding)], snapshot: snap)
         }
     }
 }

@@ -4,6 +4,7 @@ public final class RecordingSink: MetricsSink {
     public struct OwnedAttribute: Equatable, Sendable, CustomStringConvertible {
         public var key: String
         public var value: OwnedValue
+        public init(key: String, value: OwnedValue) { self.key = key; self.value = value }
         public var description: String { "\(key)=\(value)" }
     }
 

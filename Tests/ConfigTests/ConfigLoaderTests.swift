@@ -206,3 +206,35 @@ import Testing
         #expect(error.description == "f.yaml: m")
     }
 }
+
+@Suite struct IngestConfigTests {
+    func parse(_ text: String) -> Result<SlodConfiguration, ConfigErrors> {
+        ConfigLoader.parse(Array(text.utf8), file: "slod.yaml")
+    }
+
+    @Test func ingestKeysDecode() throws {
+        let c = try parse("""
+        ingest:
+          max_decompressed_bytes: 8MiB
+          max_compression_ratio: 50
+          tenant_header: X-Tenant
+          rate_limit_points_per_second: 1000
+          rate_limit_burst_points: 5000
+        """).get()
+        #expect(c.ingest.maxDecompressedBytes == 8 << 20)
+        #expect(c.ingest.maxCompressionRatio == 50)
+        #expect(c.ingest.tenantHeader == "X-Tenant")
+        #expect(c.ingest.rateLimitPointsPerSecond == 1000)
+        #expect(c.ingest.rateLimitBurstPoints == 5000)
+        #expect(try parse("ingest:\n  tenant_header: \"\"\n").get().ingest.tenantHeader == "")
+    }
+
+    @Test func badIngestValuesAreReportedTogether() {
+        guard case .failure(let e) = parse("ingest:\n  tenant_header: \"X Tenant\"\n  max_compression_ratio: 1\n") else {
+            Issue.record("expected errors")
+            return
+        }
+        #expect(e.errors.map(\.keyPath) == ["ingest.tenant_header", "ingest.max_compression_ratio"])
+        #expect(e.errors[0].message.contains("invalid header name"))
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// The shared OTLP fixtures (`SLOD_SHARED_DIR` or `../shared` next to the repository).
+func fixturesDirectory() -> String {
+    if let d = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"] { return d + "/fixtures/otlp" }
+    var dir = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { dir.deleteLastPathComponent() }
+    return dir.deletingLastPathComponent().appendingPathComponent("shared/fixtures/otlp").path
+}
+
+func loadFixture(_ name: String) -> [UInt8] {
+    let path = fixturesDirectory() + "/" + name
+    guard let data = FileManager.default.contents(atPath: path) else { fail("fixture \(path) not found (set SLOD_SHARED_DIR)") }
+    return Array(data)
+}
+
+
+/// A wrk script that POSTs one fixed body (read from the file named by its first argument).
+let postBodyLua = """
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  local body = f:read("*a")
+  f:close()
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = args[2]
+  if args[3] ~= nil and args[3] ~= "" then wrk.headers["Content-Encoding"] = args[3] end
+  req = wrk.format()
+end
+function request() return req end
+"""
+
+func benchIngest(_ o: Options) {
+    guard let wrk = which("wrk", ["/usr/bin/wrk"]) else { fail("wrk not found (apt-get install wrk)") }
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let slodPath = ProcessInfo.processInfo.environment["SLOD_BINARY"] ?? exe.deletingLastPathComponent().appendingPathComponent("slod").path
+    guard FileManager.default.isExecutableFile(atPath: slodPath) else { fail("slod binary not found at \(slodPath)") }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slod-bench-ingest-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let lua = dir.appendingPathComponent("post.lua").path
+    FileManager.default.createFile(atPath: lua, contents: Data(postBodyLua.utf8))
+    let config = dir.appendingPathComponent("slod.yaml").path
+    FileManager.default.createFile(atPath: config, contents: Data("server:\n  limits:\n    max_body_bytes: 64MiB\n".utf8))
+
+    let port = freePort()
+    let slod = Process()
+    slod.executableURL = URL(fileURLWithPath: slodPath)
+    slod.arguments = ["--config", config, "--listen", "127.0.0.1:\(port)", "--log-level", "warn"]
+    do { try slod.run() } catch { fail("cannot start slod: \(error)") }
+    defer {
+        kill(slod.processIdentifier, SIGTERM)
+        slod.waitUntilExit()
+    }
+    guard waitForPort(port) else { fail("slod did not start") }
+    let dirFix = fixturesDirectory()
+    let cases: [(String, String, String, Int)] = [
+        ("metrics_medium.pb", "application/x-protobuf", "", 1000),
+        ("metrics_medium.pb.gz", "application/x-protobuf", "gzip", 1000),
+        ("metrics_large.pb", "application/x-protobuf", "", 10000),
+        ("metrics_large.pb.gz", "application/x-protobuf", "gzip", 10000),
+        ("metrics_medium.json", "application/json", "", 1000),
+    ]
+    print("slod-bench ingest: wrk -t\(o.threads) -c\(o.connections) -d\(o.seconds)s, best of \(o.rounds) rounds per payload")
+    for (file, ctype, cenc, points) in cases {
+        var best: WrkResult? = nil
+        var p50 = 0.0
+        for _ in 0..<max(1, o.rounds) {
+            let r = run(wrk, ["-t\(o.threads)", "-c\(o.connections)", "-d\(o.seconds)s", "--latency", "--timeout", "10s", "-s", lua,
+                              "http://127.0.0.1:\(port)/v1/metrics", "--", dirFix + "/" + file, ctype, cenc])
+            guard let w = parseWrk(r.output) else { fail("cannot parse wrk output:\n\(r.output)") }
+            if !w.errors.isEmpty { print("  errors: \(w.errors)") }
+            if best == nil || w.requestsPerSecond > best!.requestsPerSecond {
+                best = w
+                p50 = parseP50(r.output) ?? 0
+            }
+        }
+        let b = best!
+        print(file.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: " %10.0f points/s  (%7.0f req/s)  p50 %6.2f ms  p99 %6.2f ms",
+                     b.requestsPerSecond * Double(points), b.requestsPerSecond, p50, b.p99Millis))
+    }
+}
+
+func parseP50(_ out: String) -> Double? {
+    for line in out.split(separator: "\n") {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        if t.hasPrefix("50%") { return parseLatency(String(t.dropFirst(3).trimmingCharacters(in: .whitespaces))) }
+    }
+    return nil
+}

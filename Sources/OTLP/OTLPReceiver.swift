@@ -1,0 +1,163 @@
+import HTTP
+import Platform
+import Primitives
+
+/// Settings of the OTLP/HTTP receiver.
+public struct OTLPReceiverConfiguration: Sendable {
+    public var maxDecompressedBytes: Int = 64 << 20
+    public var maxCompressionRatio: Int = 1000
+    /// Header naming the tenant; empty disables tenants.
+    public var tenantHeader: String = "X-Scope-OrgID"
+    public var rateLimitPointsPerSecond: Int = 0
+    public var rateLimitBurstPoints: Int = 0
+    public var decodeLimits: OTLPDecodeLimits = .default
+    public init() {}
+}
+
+/// `POST /v1/metrics`: content-type and content-encoding dispatch, inflating with caps,
+/// decoding into the sink, and the OTLP/HTTP responses (OTLP/HTTP reference §2–§5).
+///
+/// | situation | status |
+/// |---|---|
+/// | decoded, all points kept | 200, empty `ExportMetricsServiceResponse` |
+/// | decoded, some points invalid | 200, `partial_success` |
+/// | `Content-Type` not protobuf/JSON | 415, plain text |
+/// | `Content-Encoding` not gzip/deflate/identity | 415, `Status` (the Collector uses 400; both are non-retryable, 415 is the HTTP meaning) |
+/// | undecodable body, corrupt or truncated gzip, empty JSON body | 400, `Status` |
+/// | body over `server.limits.max_body_bytes` (from `Content-Length`) | 413 (HTTP layer) |
+/// | decompressed body over `ingest.max_decompressed_bytes` or ratio | 413, `Status` |
+/// | over `ingest.rate_limit_points_per_second` | 429, `Status`, `Retry-After` |
+/// | not ready (starting or draining) | 503, `Status`, `Retry-After: 1` |
+///
+/// State that must not be shared (decoders, inflater, sinks) is kept per event loop, indexed by
+/// `HTTPRequest.loopIndex`, so the handler takes no lock on its path.
+public final class OTLPReceiver: Sendable {
+    public let metrics: IngestMetrics
+    let configuration: OTLPReceiverConfiguration
+    let workers: [Worker]
+    let isReady: @Sendable () -> Bool
+    let tenantHeader: String?
+
+    /// Per-loop state. Only the loop with this index touches it.
+    final class Worker: @unchecked Sendable {
+        let inflater: Inflater
+        let protobuf: OTLPProtobufDecoder
+        let json: OTLPJSONDecoder
+        let admission: AdmissionSink
+
+        init(configuration c: OTLPReceiverConfiguration, sink: MetricsSink, limiter: PointRateLimiter) {
+            inflater = Inflater(maxOutputBytes: c.maxDecompressedBytes, maxRatio: c.maxCompressionRatio)
+            protobuf = OTLPProtobufDecoder(limits: c.decodeLimits)
+            json = OTLPJSONDecoder(limits: c.decodeLimits)
+            admission = AdmissionSink(target: sink, limiter: limiter)
+        }
+    }
+
+    /// - Parameters:
+    ///   - loops: the server's event loop count (one worker each).
+    ///   - makeSink: the sink for loop `i` (called once per loop, at start-up).
+    ///   - isReady: false while starting or draining (requests then get 503).
+    public init(configuration: OTLPReceiverConfiguration, loops: Int, metrics: IngestMetrics = IngestMetrics(),
+                makeSink: (Int) -> MetricsSink, isReady: @escaping @Sendable () -> Bool = { true }) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.isReady = isReady
+        tenantHeader = configuration.tenantHeader.isEmpty ? nil : configuration.tenantHeader
+        let limiter = PointRateLimiter(pointsPerSecond: configuration.rateLimitPointsPerSecond, burst: configuration.rateLimitBurstPoints)
+        workers = (0..<max(1, loops)).map { Worker(configuration: configuration, sink: makeSink($0), limiter: limiter) }
+    }
+
+    /// Registers `POST /v1/metrics` (and, through the router, `/v1/metrics/`).
+    public func register(on router: inout HTTPRouterBuilder) {
+        router.add("/v1/metrics", methods: [.post], name: "/v1/metrics") { [self] request, _ in
+            .response(handle(request))
+        }
+    }
+
+    static let protobufType: StaticString = "application/x-protobuf"
+    static let jsonType: StaticString = "application/json"
+
+    /// Handles one request synchronously on the calling loop.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        guard let encoding = Self.encoding(request.headerBytes("Content-Type")) else {
+            return HTTPResponse.text(.unsupportedMediaType,
+                                     "415 unsupported media type, supported: [application/json, application/x-protobuf]\n")
+        }
+        let worker = workers[request.loopIndex < workers.count ? request.loopIndex : 0]
+        let idx = IngestMetrics.index(encoding)
+        metrics.receivedBytes[idx].add(UInt64(request.body.count))
+        guard let coding = ContentCoding.parse(request.headerBytes("Content-Encoding")) else {
+            let value = request.header("Content-Encoding") ?? ""
+            return fail(encoding, .unsupportedMediaType, "unsupported Content-Encoding: \(value) (supported: gzip, deflate, identity)")
+        }
+        guard isReady() else {
+            return fail(encoding, .serviceUnavailable, "slod is not ready (starting or shutting down); retry", retryAfter: 1)
+        }
+        let start = Clock.monotonicNanos()
+        let payload: UnsafeRawBufferPointer
+        do {
+            payload = try worker.inflater.inflate(request.body, coding: coding)
+        } catch {
+            switch error {
+            case .tooLarge, .ratioExceeded:
+                return fail(encoding, .contentTooLarge, error.description)
+            case .corrupt(let why):
+                return fail(encoding, .badRequest, why)
+            }
+        }
+        metrics.decompressedBytes[idx].add(UInt64(payload.count))
+        var tenant = ByteView.empty
+        if let header = tenantHeader, let t = request.headerBytes(header) {
+            tenant = ByteView(base: t.baseAddress, count: t.count)
+        }
+        let context = RequestContext(encoding: encoding, tenant: tenant)
+        let summary: DecodeSummary
+        do {
+            switch encoding {
+            case .protobuf: summary = try worker.protobuf.decode(payload, context: context, into: worker.admission)
+            case .json: summary = try worker.json.decode(payload, context: context, into: worker.admission)
+            }
+        } catch {
+            metrics.decodeSeconds[idx].observe(Double(Clock.monotonicNanos() &- start) / 1e9)
+            return fail(encoding, .badRequest, "invalid \(encoding == .json ? "OTLP/JSON" : "OTLP protobuf") payload: \(error.description)")
+        }
+        metrics.decodeSeconds[idx].observe(Double(Clock.monotonicNanos() &- start) / 1e9)
+        if let wait = worker.admission.retryAfter {
+            return fail(encoding, .tooManyRequests,
+                        "ingestion rate limit of \(configuration.rateLimitPointsPerSecond) points/s exceeded (request had \(worker.admission.points) points); retry after \(wait)s",
+                        retryAfter: wait)
+        }
+        metrics.recordRejections(summary)
+        metrics.recordRequest(encoding: encoding, status: 200)
+        let body = OTLPResponses.export(encoding: encoding, rejected: summary.rejectedPoints, message: summary.firstRejection)
+        return HTTPResponse(status: .ok, contentType: encoding == .json ? Self.jsonType : Self.protobufType, body: .bytes(body))
+    }
+
+    func fail(_ encoding: RequestContext.Encoding, _ status: HTTPStatus, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
+        metrics.recordRequest(encoding: encoding, status: status.code)
+        let body = OTLPResponses.status(encoding: encoding, httpStatus: status.code, message: message)
+        var headers: [(String, String)] = []
+        if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
+        return HTTPResponse(status: status, contentType: encoding == .json ? Self.jsonType : Self.protobufType,
+                            headers: headers, body: .bytes(body))
+    }
+
+    /// The media type of a `Content-Type` value, parameters ignored, case-insensitive.
+    static func encoding(_ value: UnsafeRawBufferPointer?) -> RequestContext.Encoding? {
+        guard let value else { return nil }
+        var end = 0
+        while end < value.count && value[end] != UInt8(ascii: ";") { end += 1 }
+        var start = 0
+        while start < end && (value[start] == 0x20 || value[start] == 0x09) { start += 1 }
+        while end > start && (value[end - 1] == 0x20 || value[end - 1] == 0x09) { end -= 1 }
+        let v = UnsafeRawBufferPointer(rebasing: value[start..<end])
+        func equals(_ s: StaticString) -> Bool {
+            guard v.count == s.utf8CodeUnitCount else { return false }
+            for i in 0..<v.count where asciiLower(v[i]) != asciiLower(s.utf8Start[i]) { return false }
+            return true
+        }
+        if equals(protobufType) { return .protobuf }
+        if equals(jsonType) { return .json }
+        return nil
+    }
+}

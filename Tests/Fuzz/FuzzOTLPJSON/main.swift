@@ -1,1 +1,0 @@
-print("fuzz-otlp-json: not built with libFuzzer")

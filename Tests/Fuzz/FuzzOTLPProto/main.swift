@@ -1,1 +1,0 @@
-print("fuzz-otlp-proto: not built with libFuzzer")
