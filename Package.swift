@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Wire", dependencies: ["Primitives"], swiftSettings: optimize),
         .target(name: "OTLP", dependencies: ["Wire", "Platform", "Primitives", "HTTP", "CZlib"], swiftSettings: optimize),
+        .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Exposition", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Config", dependencies: [], swiftSettings: optimize),
         .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
@@ -42,6 +43,8 @@ let package = Package(
         .executableTarget(name: "FuzzOTLPJSON", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPJSON"),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "OTLP"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Platform"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),

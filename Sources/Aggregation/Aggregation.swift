@@ -1,0 +1,1 @@
+// Aggregation: shards, series table, temporality, staleness, cardinality limits (issue 4).
