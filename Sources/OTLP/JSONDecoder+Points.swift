@@ -139,7 +139,7 @@ extension OTLPJSONDecoder {
 
     // message ExponentialHistogramDataPoint.Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; }
     /// Reads a Buckets object (counts appended to `counts`, which the caller emptied); returns the offset.
-    func buckets(_ t: inout JSONTokenizer, into counts: inout JSONScratch<UInt64>, _ field: StaticString) throws(JSONError) -> Int32 {
+    func buckets(_ t: inout JSONTokenizer, into counts: inout ScratchBuffer<UInt64>, _ field: StaticString) throws(JSONError) -> Int32 {
         try beginObject(&t, field)
         var offset: Int32 = 0
         var first = true

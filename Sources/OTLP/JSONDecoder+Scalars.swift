@@ -129,14 +129,14 @@ extension OTLPJSONDecoder {
     }
 
     /// `repeated fixed64/uint64` (`bucketCounts`): appended to `out`.
-    func u64List(_ t: inout JSONTokenizer, into out: inout JSONScratch<UInt64>, _ field: StaticString) throws(JSONError) {
+    func u64List(_ t: inout JSONTokenizer, into out: inout ScratchBuffer<UInt64>, _ field: StaticString) throws(JSONError) {
         try beginArray(&t, field)
         var f = true
         while try t.nextElement(&f) { out.append(try u64(&t, field)) }
     }
 
     /// `repeated double` (`explicitBounds`): appended to `out`.
-    func doubleList(_ t: inout JSONTokenizer, into out: inout JSONScratch<Double>, _ field: StaticString) throws(JSONError) {
+    func doubleList(_ t: inout JSONTokenizer, into out: inout ScratchBuffer<Double>, _ field: StaticString) throws(JSONError) {
         try beginArray(&t, field)
         var f = true
         while try t.nextElement(&f) { out.append(try double(&t, field)) }

@@ -51,14 +51,14 @@ public final class OTLPJSONDecoder {
     /// JSON nesting allowed: the OTLP envelope plus four levels per AnyValue container.
     let maxJSONDepth: Int
 
-    var attributes = JSONScratch<Attribute>(capacity: 64)
-    var bucketCounts = JSONScratch<UInt64>(capacity: 64)
-    var negativeCounts = JSONScratch<UInt64>(capacity: 64)
-    var bounds = JSONScratch<Double>(capacity: 64)
-    var quantiles = JSONScratch<QuantileValue>(capacity: 16)
-    var kvEntries = JSONScratch<JSONKVEntry>(capacity: 16)
+    var attributes = ScratchBuffer<Attribute>(capacity: 64)
+    var bucketCounts = ScratchBuffer<UInt64>(capacity: 64)
+    var negativeCounts = ScratchBuffer<UInt64>(capacity: 64)
+    var bounds = ScratchBuffer<Double>(capacity: 64)
+    var quantiles = ScratchBuffer<QuantileValue>(capacity: 16)
+    var kvEntries = ScratchBuffer<JSONKVEntry>(capacity: 16)
     /// Rendered array/kvlist text (the protobuf decoder's renderer works on this type).
-    var text = ProtoScratch<UInt8>(capacity: 1024)
+    var text = ScratchBuffer<UInt8>(capacity: 1024)
     var arena = JSONArena()
     /// Container ends learnt by the first pass over the request, reused by the nested passes.
     let skipIndex = JSONSkipIndex(maxLevel: 8)

@@ -1,6 +1,6 @@
 /// JSON text for `arrayValue`/`kvlistValue` attributes, appended to the decoder's byte arena.
 /// Cold path (only container attributes use it), so clarity beats speed here.
-extension ProtoScratch where Element == UInt8 {
+extension ScratchBuffer where Element == UInt8 {
     mutating func appendStatic(_ s: StaticString) {
         reserve(s.utf8CodeUnitCount)
         s.withUTF8Buffer { for b in $0 { append(b) } }

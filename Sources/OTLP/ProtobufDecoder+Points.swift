@@ -133,7 +133,7 @@ extension OTLPProtobufDecoder {
     // message ExponentialHistogramDataPoint.Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; }
     // Several occurrences of the same Buckets field merge: offset last wins, counts append.
     static func decodeBuckets(_ message: ProtobufReader, offset: inout Int32,
-                              counts: inout ProtoScratch<UInt64>) throws(OTLPDecodeError) {
+                              counts: inout ScratchBuffer<UInt64>) throws(OTLPDecodeError) {
         var r = message
         while !r.isAtEnd {
             let k = try r.key("Buckets")

@@ -1,84 +1,6 @@
 import Wire
 
-/// A growable buffer of trivial values owned by `OTLPProtobufDecoder` and reused across points
-/// and requests (the decoder's scratch: attributes, bucket counts, bounds, quantiles, JSON text).
-///
-/// Pointers handed out (`buffer`, `base`) stay valid until the next `append`/`reserve` (which may
-/// move the storage). The owner must call `free()` exactly once. Elements are never deinitialised,
-/// so `Element` must be trivial (checked in `init`).
-struct ProtoScratch<Element> {
-    private(set) var base: UnsafeMutablePointer<Element>
-    private(set) var capacity: Int
-    /// Number of elements in use.
-    private(set) var count = 0
 
-    init(capacity: Int) {
-        precondition(_isPOD(Element.self), "ProtoScratch holds trivial types only")
-        self.capacity = Swift.max(capacity, 4)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    func free() { base.deallocate() }
-
-    @inline(__always)
-    mutating func append(_ element: Element) {
-        if count == capacity { grow(minimum: count + 1) }
-        (base + count).initialize(to: element)
-        count += 1
-    }
-
-    /// Ensures room for `n` more elements without moving the storage.
-    @inline(__always)
-    mutating func reserve(_ n: Int) {
-        if capacity - count < n { grow(minimum: count + n) }
-    }
-
-    @inline(never)
-    mutating func grow(minimum: Int) {
-        var newCapacity = capacity * 2
-        while newCapacity < minimum { newCapacity *= 2 }
-        let nb = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        nb.moveInitialize(from: base, count: count)
-        base.deallocate()
-        base = nb
-        capacity = newCapacity
-    }
-
-    /// Releases oversized storage after a huge request (keeps steady-state capacity).
-    mutating func shrink(ifAbove limit: Int, to small: Int) {
-        guard capacity > limit else { return }
-        base.deallocate()
-        capacity = small
-        base = .allocate(capacity: small)
-        count = 0
-    }
-
-    /// Appends `n` elements copied bytewise from `bytes` (possibly unaligned) — for packed
-    /// little-endian fixed64/double chunks on a little-endian host.
-    @inline(__always)
-    mutating func appendRaw(_ bytes: UnsafeRawBufferPointer, elements n: Int) {
-        precondition(bytes.count == n * MemoryLayout<Element>.stride)
-        guard n > 0, let source = bytes.baseAddress else { return }
-        reserve(n)
-        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
-        count += n
-    }
-
-    @inline(__always) mutating func removeAll() { count = 0 }
-
-    /// Drops the elements after the first `n` (a mark taken earlier from `count`).
-    @inline(__always) mutating func truncate(to n: Int) {
-        assert(n >= 0 && n <= count)
-        count = n
-    }
-
-    @inline(__always) var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
-
-    @inline(__always) subscript(i: Int) -> Element {
-        get { base[i] }
-        nonmutating set { base[i] = newValue }
-    }
-}
 
 /// A rendered `arrayValue`/`kvlistValue` whose text lives at `arena[start ..< start+count]`;
 /// patched into `attributes[index]` once the attribute list is complete (the arena may move
@@ -177,7 +99,7 @@ extension ProtobufReader {
 
     /// A repeated fixed64/double field: one packed chunk (wire type 2) or one element (wire type 1).
     @inline(__always)
-    mutating func appendFixed64s(_ key: ProtobufKey, _ field: StaticString, into out: inout ProtoScratch<UInt64>) throws(OTLPDecodeError) {
+    mutating func appendFixed64s(_ key: ProtobufKey, _ field: StaticString, into out: inout ScratchBuffer<UInt64>) throws(OTLPDecodeError) {
         switch key.wireType {
         case .fixed64:
             do { out.append(try readFixed64()) } catch { throw .wire(error, in: field) }
@@ -198,7 +120,7 @@ extension ProtobufReader {
 
     /// `appendFixed64s` for doubles.
     @inline(__always)
-    mutating func appendDoubles(_ key: ProtobufKey, _ field: StaticString, into out: inout ProtoScratch<Double>) throws(OTLPDecodeError) {
+    mutating func appendDoubles(_ key: ProtobufKey, _ field: StaticString, into out: inout ScratchBuffer<Double>) throws(OTLPDecodeError) {
         switch key.wireType {
         case .fixed64:
             do { out.append(Double(bitPattern: try readFixed64())) } catch { throw .wire(error, in: field) }
@@ -219,7 +141,7 @@ extension ProtobufReader {
 
     /// A repeated uint64 field: one packed chunk of varints (wire type 2) or one varint (wire type 0).
     @inline(__always)
-    mutating func appendVarints(_ key: ProtobufKey, _ field: StaticString, into out: inout ProtoScratch<UInt64>) throws(OTLPDecodeError) {
+    mutating func appendVarints(_ key: ProtobufKey, _ field: StaticString, into out: inout ScratchBuffer<UInt64>) throws(OTLPDecodeError) {
         switch key.wireType {
         case .varint:
             do { out.append(try readVarint()) } catch { throw .wire(error, in: field) }

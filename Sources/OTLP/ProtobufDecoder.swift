@@ -48,15 +48,15 @@ import Wire
 public final class OTLPProtobufDecoder {
     public let limits: OTLPDecodeLimits
 
-    var attributes = ProtoScratch<Attribute>(capacity: 64)
-    var jsonFixups = ProtoScratch<ProtoJSONFixup>(capacity: 16)
-    var arena = ProtoScratch<UInt8>(capacity: 1024)
-    var bucketCounts = ProtoScratch<UInt64>(capacity: 64)
-    var negativeCounts = ProtoScratch<UInt64>(capacity: 64)
-    var bounds = ProtoScratch<Double>(capacity: 64)
-    var quantiles = ProtoScratch<QuantileValue>(capacity: 16)
+    var attributes = ScratchBuffer<Attribute>(capacity: 64)
+    var jsonFixups = ScratchBuffer<ProtoJSONFixup>(capacity: 16)
+    var arena = ScratchBuffer<UInt8>(capacity: 1024)
+    var bucketCounts = ScratchBuffer<UInt64>(capacity: 64)
+    var negativeCounts = ScratchBuffer<UInt64>(capacity: 64)
+    var bounds = ScratchBuffer<Double>(capacity: 64)
+    var quantiles = ScratchBuffer<QuantileValue>(capacity: 16)
     /// Entries of the kvlists being rendered (a stack: nested kvlists push above their parent's).
-    var kvEntries = ProtoScratch<ProtoKVEntry>(capacity: 16)
+    var kvEntries = ScratchBuffer<ProtoKVEntry>(capacity: 16)
     var summary = DecodeSummary()
 
     public init(limits: OTLPDecodeLimits = .default) {
