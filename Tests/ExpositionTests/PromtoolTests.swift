@@ -55,3 +55,52 @@ import Testing
                 "promtool: \(String(decoding: report, as: UTF8.self))\ninput:\n\(String(decoding: out, as: UTF8.self))")
     }
 }
+
+/// `promtool check metrics` accepts a text 0.0.4 page rendered by `FamilyRenderer` (every kind,
+/// awkward values, several parts). Skips like `PromtoolTests`.
+@Suite struct FamilyRendererPromtoolTests {
+    @Test func promtoolAcceptsRenderedFamilies() throws {
+        let promtool = PromtoolTests.promtool
+        guard FileManager.default.isExecutableFile(atPath: promtool) else {
+            let reason = "promtool not found at \(promtool); skipping promtool check"
+            if ProcessInfo.processInfo.environment["SLOD_REQUIRE_PEERS"] == "1" {
+                Issue.record("\(reason), but SLOD_REQUIRE_PEERS=1")
+            } else {
+                print("SKIP: \(reason)")
+            }
+            return
+        }
+        var parts = [FamilyRendererTests.workedExample()]
+        parts.append([
+            MetricFamily(name: "http_server_requests_total", kind: .counter, help: "Handled HTTP requests.", series: [
+                MetricSeries(labels: RenderedLabels([("http_response_status_code", "500"), ("weird", "a\"b\\c\nd")]), value: .number(2)),
+            ]),
+            MetricFamily(name: "queue_depth", kind: .gauge, help: "Depth with a \\ and a\nnewline.", series: [
+                MetricSeries(labels: RenderedLabels([("q", "a")]), value: .number(.nan)),
+                MetricSeries(labels: RenderedLabels([("q", "b")]), value: .number(-.infinity)),
+                MetricSeries(labels: RenderedLabels([("q", "c")]), value: .number(1e-5)),
+            ]),
+            MetricFamily(name: "rpc_duration_seconds", kind: .summary, help: "RPC latency.", series: [
+                MetricSeries(labels: .empty, value: .summary(SummaryPoint(quantiles: [(0.5, 1), (0.99, 2)], sum: 3, count: 4))),
+            ]),
+            MetricFamily(name: "mystery", kind: .unknown, help: "Unknown.", series: [MetricSeries(labels: .empty, value: .number(1))]),
+        ])
+        var out: [UInt8] = []
+        FamilyRenderer.render(parts: parts, format: .text004, into: &out)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: promtool)
+        process.arguments = ["check", "metrics"]
+        let stdin = Pipe(), output = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(out))
+        try stdin.fileHandleForWriting.close()
+        let report = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0,
+                "promtool: \(String(decoding: report, as: UTF8.self))\ninput:\n\(String(decoding: out, as: UTF8.self))")
+    }
+}

@@ -1,0 +1,157 @@
+/// The input model for rendering ingested metrics: families of series with their latest points.
+///
+/// Built by the aggregation shards at scrape time and handed to `FamilyRenderer`. Names and label
+/// names are expected to be translated and valid already (the renderer does not validate them in
+/// release builds); label values are escaped once, when a `RenderedLabels` is made, so a shard
+/// that keeps the `RenderedLabels` of each series between scrapes pays no escaping at scrape time.
+
+/// A series' label set, pre-rendered as the bytes between the braces: `a="x",b="y"` with label
+/// values escaped (`\` → `\\`, `"` → `\"`, newline → `\n`). Empty for no labels.
+///
+/// Make it once per series and keep it: the renderer only copies these bytes. Equality and hashing
+/// are on the rendered bytes (equal label sets in the same order compare equal).
+public struct RenderedLabels: Hashable, Sendable {
+    /// `name="escaped value"` pairs joined by `,`; no braces, no trailing comma.
+    public let bytes: [UInt8]
+
+    /// No labels.
+    public static let empty = RenderedLabels(bytes: [])
+
+    /// Renders `pairs` in the order given. The caller passes them sorted by name, with valid,
+    /// distinct names that are not `le` (histograms) or `quantile` (summaries). O(total length);
+    /// allocates the one byte array.
+    public init(_ pairs: [(String, String)]) {
+        assert(pairs.allSatisfy { MetricName.check($0.0, first: MetricName.labelFirst, rest: MetricName.labelRest) },
+               "invalid label name in \(pairs)")
+        var out: [UInt8] = []
+        var capacity = 0
+        for (k, v) in pairs { capacity += k.utf8.count + v.utf8.count + 4 }
+        out.reserveCapacity(capacity)
+        for (i, (k, v)) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: k.utf8)
+            out.append(UInt8(ascii: "="))
+            out.append(UInt8(ascii: "\""))
+            ExpositionText.appendEscapedLabelValue(v, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        self.bytes = out
+    }
+
+    /// Wraps bytes already in the rendered form (e.g. copied from another `RenderedLabels`).
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    public var isEmpty: Bool { bytes.isEmpty }
+}
+
+/// One metric family: a name, its metadata, and all its series.
+public struct MetricFamily: Sendable {
+    /// The kind of a family. Text 0.0.4 writes `unknown` as `untyped` and `info` as `gauge`.
+    public enum Kind: UInt8, Sendable {
+        case counter, gauge, histogram, summary, unknown, info
+    }
+
+    /// The sample name as text 0.0.4 writes it: counters include `_total`, info families include
+    /// `_info` (e.g. `target_info`), histograms and summaries are the base name. OpenMetrics drops
+    /// the `_total` / `_info` suffix in `# TYPE`/`# UNIT`/`# HELP`.
+    public var name: String
+    public var kind: Kind
+    /// Unescaped; the renderer escapes it. Empty ⇒ no `# HELP` line.
+    public var help: String
+    /// E.g. `seconds`; may be empty. OpenMetrics writes `# UNIT` only when the family name ends in
+    /// `_<unit>` (a rule of the format); text 0.0.4 has no unit line.
+    public var unit: String
+    public var series: [MetricSeries]
+
+    public init(name: String, kind: Kind, help: String = "", unit: String = "", series: [MetricSeries] = []) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+        self.unit = unit
+        self.series = series
+    }
+}
+
+/// One series: its labels and latest point.
+public struct MetricSeries: Sendable {
+    /// The point. `.number` is used for counters, gauges, unknown and info families (info: value 1).
+    public enum Value: Sendable {
+        /// A counter, gauge, unknown or info value. The exemplar is written only for counters and
+        /// only in OpenMetrics.
+        case number(Double, exemplar: Exemplar? = nil)
+        case histogram(HistogramPoint)
+        case summary(SummaryPoint)
+    }
+
+    public var labels: RenderedLabels
+    public var value: Value
+    /// Start time in Unix nanoseconds; 0 = unknown. OpenMetrics writes it as `_created` for
+    /// counters, histograms and summaries; text 0.0.4 never does.
+    public var startTimeNanos: UInt64
+    /// Time of the point in Unix nanoseconds; written only when rendering with `timestamps: true`
+    /// (0 = none even then).
+    public var timeNanos: UInt64
+
+    public init(labels: RenderedLabels, value: Value, startTimeNanos: UInt64 = 0, timeNanos: UInt64 = 0) {
+        self.labels = labels
+        self.value = value
+        self.startTimeNanos = startTimeNanos
+        self.timeNanos = timeNanos
+    }
+}
+
+/// A classic histogram point, cumulative, in the shape of `HistogramSnapshot`.
+public struct HistogramPoint: Sendable {
+    /// Finite upper bounds, strictly increasing (`+Inf` implicit). Series of one family usually
+    /// share one array (copy-on-write), which lets the renderer format the `le` values once.
+    public var bounds: [Double]
+    /// Cumulative counts, `bounds.count + 1` entries; the last is the `+Inf` bucket and is the
+    /// `_count`.
+    public var cumulativeCounts: [UInt64]
+    /// Nil when the point had no sum: text 0.0.4 omits `_sum`, OpenMetrics omits `_sum` and
+    /// `_count` (it requires both or neither).
+    public var sum: Double?
+    /// OpenMetrics only: at most one exemplar per bucket, as (bucket index, exemplar), index
+    /// `bounds.count` being `+Inf`; ascending by index. Usually empty (no allocation).
+    public var exemplars: [(bucket: Int, exemplar: Exemplar)]
+
+    public init(bounds: [Double], cumulativeCounts: [UInt64], sum: Double?,
+                exemplars: [(bucket: Int, exemplar: Exemplar)] = []) {
+        precondition(cumulativeCounts.count == bounds.count + 1, "need one cumulative count per bound plus +Inf")
+        self.bounds = bounds
+        self.cumulativeCounts = cumulativeCounts
+        self.sum = sum
+        self.exemplars = exemplars
+    }
+
+    /// The number of observations (the `+Inf` bucket).
+    public var count: UInt64 { cumulativeCounts[cumulativeCounts.count - 1] }
+}
+
+/// A summary point: quantiles ascending by `quantile`, plus sum and count.
+public struct SummaryPoint: Sendable {
+    public var quantiles: [(quantile: Double, value: Double)]
+    public var sum: Double
+    public var count: UInt64
+
+    public init(quantiles: [(quantile: Double, value: Double)], sum: Double, count: UInt64) {
+        self.quantiles = quantiles
+        self.sum = sum
+        self.count = count
+    }
+}
+
+/// An OpenMetrics exemplar: `# {labels} value [timestamp]`.
+public struct Exemplar: Sendable {
+    /// E.g. `span_id="…",trace_id="…"` (sorted).
+    public var labels: RenderedLabels
+    public var value: Double
+    /// Unix nanoseconds; 0 = no timestamp.
+    public var timeNanos: UInt64
+
+    public init(labels: RenderedLabels, value: Double, timeNanos: UInt64 = 0) {
+        self.labels = labels
+        self.value = value
+        self.timeNanos = timeNanos
+    }
+}
