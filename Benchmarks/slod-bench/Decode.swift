@@ -24,12 +24,11 @@ func seconds(_ d: Duration) -> Double {
 }
 
 func benchDecode(_ o: Options) {
-    let metrics = IngestMetrics()
-    let sink = CountingSink(metrics: metrics)
+    let sink = DiscardingSink()
     let pb = OTLPProtobufDecoder()
     let js = OTLPJSONDecoder()
     let inflater = Inflater(maxOutputBytes: 1 << 30, maxRatio: 100_000)
-    print("slod-bench decode: best of \(max(3, o.rounds)) rounds, counting sink, one core")
+    print("slod-bench decode: best of \(max(3, o.rounds)) rounds, discarding sink, one core")
     print("fixture                   input      points  ns/point   MB/s (uncompressed)   M points/s")
     func report(_ name: String, bytes: Int, uncompressed: Int, points: Int, time: Double) {
         let padded = name.padding(toLength: 24, withPad: " ", startingAt: 0)

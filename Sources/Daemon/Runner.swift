@@ -61,9 +61,9 @@ struct Runner {
         receiverConfig.tenantHeader = config.ingest.tenantHeader
         receiverConfig.rateLimitPointsPerSecond = config.ingest.rateLimitPointsPerSecond
         receiverConfig.rateLimitBurstPoints = config.ingest.rateLimitBurstPoints
-        // Until aggregation lands, the sink counts points (self-metrics) and keeps nothing else.
+        // Until the aggregator shards are wired in (issue 4), points are counted and discarded.
         let receiver = OTLPReceiver(configuration: receiverConfig, loops: loops, metrics: ingestMetrics,
-                                    makeSink: { _ in CountingSink(metrics: ingestMetrics) }, isReady: { ready.isReady })
+                                    backend: DiscardingBackend(), isReady: { ready.isReady })
         let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver)
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)

@@ -56,6 +56,10 @@ func registerIngestMetrics(_ registry: MetricsRegistry, metrics m: IngestMetrics
         for (i, reason) in RejectionReason.allCases.enumerated() {
             w.sample("slod_ingest_rejected_points_total", labels: [("reason", reason.rawValue)], value: m.rejected[i].value)
         }
+        // Rejections by the aggregation backend (series limits, out-of-order points, …).
+        for (reason, n) in m.backendRejections.sorted(by: { $0.key < $1.key }) where RejectionReason(rawValue: reason) == nil {
+            w.sample("slod_ingest_rejected_points_total", labels: [("reason", reason)], value: n)
+        }
         w.family("slod_ingest_received_bytes_total", type: .counter, help: "OTLP request body bytes as received (compressed or not), by encoding.")
         for (e, encoding) in IngestMetrics.encodings.enumerated() {
             w.sample("slod_ingest_received_bytes_total", labels: [("encoding", encoding)], value: m.receivedBytes[e].value)

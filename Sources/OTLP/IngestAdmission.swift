@@ -49,6 +49,8 @@ final class AdmissionSink: MetricsSink {
     let target: MetricsSink
     let limiter: PointRateLimiter
     var points = 0
+    /// Points handed on by type (index as `IngestMetrics.pointTypes`), for `slod_ingest_points_total`.
+    var byType = [0, 0, 0, 0]
     var retryAfter: Int? = nil
 
     init(target: MetricsSink, limiter: PointRateLimiter) {
@@ -58,16 +60,17 @@ final class AdmissionSink: MetricsSink {
 
     func beginRequest(_ context: RequestContext) {
         points = 0
+        byType = [0, 0, 0, 0]
         retryAfter = nil
         target.beginRequest(context)
     }
     func resource(_ resource: ResourceView) { target.resource(resource) }
     func scope(_ scope: ScopeView) { target.scope(scope) }
     func metric(_ metric: MetricView) { target.metric(metric) }
-    func numberPoint(_ point: NumberPointView) { points += 1; target.numberPoint(point) }
-    func histogramPoint(_ point: HistogramPointView) { points += 1; target.histogramPoint(point) }
-    func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) { points += 1; target.exponentialHistogramPoint(point) }
-    func summaryPoint(_ point: SummaryPointView) { points += 1; target.summaryPoint(point) }
+    func numberPoint(_ point: NumberPointView) { points += 1; byType[0] += 1; target.numberPoint(point) }
+    func histogramPoint(_ point: HistogramPointView) { points += 1; byType[1] += 1; target.histogramPoint(point) }
+    func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) { points += 1; byType[2] += 1; target.exponentialHistogramPoint(point) }
+    func summaryPoint(_ point: SummaryPointView) { points += 1; byType[3] += 1; target.summaryPoint(point) }
     func endRequest(committed: Bool) {
         if committed, let wait = limiter.admit(points) {
             retryAfter = wait

@@ -1,4 +1,5 @@
 import Primitives
+import Synchronization
 
 /// Ingestion self-metrics, created once; recording is a relaxed atomic add per request or per
 /// batch of points, never per point.
@@ -41,32 +42,24 @@ public final class IngestMetrics: Sendable {
     /// The `code` label of slot `i` of `requests[e]`.
     public static func codeLabel(slot i: Int) -> String { i < codes.count ? String(codes[i]) : "other" }
 
+    /// Points rejected by the backend (shards), by reason label; updated once per request.
+    let backendRejected = Mutex<[String: UInt64]>([:])
+
+    /// Snapshot of backend rejections by reason (for rendering).
+    public var backendRejections: [String: UInt64] { backendRejected.withLock { $0 } }
+
+    func recordCommit(_ c: IngestCommit, acceptedByType: [Int]) {
+        for i in 0..<4 where acceptedByType[i] > 0 { points[i].add(UInt64(acceptedByType[i])) }
+        guard c.rejected > 0 else { return }
+        backendRejected.withLock { m in
+            for (reason, n) in c.rejectedByReason { m[reason, default: 0] += UInt64(n) }
+        }
+    }
+
     func recordRejections(_ summary: DecodeSummary) {
         guard summary.rejectedPoints > 0 else { return }
         for (i, reason) in RejectionReason.allCases.enumerated() {
             if let n = summary.rejectedByReason[reason], n > 0 { rejected[i].add(UInt64(n)) }
         }
-    }
-}
-
-/// The sink ingestion uses until aggregation lands: it counts committed points by type into
-/// `IngestMetrics`. Points of a request that is not committed are not counted.
-public final class CountingSink: MetricsSink {
-    let metrics: IngestMetrics
-    var pending = [0, 0, 0, 0]
-
-    public init(metrics: IngestMetrics) { self.metrics = metrics }
-
-    public func beginRequest(_ context: RequestContext) { pending = [0, 0, 0, 0] }
-    public func resource(_ resource: ResourceView) {}
-    public func scope(_ scope: ScopeView) {}
-    public func metric(_ metric: MetricView) {}
-    public func numberPoint(_ point: NumberPointView) { pending[0] += 1 }
-    public func histogramPoint(_ point: HistogramPointView) { pending[1] += 1 }
-    public func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) { pending[2] += 1 }
-    public func summaryPoint(_ point: SummaryPointView) { pending[3] += 1 }
-    public func endRequest(committed: Bool) {
-        guard committed else { return }
-        for i in 0..<4 where pending[i] > 0 { metrics.points[i].add(UInt64(pending[i])) }
     }
 }

@@ -46,6 +46,7 @@ public final class OTLPReceiver: Sendable {
         let admission: AdmissionSink
 
         init(configuration c: OTLPReceiverConfiguration, sink: MetricsSink, limiter: PointRateLimiter) {
+            // The sink belongs to this loop's backend state; the admission wrapper counts and limits.
             inflater = Inflater(maxOutputBytes: c.maxDecompressedBytes, maxRatio: c.maxCompressionRatio)
             protobuf = OTLPProtobufDecoder(limits: c.decodeLimits)
             json = OTLPJSONDecoder(limits: c.decodeLimits)
@@ -53,45 +54,90 @@ public final class OTLPReceiver: Sendable {
         }
     }
 
+    let backend: IngestBackend
+
     /// - Parameters:
     ///   - loops: the server's event loop count (one worker each).
-    ///   - makeSink: the sink for loop `i` (called once per loop, at start-up).
+    ///   - backend: where decoded points go (its sink per loop, and the commit that gates `200`).
     ///   - isReady: false while starting or draining (requests then get 503).
     public init(configuration: OTLPReceiverConfiguration, loops: Int, metrics: IngestMetrics = IngestMetrics(),
-                makeSink: (Int) -> MetricsSink, isReady: @escaping @Sendable () -> Bool = { true }) {
+                backend: IngestBackend = DiscardingBackend(), isReady: @escaping @Sendable () -> Bool = { true }) {
         self.configuration = configuration
         self.metrics = metrics
         self.isReady = isReady
+        self.backend = backend
         tenantHeader = configuration.tenantHeader.isEmpty ? nil : configuration.tenantHeader
         let limiter = PointRateLimiter(pointsPerSecond: configuration.rateLimitPointsPerSecond, burst: configuration.rateLimitBurstPoints)
-        workers = (0..<max(1, loops)).map { Worker(configuration: configuration, sink: makeSink($0), limiter: limiter) }
+        workers = (0..<max(1, loops)).map { Worker(configuration: configuration, sink: backend.makeSink(loop: $0), limiter: limiter) }
     }
 
     /// Registers `POST /v1/metrics` (and, through the router, `/v1/metrics/`).
     public func register(on router: inout HTTPRouterBuilder) {
-        router.add("/v1/metrics", methods: [.post], name: "/v1/metrics") { [self] request, _ in
-            .response(handle(request))
+        router.add("/v1/metrics", methods: [.post], name: "/v1/metrics") { [self] request, responder in
+            handle(request, responder: responder)
         }
     }
 
     static let protobufType: StaticString = "application/x-protobuf"
     static let jsonType: StaticString = "application/json"
 
-    /// Handles one request synchronously on the calling loop.
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+    /// Handles one request on the calling loop; the response is deferred while the backend applies.
+    public func handle(_ request: HTTPRequest, responder: HTTPResponder) -> HTTPHandlerResult {
+        switch decode(request) {
+        case .respond(let r):
+            return .response(r)
+        case .decoded(let encoding, let summary, let byType):
+            let loop = request.loopIndex < workers.count ? request.loopIndex : 0
+            let metrics = self.metrics
+            let start = backend.commit(loop: loop) { commit in
+                responder.respond(Self.success(encoding, summary, commit, byType, metrics))
+            }
+            switch start {
+            case .done(let commit):
+                return .response(Self.success(encoding, summary, commit, byType, metrics))
+            case .pending:
+                return .deferred
+            case .unavailable(let wait):
+                return .response(fail(encoding, .serviceUnavailable,
+                                      "slod cannot take data now (aggregation is behind); nothing was kept; retry after \(wait)s",
+                                      retryAfter: wait))
+            }
+        }
+    }
+
+    /// The `200` for a decoded and committed request, with partial success from decoding and
+    /// from the backend together.
+    static func success(_ encoding: RequestContext.Encoding, _ summary: DecodeSummary, _ commit: IngestCommit,
+                        _ byType: [Int], _ metrics: IngestMetrics) -> HTTPResponse {
+        metrics.recordRejections(summary)
+        metrics.recordCommit(commit, acceptedByType: byType)
+        metrics.recordRequest(encoding: encoding, status: 200)
+        let rejected = summary.rejectedPoints + commit.rejected
+        let message = summary.firstRejection ?? commit.firstRejection
+        let body = OTLPResponses.export(encoding: encoding, rejected: rejected, message: message)
+        return HTTPResponse(status: .ok, contentType: encoding == .json ? jsonType : protobufType, body: .bytes(body))
+    }
+
+    enum Decoded {
+        case respond(HTTPResponse)
+        case decoded(RequestContext.Encoding, DecodeSummary, [Int])
+    }
+
+    /// Content-type and encoding checks, inflating, decoding into the loop's sink, rate limit.
+    func decode(_ request: HTTPRequest) -> Decoded {
         guard let encoding = Self.encoding(request.headerBytes("Content-Type")) else {
-            return HTTPResponse.text(.unsupportedMediaType,
-                                     "415 unsupported media type, supported: [application/json, application/x-protobuf]\n")
+            return .respond(HTTPResponse.text(.unsupportedMediaType,
+                                     "415 unsupported media type, supported: [application/json, application/x-protobuf]\n"))
         }
         let worker = workers[request.loopIndex < workers.count ? request.loopIndex : 0]
         let idx = IngestMetrics.index(encoding)
         metrics.receivedBytes[idx].add(UInt64(request.body.count))
         guard let coding = ContentCoding.parse(request.headerBytes("Content-Encoding")) else {
             let value = request.header("Content-Encoding") ?? ""
-            return fail(encoding, .unsupportedMediaType, "unsupported Content-Encoding: \(value) (supported: gzip, deflate, identity)")
+            return .respond(fail(encoding, .unsupportedMediaType, "unsupported Content-Encoding: \(value) (supported: gzip, deflate, identity)"))
         }
         guard isReady() else {
-            return fail(encoding, .serviceUnavailable, "slod is not ready (starting or shutting down); retry", retryAfter: 1)
+            return .respond(fail(encoding, .serviceUnavailable, "slod is not ready (starting or shutting down); retry", retryAfter: 1))
         }
         let start = Clock.monotonicNanos()
         let payload: UnsafeRawBufferPointer
@@ -100,9 +146,9 @@ public final class OTLPReceiver: Sendable {
         } catch {
             switch error {
             case .tooLarge, .ratioExceeded:
-                return fail(encoding, .contentTooLarge, error.description)
+                return .respond(fail(encoding, .contentTooLarge, error.description))
             case .corrupt(let why):
-                return fail(encoding, .badRequest, why)
+                return .respond(fail(encoding, .badRequest, why))
             }
         }
         metrics.decompressedBytes[idx].add(UInt64(payload.count))
@@ -119,18 +165,15 @@ public final class OTLPReceiver: Sendable {
             }
         } catch {
             metrics.decodeSeconds[idx].observe(Double(Clock.monotonicNanos() &- start) / 1e9)
-            return fail(encoding, .badRequest, "invalid \(encoding == .json ? "OTLP/JSON" : "OTLP protobuf") payload: \(error.description)")
+            return .respond(fail(encoding, .badRequest, "invalid \(encoding == .json ? "OTLP/JSON" : "OTLP protobuf") payload: \(error.description)"))
         }
         metrics.decodeSeconds[idx].observe(Double(Clock.monotonicNanos() &- start) / 1e9)
         if let wait = worker.admission.retryAfter {
-            return fail(encoding, .tooManyRequests,
+            return .respond(fail(encoding, .tooManyRequests,
                         "ingestion rate limit of \(configuration.rateLimitPointsPerSecond) points/s exceeded (request had \(worker.admission.points) points); retry after \(wait)s",
-                        retryAfter: wait)
+                        retryAfter: wait))
         }
-        metrics.recordRejections(summary)
-        metrics.recordRequest(encoding: encoding, status: 200)
-        let body = OTLPResponses.export(encoding: encoding, rejected: summary.rejectedPoints, message: summary.firstRejection)
-        return HTTPResponse(status: .ok, contentType: encoding == .json ? Self.jsonType : Self.protobufType, body: .bytes(body))
+        return .decoded(encoding, summary, worker.admission.byType)
     }
 
     func fail(_ encoding: RequestContext.Encoding, _ status: HTTPStatus, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
