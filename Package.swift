@@ -26,10 +26,10 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Wire", dependencies: ["Primitives"], swiftSettings: optimize),
         .target(name: "OTLP", dependencies: ["Wire", "Platform", "Primitives", "HTTP", "CZlib"], swiftSettings: optimize),
-        .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives"], swiftSettings: optimize),
+        .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives", "Exposition"], swiftSettings: optimize),
         .target(name: "Exposition", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Config", dependencies: [], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).

@@ -62,6 +62,20 @@ extension ConfigLoader {
           # Points accepted in one burst above the rate; 0 means one second's worth.
           rate_limit_burst_points: 0
 
+        aggregation:
+          # Aggregator shard threads, 0...256; 0 means half the CPU cores, at least one. Each series
+          # belongs to one shard; event loops hand points to shards through lock-free rings.
+          shards: 0
+          # Batches in flight per (event loop, shard) before ingestion answers 503 + Retry-After.
+          ring_capacity: 64
+          # A series not updated for this long disappears from /metrics and its memory is freed.
+          series_ttl: 5m
+          # Series held at most, all shards together; points of new series past it are rejected
+          # (OTLP partial success) and counted in slod_ingest_rejected_points_total{reason="series_limit"}.
+          max_series: 1000000
+          # Series per metric name at most.
+          max_series_per_metric: 100000
+
         log:
           # Least severe level written to stderr: debug, info, warn or error.
           level: info

@@ -3,6 +3,7 @@ extension SlodConfiguration: ConfigSection {
     mutating func decode(from mapping: inout ConfigMapping) {
         mapping.section("server", &server)
         mapping.section("ingest", &ingest)
+        mapping.section("aggregation", &aggregation)
         mapping.section("log", &log)
     }
 }
@@ -44,6 +45,16 @@ extension SlodConfiguration.Ingest: ConfigSection {
         mapping.decode("tenant_header", &tenantHeader, as: .headerName)
         mapping.decode("rate_limit_points_per_second", &rateLimitPointsPerSecond, as: .integer(in: 0...1_000_000_000))
         mapping.decode("rate_limit_burst_points", &rateLimitBurstPoints, as: .integer(in: 0...1_000_000_000))
+    }
+}
+
+extension SlodConfiguration.Aggregation: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        mapping.decode("shards", &shards, as: .integer(in: 0...256))
+        mapping.decode("ring_capacity", &ringCapacity, as: .integer(in: 1...65_536))
+        mapping.decode("series_ttl", &seriesTTL, as: .duration(in: .seconds(1)...(.seconds(86_400 * 7))))
+        mapping.decode("max_series", &maxSeries, as: .integer(in: 1...100_000_000))
+        mapping.decode("max_series_per_metric", &maxSeriesPerMetric, as: .integer(in: 1...100_000_000))
     }
 }
 

@@ -7,10 +7,11 @@
 public struct SlodConfiguration: Sendable, Equatable {
     public var server: Server
     public var ingest: Ingest
+    public var aggregation: Aggregation
     public var log: Log
 
     /// The configuration slod runs on when no file overrides anything.
-    public static let `default` = SlodConfiguration(server: .default, ingest: .default, log: .default)
+    public static let `default` = SlodConfiguration(server: .default, ingest: .default, aggregation: .default, log: .default)
 
     /// The HTTP server (`server:`).
     public struct Server: Sendable, Equatable {
@@ -80,6 +81,24 @@ public struct SlodConfiguration: Sendable, Equatable {
         public static let `default` = Ingest(
             maxDecompressedBytes: 64 << 20, maxCompressionRatio: 1000, tenantHeader: "X-Scope-OrgID",
             rateLimitPointsPerSecond: 0, rateLimitBurstPoints: 0)
+    }
+
+    /// Aggregator shards and series (`aggregation:`).
+    public struct Aggregation: Sendable, Equatable {
+        /// Aggregator shard threads, 0...256; 0 means half the cores, at least one.
+        public var shards: Int
+        /// Batch slices in flight per (event loop, shard) before ingestion answers 503, 1...65536.
+        public var ringCapacity: Int
+        /// A series not updated for this long disappears from /metrics and is freed. Default 5m.
+        public var seriesTTL: Duration
+        /// Series held at most (all shards together); points of new series beyond it are
+        /// rejected through partial success. Default 1000000.
+        public var maxSeries: Int
+        /// Series per metric name at most. Default 100000.
+        public var maxSeriesPerMetric: Int
+
+        public static let `default` = Aggregation(
+            shards: 0, ringCapacity: 64, seriesTTL: .seconds(300), maxSeries: 1_000_000, maxSeriesPerMetric: 100_000)
     }
 
     /// Logging (`log:`).

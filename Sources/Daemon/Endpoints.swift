@@ -1,3 +1,4 @@
+import Aggregation
 import Exposition
 import HTTP
 import OTLP
@@ -9,6 +10,7 @@ struct Endpoints: Sendable {
     let ready: ReadyFlag
     let reloader: Reloader
     let receiver: OTLPReceiver
+    let runtime: ShardRuntime
 
     func router() -> HTTPRouter {
         var b = HTTPRouterBuilder()
@@ -22,11 +24,18 @@ struct Endpoints: Sendable {
                 : .response(.text(.serviceUnavailable, "slod is not ready\n"))
         }
         let registry = self.registry
-        b.add("/metrics", methods: [.get]) { _, _ in
-            var out: [UInt8] = []
-            out.reserveCapacity(16384)
-            registry.render(into: &out)
-            return .response(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .bytes(out)))
+        let runtime = self.runtime
+        // Self-metrics, then the ingested families gathered from every shard (each family's
+        // samples contiguous). Text format 0.0.4; the response waits for the shards' snapshots.
+        b.add("/metrics", methods: [.get]) { _, responder in
+            runtime.snapshot { parts in
+                var out: [UInt8] = []
+                out.reserveCapacity(1 << 16)
+                registry.render(into: &out)
+                FamilyRenderer.render(parts: parts, format: .text004, into: &out)
+                responder.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .bytes(out)))
+            }
+            return .deferred
         }
         let reloader = self.reloader
         // Prometheus convention: POST /-/reload. The body, if any, is read and ignored. The

@@ -1,3 +1,4 @@
+import Aggregation
 import Config
 import Exposition
 import HTTP
@@ -61,10 +62,26 @@ struct Runner {
         receiverConfig.tenantHeader = config.ingest.tenantHeader
         receiverConfig.rateLimitPointsPerSecond = config.ingest.rateLimitPointsPerSecond
         receiverConfig.rateLimitBurstPoints = config.ingest.rateLimitBurstPoints
-        // Until the aggregator shards are wired in (issue 4), points are counted and discarded.
+        // Aggregator shards: each owns a disjoint set of series; loops reach them through rings.
+        let agg = config.aggregation
+        let shardCount = agg.shards > 0 ? agg.shards : max(1, OSThread.availableCores / 2)
+        let shardStats = ShardStats()
+        let workers: [ShardWorker] = (0..<shardCount).map { _ in
+            AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: agg.maxSeriesPerMetric,
+                            seriesTTL: agg.seriesTTL.nanoseconds, stats: shardStats)
+        }
+        let runtime: ShardRuntime
+        do throws(Errno) {
+            runtime = try ShardRuntime(loops: loops, workers: workers, ringCapacity: agg.ringCapacity)
+            try runtime.start()
+        } catch {
+            logger.error("cannot start aggregator shards", ["error": error.description])
+            return 1
+        }
         let receiver = OTLPReceiver(configuration: receiverConfig, loops: loops, metrics: ingestMetrics,
-                                    backend: DiscardingBackend(), isReady: { ready.isReady })
-        let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver)
+                                    backend: runtime, isReady: { ready.isReady })
+        let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver, runtime: runtime)
+        registerShardMetrics(registry, stats: shardStats, runtime: runtime)
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)
         registerIngestMetrics(registry, metrics: ingestMetrics)
@@ -78,7 +95,7 @@ struct Runner {
         }
         endpoints.ready.set(true)
         logger.info("listening", [
-            "address": bound.description, "event_loops": String(loops), "version": SlodVersion.version,
+            "address": bound.description, "event_loops": String(loops), "shards": String(shardCount), "version": SlodVersion.version,
             "config": options.configPath ?? "<embedded default>",
         ])
 
@@ -101,6 +118,7 @@ struct Runner {
         notifier.send("STOPPING=1")
         server.shutdown()
         server.wait()
+        runtime.stop()
         watchdog?.stop()
         logger.info("stopped")
         return 0

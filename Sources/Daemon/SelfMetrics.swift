@@ -1,3 +1,4 @@
+import Aggregation
 import Exposition
 import HTTP
 import OTLP
@@ -73,6 +74,28 @@ func registerIngestMetrics(_ registry: MetricsRegistry, metrics m: IngestMetrics
             let snap = m.decodeSeconds[e].snapshot()
             if snap.count == 0 { continue }
             w.histogram("slod_ingest_decode_duration_seconds", labels: [("encoding", encoding)], snapshot: snap)
+        }
+    }
+}
+
+/// Registers the aggregator shards' metrics.
+func registerShardMetrics(_ registry: MetricsRegistry, stats: ShardStats, runtime: ShardRuntime) {
+    registry.register { w in
+        w.family("slod_series", type: .gauge, help: "Series held by the aggregator shards.")
+        w.sample("slod_series", value: stats.series.value)
+        w.family("slod_series_created_total", type: .counter, help: "Series created by the aggregator shards.")
+        w.sample("slod_series_created_total", value: stats.seriesCreated.value)
+        w.family("slod_series_expired_total", type: .counter, help: "Series removed after aggregation.series_ttl without updates.")
+        w.sample("slod_series_expired_total", value: stats.seriesExpired.value)
+        w.family("slod_points_applied_total", type: .counter, help: "Data points applied to series by the aggregator shards.")
+        w.sample("slod_points_applied_total", value: stats.pointsApplied.value)
+        w.family("slod_shard_rejected_points_total", type: .counter, help: "Data points the shards did not apply, by reason.")
+        for reason in ShardStats.rejectionReasons {
+            w.sample("slod_shard_rejected_points_total", labels: [("reason", reason)], value: stats.rejected[reason]?.value ?? 0)
+        }
+        w.family("slod_shard_ring_occupancy", type: .gauge, help: "Batch slices queued for each shard, all event loops together.")
+        for (i, n) in runtime.ringOccupancy.enumerated() {
+            w.sample("slod_shard_ring_occupancy", labels: [("shard", String(i))], value: n)
         }
     }
 }

@@ -73,3 +73,15 @@ public final class EventFD: Sendable {
         _ = Glibc.read(fd, &v, 8)
     }
 }
+
+extension EventFD {
+    /// Blocks until signalled or `timeoutMilliseconds` pass (`poll(2)`), then clears the count.
+    /// Returns true when it was signalled.
+    @discardableResult
+    public func wait(timeoutMilliseconds: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let n = poll(&p, 1, timeoutMilliseconds)
+        if n > 0 { drain(); return true }
+        return false
+    }
+}

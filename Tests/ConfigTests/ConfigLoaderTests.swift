@@ -74,7 +74,7 @@ import Testing
         let errors = configErrors("log:\n  colour: red\n")
         #expect(errors.map(\.description) == ["slod.yaml:2:3: log.colour: unknown key \"colour\" (known keys: level)"])
         let top = configErrors("alerting:\n  x: 1\n")
-        #expect(top.first?.message == "unknown key \"alerting\" (known keys: server, ingest, log)")
+        #expect(top.first?.message == "unknown key \"alerting\" (known keys: server, ingest, aggregation, log)")
         #expect((top.first?.line, top.first?.column) == (1, 1))
     }
 

@@ -1,0 +1,208 @@
+import Exposition
+import OTLP
+import Platform
+import Primitives
+import Synchronization
+
+/// Runs the aggregator shards on their own threads and connects them to the event loops.
+///
+/// Each (loop, shard) pair has a bounded `SPSCRing` of jobs: the loop is its only producer, the
+/// shard its only consumer, so no lock is taken per point or per slice on the data path. A loop
+/// commits a request by pushing one `BatchSlice` per shard that has points, after checking that
+/// every target ring has room (the loop is the only producer, so room only grows), so a request
+/// is either handed over whole or not at all (`503`, nothing applied, safe to retry). The
+/// request's `200` is sent by whichever shard finishes its slice last.
+///
+/// Readers (`snapshot`) go through a small per-shard control queue (a mutex taken once per
+/// scrape, never per point) and are answered by each shard on its own thread.
+public final class ShardRuntime: IngestBackend, @unchecked Sendable {
+    /// Work for a shard.
+    enum Job: @unchecked Sendable {
+        case apply(BatchSlice, Completion)
+    }
+
+    /// Collects the outcomes of one request's slices; the last shard to finish completes it.
+    final class Completion: @unchecked Sendable {
+        let state: Mutex<(remaining: Int, outcome: SliceOutcome)>
+        let done: @Sendable (IngestCommit) -> Void
+
+        init(slices: Int, done: @escaping @Sendable (IngestCommit) -> Void) {
+            state = Mutex((slices, SliceOutcome()))
+            self.done = done
+        }
+
+        func finish(_ o: SliceOutcome) {
+            let merged = state.withLock { s -> SliceOutcome? in
+                s.outcome.merge(o)
+                s.remaining -= 1
+                return s.remaining == 0 ? s.outcome : nil
+            }
+            if let m = merged {
+                done(IngestCommit(rejected: m.rejected, firstRejection: m.firstRejection, rejectedByReason: m.rejectedByReason))
+            }
+        }
+    }
+
+    /// A scrape waiting for every shard's families.
+    final class SnapshotRequest: @unchecked Sendable {
+        let state: Mutex<(remaining: Int, parts: [[MetricFamily]])>
+        let done: @Sendable ([[MetricFamily]]) -> Void
+
+        init(shards: Int, done: @escaping @Sendable ([[MetricFamily]]) -> Void) {
+            state = Mutex((shards, Array(repeating: [], count: shards)))
+            self.done = done
+        }
+
+        func finish(shard: Int, _ families: [MetricFamily]) {
+            let parts = state.withLock { s -> [[MetricFamily]]? in
+                s.parts[shard] = families
+                s.remaining -= 1
+                return s.remaining == 0 ? s.parts : nil
+            }
+            if let parts { done(parts) }
+        }
+    }
+
+    final class Shard: @unchecked Sendable {
+        let index: Int
+        let worker: ShardWorker
+        let wakeup: EventFD
+        /// rings[loop]
+        let rings: [SPSCRing<Job>]
+        let control = Mutex<[SnapshotRequest]>([])
+        let running = Atomic<Bool>(true)
+
+        init(index: Int, worker: ShardWorker, loops: Int, ringCapacity: Int) throws(Errno) {
+            self.index = index
+            self.worker = worker
+            wakeup = try EventFD()
+            rings = (0..<loops).map { _ in SPSCRing<Job>(capacity: ringCapacity) }
+        }
+    }
+
+    let shards: [Shard]
+    let sinks: [ShardingSink]
+    let sweepIntervalNanos: UInt64
+    let clock: @Sendable () -> UInt64
+    let threads = Mutex<[OSThread]>([])
+
+    /// - Parameters:
+    ///   - loops: event loops that will commit (one ring per loop per shard).
+    ///   - workers: one `ShardWorker` per shard; each is used only by its shard's thread.
+    ///   - ringCapacity: slices in flight per (loop, shard) before commits answer 503.
+    public init(loops: Int, workers: [ShardWorker], ringCapacity: Int = 64, sweepInterval: Duration = .seconds(10),
+                clock: @escaping @Sendable () -> UInt64 = { Clock.monotonicNanos() }) throws(Errno) {
+        precondition(!workers.isEmpty)
+        var s: [Shard] = []
+        for (i, w) in workers.enumerated() {
+            s.append(try Shard(index: i, worker: w, loops: max(1, loops), ringCapacity: ringCapacity))
+        }
+        shards = s
+        sinks = (0..<max(1, loops)).map { _ in ShardingSink(shards: workers.count) }
+        sweepIntervalNanos = sweepInterval.nanoseconds
+        self.clock = clock
+    }
+
+    public var shardCount: Int { shards.count }
+
+    /// Slices queued per shard (all loops' rings together); approximate, any thread.
+    public var ringOccupancy: [Int] { shards.map { $0.rings.reduce(0) { $0 + $1.count } } }
+
+    /// Starts one thread per shard.
+    public func start() throws(Errno) {
+        var started: [OSThread] = []
+        for shard in shards {
+            let runtime = self
+            started.append(try OSThread.spawn(name: "slod-shard-\(shard.index)") { runtime.run(shard) })
+        }
+        threads.withLock { $0 = started }
+    }
+
+    /// Stops the shard threads after they finish the jobs already queued. Call after the HTTP
+    /// server has drained (no more commits).
+    public func stop() {
+        for s in shards {
+            s.running.store(false, ordering: .releasing)
+            s.wakeup.signal()
+        }
+        let ts = threads.withLock { t -> [OSThread] in
+            let x = t
+            t = []
+            return x
+        }
+        for t in ts { t.join() }
+    }
+
+    // MARK: - IngestBackend (called on event loops)
+
+    public func makeSink(loop: Int) -> MetricsSink { sinks[loop] }
+
+    public func commit(loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
+        let slices = sinks[loop].takeSlices()
+        var targets: [Int] = []
+        for (i, s) in slices.enumerated() where s != nil { targets.append(i) }
+        if targets.isEmpty { return .done(IngestCommit()) }
+        // All or nothing: every target ring must have room before anything is pushed.
+        for i in targets where shards[i].rings[loop].count >= shards[i].rings[loop].capacity {
+            return .unavailable(retryAfter: 1)
+        }
+        let c = Completion(slices: targets.count, done: completion)
+        for i in targets {
+            let pushed = shards[i].rings[loop].tryPush(.apply(slices[i]!, c))
+            precondition(pushed, "ring filled up between the room check and the push (second producer?)")
+            shards[i].wakeup.signal()
+        }
+        return .pending
+    }
+
+    // MARK: - Readers
+
+    /// Asks every shard for its families; `done` runs on the last shard's thread with one part
+    /// per shard (render them with `FamilyRenderer.render(parts:…)`).
+    public func snapshot(_ done: @escaping @Sendable ([[MetricFamily]]) -> Void) {
+        let request = SnapshotRequest(shards: shards.count, done: done)
+        for s in shards {
+            s.control.withLock { $0.append(request) }
+            s.wakeup.signal()
+        }
+    }
+
+    // MARK: - Shard thread
+
+    func run(_ shard: Shard) {
+        var nextSweep = clock() &+ sweepIntervalNanos
+        while true {
+            let running = shard.running.load(ordering: .acquiring)
+            var didWork = false
+            for ring in shard.rings {
+                let n = ring.drain(max: 64) { job in
+                    switch job {
+                    case .apply(let slice, let completion):
+                        let outcome = shard.worker.apply(slice, now: clock())
+                        completion.finish(outcome)
+                    }
+                }
+                if n > 0 { didWork = true }
+            }
+            let requests = shard.control.withLock { q -> [SnapshotRequest] in
+                let r = q
+                q.removeAll()
+                return r
+            }
+            for r in requests {
+                var families: [MetricFamily] = []
+                shard.worker.snapshot(into: &families)
+                r.finish(shard: shard.index, families)
+            }
+            let now = clock()
+            if now >= nextSweep {
+                shard.worker.sweep(now: now)
+                nextSweep = now &+ sweepIntervalNanos
+            }
+            if !running && !didWork && shard.rings.allSatisfy(\.isEmpty) { return }
+            if !didWork && requests.isEmpty {
+                shard.wakeup.wait(timeoutMilliseconds: 1000)
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+import OTLP
+import Primitives
+
+/// The loop-side sink: a `MetricsSink` that turns decoded points into one `BatchSlice` per shard.
+///
+/// Per point it picks the shard by the series' raw identity hash — `Hash64` over the point's
+/// canonical attribute encoding, seeded with the hash of the resource + scope + metric context
+/// (computed once per metric) — and appends a compact record to that shard's slice (format in
+/// `ShardingSink+Records.swift`). A context record is written into a slice at most once per
+/// metric, before the first point of that metric the slice receives. For each resource with at
+/// least one point, one `target_info` record goes to shard `resourceHash % shards` (once per
+/// request per distinct resource), so one shard owns each target_info series.
+///
+/// Attribute encodings are canonical (sorted by key, last duplicate wins), so a reordered
+/// attribute list lands on the same shard and series.
+///
+/// Allocation: per request at most one `BatchSlice` per shard (slices handed out by `takeSlices`
+/// are not reused by the sink); per resource/scope/metric a few scratch writes into reused
+/// buffers; none per point (beyond buffer growth).
+///
+/// Not thread-safe: one per event loop.
+public final class ShardingSink: MetricsSink {
+    public let shards: Int
+    private var slices: [BatchSlice?]
+    /// Per shard: the context record of the current metric has been written.
+    private var contextWritten: [Bool]
+    private var tenant: ByteView = .empty
+    private var tenantBytes: [UInt8] = []
+
+    /// tenant · resource part of the context blob (also the target_info blob).
+    private let resourcePart = ByteBuffer(capacity: 512)
+    private let scopePart = ByteBuffer(capacity: 256)
+    private let metricPart = ByteBuffer(capacity: 256)
+    private var resourceHash: UInt64 = 0
+    private var resourceHasPoints = false
+    private var prefixHash: UInt64 = 0
+    private var metricKind: MetricKind = .gauge
+    private var emittedResources: [UInt64] = []
+    private let attributeScratch = ByteBuffer(capacity: 256)
+    private var order: [Int32] = []
+    private let seed: UInt64
+
+    public init(shards: Int) {
+        precondition(shards >= 1)
+        self.shards = shards
+        slices = Array(repeating: nil, count: shards)
+        contextWritten = Array(repeating: false, count: shards)
+        seed = Hash64.processSeed
+        order.reserveCapacity(32)
+    }
+
+    /// After the decoder's `endRequest(committed: true)`: the slices of the request (nil for shards
+    /// with no records); resets for the next request. After `committed: false`, everything is
+    /// dropped (and this returns all nils).
+    public func takeSlices() -> [BatchSlice?] {
+        let out = slices
+        for i in 0..<shards { slices[i] = nil }
+        return out
+    }
+
+    // MARK: MetricsSink
+
+    public func beginRequest(_ context: RequestContext) {
+        for i in 0..<shards { slices[i] = nil; contextWritten[i] = false }
+        tenantBytes = context.tenant.array       // one small copy per request
+        emittedResources.removeAll(keepingCapacity: true)
+        resourcePart.clear(); scopePart.clear(); metricPart.clear()
+    }
+
+    public func resource(_ resource: ResourceView) {
+        resourcePart.clear()
+        resourcePart.put(UInt32(truncatingIfNeeded: tenantBytes.count))
+        resourcePart.append(tenantBytes)
+        resourcePart.putBytes(resource.schemaURL)
+        encodeAttributes(resource.attributes, to: resourcePart, scratch: &order)
+        resourceHash = Hash64.hash(UnsafeRawBufferPointer(resourcePart.readable), seed: seed)
+        resourceHasPoints = false
+    }
+
+    public func scope(_ scope: ScopeView) {
+        scopePart.clear()
+        scopePart.putBytes(scope.name)
+        scopePart.putBytes(scope.version)
+        scopePart.putBytes(scope.schemaURL)
+        encodeAttributes(scope.attributes, to: scopePart, scratch: &order)
+    }
+
+    public func metric(_ metric: MetricView) {
+        metricPart.clear()
+        metricPart.putBytes(metric.name)
+        metricPart.putBytes(metric.description)
+        metricPart.putBytes(metric.unit)
+        metricPart.put(metric.kind.rawValue)
+        metricPart.put(metric.temporality.rawValue)
+        metricPart.put(UInt8(metric.isMonotonic ? 1 : 0))
+        metricKind = metric.kind
+        var h = Hash64.hash(UnsafeRawBufferPointer(resourcePart.readable), seed: seed)
+        h = Hash64.hash(UnsafeRawBufferPointer(scopePart.readable), seed: h)
+        // The description is metadata, not identity; but it is part of the context blob, so it
+        // is hashed too (the shard aliases series by their labels anyway).
+        prefixHash = Hash64.hash(UnsafeRawBufferPointer(metricPart.readable), seed: h)
+        for i in 0..<shards { contextWritten[i] = false }
+    }
+
+    public func endRequest(committed: Bool) {
+        if !committed {
+            for i in 0..<shards { slices[i] = nil }
+        }
+        for i in 0..<shards { contextWritten[i] = false }
+    }
+
+    // MARK: Points
+
+    /// Encodes the point's attributes into the scratch buffer, hashes them, picks the slice,
+    /// writes the context record if needed and the common point header. Returns the slice buffer.
+    @inline(__always)
+    private func beginPoint(_ tag: RecordTag, _ c: PointCommon) -> ByteBuffer {
+        attributeScratch.clear()
+        encodeAttributes(c.attributes, to: attributeScratch, scratch: &order)
+        let attrs = UnsafeRawBufferPointer(attributeScratch.readable)
+        let hash = Hash64.hash(attrs, seed: prefixHash)
+        let shard = Int(hash % UInt64(shards))
+        if !resourceHasPoints { emitTargetInfo() }
+        let slice = sliceFor(shard)
+        let out = slice.buffer
+        if !contextWritten[shard] {
+            contextWritten[shard] = true
+            out.align8()
+            out.put(RecordTag.context.rawValue)
+            out.put(prefixHash)
+            out.put(UInt32(truncatingIfNeeded: resourcePart.readableBytes + scopePart.readableBytes + metricPart.readableBytes))
+            out.append(UnsafeRawBufferPointer(resourcePart.readable))
+            out.append(UnsafeRawBufferPointer(scopePart.readable))
+            out.append(UnsafeRawBufferPointer(metricPart.readable))
+        }
+        slice.pointCount += 1
+        out.align8()
+        out.put(tag.rawValue)
+        out.put(hash)
+        out.put(c.startTimeUnixNano)
+        out.put(c.timeUnixNano)
+        out.put(c.flags.rawValue)
+        out.put(UInt32(truncatingIfNeeded: attrs.count))
+        out.append(attrs)
+        return out
+    }
+
+    @inline(__always)
+    private func sliceFor(_ shard: Int) -> BatchSlice {
+        if let s = slices[shard] { return s }
+        let s = BatchSlice()
+        slices[shard] = s
+        return s
+    }
+
+    private func emitTargetInfo() {
+        resourceHasPoints = true
+        if emittedResources.contains(resourceHash) { return }
+        emittedResources.append(resourceHash)
+        let shard = Int(resourceHash % UInt64(shards))
+        let slice = sliceFor(shard)
+        let out = slice.buffer
+        out.align8()
+        out.put(RecordTag.resource.rawValue)
+        out.put(resourceHash)
+        out.put(UInt32(truncatingIfNeeded: resourcePart.readableBytes))
+        out.append(UnsafeRawBufferPointer(resourcePart.readable))
+        slice.pointCount += 1
+    }
+
+    public func numberPoint(_ point: NumberPointView) {
+        let out = beginPoint(.number, point.common)
+        switch point.value {
+        case .none: out.put(UInt8(0)); out.put(UInt64(0))
+        case .double(let d): out.put(UInt8(1)); out.put(d)
+        case .int(let i): out.put(UInt8(2)); out.put(i)
+        }
+    }
+
+    public func histogramPoint(_ point: HistogramPointView) {
+        let out = beginPoint(.histogram, point.common)
+        out.put(point.count)
+        out.put(point.sum ?? 0)
+        out.put(UInt8(point.sum == nil ? 0 : 1))
+        out.put(UInt32(truncatingIfNeeded: point.bucketCounts.count))
+        out.put(UInt32(truncatingIfNeeded: point.explicitBounds.count))
+        out.align8()
+        out.append(UnsafeRawBufferPointer(point.bucketCounts))
+        out.append(UnsafeRawBufferPointer(point.explicitBounds))
+    }
+
+    public func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) {
+        let out = beginPoint(.exponential, point.common)
+        out.put(point.count)
+        out.put(point.sum ?? 0)
+        out.put(UInt8(point.sum == nil ? 0 : 1))
+        out.put(point.scale)
+        out.put(point.zeroCount)
+        out.put(point.zeroThreshold)
+        out.put(point.positive.offset)
+        out.put(UInt32(truncatingIfNeeded: point.positive.counts.count))
+        out.put(point.negative.offset)
+        out.put(UInt32(truncatingIfNeeded: point.negative.counts.count))
+        out.align8()
+        out.append(UnsafeRawBufferPointer(point.positive.counts))
+        out.append(UnsafeRawBufferPointer(point.negative.counts))
+    }
+
+    public func summaryPoint(_ point: SummaryPointView) {
+        let out = beginPoint(.summary, point.common)
+        out.put(point.count)
+        out.put(point.sum)
+        out.put(UInt32(truncatingIfNeeded: point.quantiles.count))
+        out.align8()
+        out.append(UnsafeRawBufferPointer(point.quantiles))
+    }
+}
