@@ -89,7 +89,7 @@ import OTLP
         try p.ingest(Self.request(metric: "old", kind: "gauge", points: [(Self.attr("k", "v"), 0, 100, 1)]), json: true, now: 1 * sec)
         try p.ingest(Self.request(metric: "new", kind: "gauge", points: [(Self.attr("k", "v"), 0, 100, 1)]), json: true, now: 50 * sec)
         let before = p.seriesCount
-        #expect(before == 3)   // old, new, target_info? (no: svc has no other attributes) → see below
+        #expect(before == 2)   // old, new (no target_info: the resource has no attribute besides service.name)
         for s in p.shards { s.sweep(now: 70 * sec) }
         let names = Set(p.families().map(\.name))
         #expect(!names.contains("old"))
@@ -120,6 +120,12 @@ import OTLP
         let (_, o) = try p.ingest(Self.request(metric: "x", temporality: 2, monotonic: false, points: [(Self.attr("k", "w"), 0, 100, 2)]), json: true)
         #expect(o.applied == 1)
         #expect(Self.values(p, "x").count == 2)
+        // Monotonic sum "y" → counter family y_total; a later gauge "y_total" conflicts (§4.9).
+        try p.ingest(Self.request(metric: "y", points: [(Self.attr("k", "v"), 0, 100, 1)]), json: true)
+        let (_, o2) = try p.ingest(Self.request(metric: "y_total", kind: "gauge", points: [(Self.attr("k", "z"), 0, 100, 2)]), json: true)
+        #expect(o2.applied == 0 && o2.rejectedByReason["type_conflict"] == 1)
+        #expect(o2.firstRejection?.contains("\"y_total\"") == true)
+        #expect(Self.values(p, "y_total").count == 1)
     }
 
     @Test func committedFalseDropsEverything() throws {

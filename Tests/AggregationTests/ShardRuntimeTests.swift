@@ -2,6 +2,7 @@ import Exposition
 import Foundation
 import OTLP
 import Synchronization
+import Platform
 import Testing
 @testable import Aggregation
 
@@ -11,11 +12,11 @@ import Testing
 @Suite(.serialized) struct ShardRuntimeTests {
     final class FakeWorker: ShardWorker, @unchecked Sendable {
         let applied = Atomic<Int>(0)
-        let gate = Mutex<Bool>(true)   // false = block apply until opened
+        let gate = Atomic<Bool>(true)   // false = block apply until opened
         let index: Int
         init(index: Int) { self.index = index }
         func apply(_ slice: BatchSlice, now: UInt64) -> SliceOutcome {
-            while !gate.withLock({ $0 }) { usleep(1000) }
+            while !gate.load(ordering: .acquiring) { usleep(1000) }
             applied.wrappingAdd(slice.pointCount, ordering: .relaxed)
             var o = SliceOutcome()
             o.applied = slice.pointCount
@@ -52,7 +53,7 @@ import Testing
         let workers = (0..<3).map { FakeWorker(index: $0) }
         let runtime = try ShardRuntime(loops: 2, workers: workers, ringCapacity: 8)
         try runtime.start()
-        let completions = Mutex<[Int: IngestCommit]>([:])
+        let completions = PThreadLocked<[Int: IngestCommit]>([:])
         let requestsPerLoop = 200
         let submitted = Atomic<Int>(0)
         // Two "event loops", each the only producer of its rings.
@@ -104,7 +105,7 @@ import Testing
 
     @Test func fullRingsRefuseTheWholeRequest() throws {
         let workers = (0..<2).map { FakeWorker(index: $0) }
-        workers[0].gate.withLock { $0 = false }   // shard 0 stalls
+        workers[0].gate.store(false, ordering: .releasing)   // shard 0 stalls
         let runtime = try ShardRuntime(loops: 1, workers: workers, ringCapacity: 2)
         try runtime.start()
         var pending = 0, refused = 0
@@ -125,7 +126,7 @@ import Testing
         // so shard 1 never applies a slice of a refused request.
         #expect(pending <= 3)
         #expect(refused >= 7)
-        workers[0].gate.withLock { $0 = true }
+        workers[0].gate.store(true, ordering: .releasing)
         runtime.stop()
         #expect(workers.map { $0.applied.load(ordering: .relaxed) } == expected, "each shard applied exactly its slices of the accepted requests")
     }
@@ -135,7 +136,7 @@ import Testing
         let runtime = try ShardRuntime(loops: 1, workers: workers)
         try runtime.start()
         defer { runtime.stop() }
-        let result = Mutex<[[MetricFamily]]?>(nil)
+        let result = PThreadLocked<[[MetricFamily]]?>(nil)
         runtime.snapshot { parts in result.withLock { $0 = parts } }
         let deadline = Date().addingTimeInterval(5)
         while result.withLock({ $0 == nil }) && Date() < deadline { usleep(1000) }
