@@ -570,9 +570,9 @@ import Glibc
         return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// The per-series buffer is reused in place (no copy-on-write, no regrowth) and RSS does not
-    /// grow over 200k applies of each kind. (Transient malloc/free pairs would not show in RSS;
-    /// the release harness measures those indirectly through ns/point.)
+    /// The per-series buffer is reused in place (no copy-on-write, no regrowth) over 200k applies
+    /// of each kind. (Transient malloc/free pairs would not show here; the release harness
+    /// measures those indirectly through ns/point.)
     @Test func applyingToExistingStateDoesNotReallocate() {
         var h = HistogramState()
         let bounds: [Double] = (1...15).map { Double($0) }
@@ -595,6 +595,8 @@ import Glibc
         counts[0] = 0
         #expect(h.bucketCounts.withUnsafeBufferPointer { $0.baseAddress } == before)
         #expect(h.count == 16 * 200_001)
-        #expect(Self.residentBytes() <= rssBefore + 2 << 20)  // 200k retained buffers would be ≥ 30 MB
+        // RSS is not checked here: other suites run in parallel in the same process and move it.
+        // The buffer identity above is what shows the bucket storage is updated in place.
+        _ = rssBefore
     }
 }
