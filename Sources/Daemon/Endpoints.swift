@@ -27,13 +27,21 @@ struct Endpoints: Sendable {
         let runtime = self.runtime
         // Self-metrics, then the ingested families gathered from every shard (each family's
         // samples contiguous). Text format 0.0.4; the response waits for the shards' snapshots.
-        b.add("/metrics", methods: [.get]) { _, responder in
+        b.add("/metrics", methods: [.get]) { request, responder in
+            let gzip = acceptsGzip(request.header("Accept-Encoding"))
             runtime.snapshot { parts in
                 var out: [UInt8] = []
                 out.reserveCapacity(1 << 16)
                 registry.render(into: &out)
                 FamilyRenderer.render(parts: parts, format: .text004, into: &out)
-                responder.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .bytes(out)))
+                if gzip {
+                    responder.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                                                   headers: [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")],
+                                                   body: .bytes(Deflater.gzip(out))))
+                } else {
+                    responder.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                                                   headers: [("Vary", "Accept-Encoding")], body: .bytes(out)))
+                }
             }
             return .deferred
         }
@@ -54,4 +62,16 @@ struct Endpoints: Sendable {
         }
         return b.build()
     }
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip (a `gzip` or `*` coding with q > 0).
+func acceptsGzip(_ value: String?) -> Bool {
+    guard let value else { return false }
+    for part in value.split(separator: ",") {
+        let fields = part.split(separator: ";").map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+        guard let coding = fields.first?.lowercased(), coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
+        let q = fields.dropFirst().first { $0.lowercased().hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+        if q > 0 { return true }
+    }
+    return false
 }

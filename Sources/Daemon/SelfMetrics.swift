@@ -93,6 +93,8 @@ func registerShardMetrics(_ registry: MetricsRegistry, stats: ShardStats, runtim
         for reason in ShardStats.rejectionReasons {
             w.sample("slod_shard_rejected_points_total", labels: [("reason", reason)], value: stats.rejected[reason]?.value ?? 0)
         }
+        w.family("slod_series_limit_rejections_total", type: .counter, help: "Points of new series rejected because a series limit (aggregation.max_series, max_series_per_metric) was reached.")
+        w.sample("slod_series_limit_rejections_total", value: stats.rejected["series_limit"]?.value ?? 0)
         w.family("slod_shard_ring_occupancy", type: .gauge, help: "Batch slices queued for each shard, all event loops together.")
         for (i, n) in runtime.ringOccupancy.enumerated() {
             w.sample("slod_shard_ring_occupancy", labels: [("shard", String(i))], value: n)

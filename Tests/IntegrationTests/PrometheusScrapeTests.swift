@@ -88,5 +88,19 @@ extension Integration {
             #expect(info.count == 1, "\(info)")
             #expect(info.first?.0["telemetry_sdk_language"] == "python", "\(info)")
         }
+
+        @Test func metricsAreGzippedWhenAccepted() throws {
+            guard Paths.peer(Paths.curl) else { return }
+            let slod = try SlodServer(config: testConfig())
+            defer { slod.stop() }
+            let dir = try TempDir()
+            let r = try runTool(Paths.curl, ["-sS", "--max-time", "10", "--compressed", "-D", dir.file("h"), "\(slod.url)/metrics"], timeout: 15)
+            #expect(r.exitCode == 0, "\(r)")
+            #expect(r.stdout.contains("slod_build_info"), "curl inflated the body: \(r.stdout.prefix(200))")
+            #expect(dir.read("h").lowercased().contains("content-encoding: gzip"), "\(dir.read("h"))")
+            let plain = try slod.get("/metrics")
+            #expect(plain.header("Content-Encoding") == nil)
+            #expect(plain.text.contains("slod_build_info"))
+        }
     }
 }
