@@ -10,6 +10,8 @@
 //       the OTLP decoders on the shared fixtures (raw protobuf, gzip, JSON) with a counting sink:
 //       ns/point and MB/s of uncompressed input, beside zlib's own inflate speed on the same bytes
 //       (the ceiling of the gzip path).
+//   swift run -c release slod-bench aggregate [--rounds N]
+//       one warm aggregator shard applying the fixtures' points (series already exist): ns/point.
 //   swift run -c release slod-bench ingest [--seconds N] [--connections N] [--rounds N]
 //       wrk POSTing each fixture to a slod it starts (keep-alive): points/s, p50/p99 latency.
 //   swift run -c release slod-bench parser [--seconds N]
@@ -279,8 +281,9 @@ case "http": benchHTTP(parseOptions(args.dropFirst()))
 case "parser": benchParser(parseOptions(args.dropFirst()))
 case "accept": benchAccept(parseOptions(args.dropFirst()))
 case "decode": benchDecode(parseOptions(args.dropFirst()))
+case "aggregate": benchAggregate(parseOptions(args.dropFirst()))
 case "ingest": benchIngest(parseOptions(args.dropFirst()))
 default:
-    print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|parser")
+    print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser")
     exit(args.first == nil ? 0 : 2)
 }
