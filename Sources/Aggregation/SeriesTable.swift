@@ -32,18 +32,22 @@ struct SeriesTable<Value> {
     @inline(__always)
     private func probe(_ hash: UInt64, _ key: UnsafeRawBufferPointer) -> (slot: Int, found: Bool) {
         var i = Int(truncatingIfNeeded: hash) & mask
+        // Pointer access: reading `entries[e]` by value would copy the entry (retaining its key
+        // array and value) on every probe step.
         return slots.withUnsafeBufferPointer { s in
-            while true {
-                let e = Int(s[i])
-                if e == 0 { return (i, false) }
-                let entry = entries[e - 1]
-                if entry.hash == hash && entry.key.count == key.count {
-                    let same = entry.key.withUnsafeBytes { stored in
-                        key.count == 0 || memcmp(stored.baseAddress!, key.baseAddress!, key.count) == 0
+            entries.withUnsafeBufferPointer { es in
+                while true {
+                    let e = Int(s[i])
+                    if e == 0 { return (i, false) }
+                    let entry = es.baseAddress! + (e - 1)
+                    if entry.pointee.hash == hash {
+                        let same = entry.pointee.key.withUnsafeBytes { stored in
+                            stored.count == key.count && (key.count == 0 || memcmp(stored.baseAddress!, key.baseAddress!, key.count) == 0)
+                        }
+                        if same { return (i, true) }
                     }
-                    if same { return (i, true) }
+                    i = (i + 1) & mask
                 }
-                i = (i + 1) & mask
             }
         }
     }
