@@ -32,21 +32,33 @@ public final class AggregatorShard: ShardWorker {
     public let maxExponentialBuckets: Int
 
     // Contexts.
-    struct Context {
+    /// A metric context (tenant, resource, scope, metric header) and its translation. A class:
+    /// the per-point path reads a few fields, and copying a struct with these strings and label
+    /// arrays cost a retain/release per field per point.
+    final class Context {
         var family: Int32            // -1: rejected (see `rejectReason`)
         var rejectReason: String
         var rejectMessage: String
         var metricName: String       // OTLP name, for messages
-        var kind: MetricKind
-        var temporality: Temporality
-        var isMonotonic: Bool
-        var resource: PrometheusResourceLabels
-        var scope: PrometheusScopeLabels
-        var extraLabels: [PrometheusLabel]
+        let kind: MetricKind
+        let temporality: Temporality
+        let isMonotonic: Bool
+        let resource: PrometheusResourceLabels
+        let scope: PrometheusScopeLabels
+        let extraLabels: [PrometheusLabel]
         var boundsHint: BucketBounds?
         var rawEntries: Int          // raw-table entries referring to this context
-        var hash: UInt64
-        var key: [UInt8]
+        let hash: UInt64
+        let key: [UInt8]
+
+        init(family: Int32, rejectReason: String, rejectMessage: String, metricName: String, kind: MetricKind,
+             temporality: Temporality, isMonotonic: Bool, resource: PrometheusResourceLabels, scope: PrometheusScopeLabels,
+             extraLabels: [PrometheusLabel], boundsHint: BucketBounds?, rawEntries: Int, hash: UInt64, key: [UInt8]) {
+            self.family = family; self.rejectReason = rejectReason; self.rejectMessage = rejectMessage
+            self.metricName = metricName; self.kind = kind; self.temporality = temporality; self.isMonotonic = isMonotonic
+            self.resource = resource; self.scope = scope; self.extraLabels = extraLabels; self.boundsHint = boundsHint
+            self.rawEntries = rawEntries; self.hash = hash; self.key = key
+        }
     }
     private var contextTable = SeriesTable<Int32>()
     private var contexts: [Context?] = []
@@ -140,6 +152,7 @@ public final class AggregatorShard: ShardWorker {
             }
         }
         stats.series.set(Int64(seriesCount))
+        stats.pointsApplied.add(UInt64(outcome.applied))
         return outcome
     }
 
@@ -154,7 +167,7 @@ public final class AggregatorShard: ShardWorker {
             PrometheusScopeLabels(ScopeView(name: c.scopeName, version: c.scopeVersion, attributes: $0, schemaURL: c.scopeSchemaURL))
         }
         let metricName = c.name.string
-        var context = Context(family: -1, rejectReason: "", rejectMessage: "", metricName: metricName, kind: c.kind,
+        let context = Context(family: -1, rejectReason: "", rejectMessage: "", metricName: metricName, kind: c.kind,
                               temporality: c.temporality, isMonotonic: c.isMonotonic, resource: resource, scope: scope,
                               extraLabels: extraLabels(tenant: c.tenant), boundsHint: nil, rawEntries: 0,
                               hash: hash, key: blob.array)
@@ -405,8 +418,7 @@ public final class AggregatorShard: ShardWorker {
     @inline(__always)
     private func account(_ result: ApplyResult, _ c: Context, _ outcome: inout SliceOutcome) {
         if result.isAccepted {
-            outcome.applied += 1
-            stats.pointsApplied.add()
+            outcome.applied += 1   // stats.pointsApplied is added once per slice, in apply()
         } else {
             reject(result, c, &outcome)
         }
