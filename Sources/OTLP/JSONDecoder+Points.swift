@@ -31,12 +31,7 @@ extension OTLPJSONDecoder {
             common: PointCommon(attributes: attributes.buffer, startTimeUnixNano: start, timeUnixNano: time,
                                 flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars),
             value: value)
-        if let reason = metricRejection ?? OTLPValidation.check(number: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.numberPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message HistogramDataPoint {
@@ -77,12 +72,7 @@ extension OTLPJSONDecoder {
                                 flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars),
             count: count, sum: sum, min: min, max: max,
             bucketCounts: bucketCounts.buffer, explicitBounds: bounds.buffer)
-        if let reason = metricRejection ?? OTLPValidation.check(histogram: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.histogramPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message ExponentialHistogramDataPoint {
@@ -129,12 +119,7 @@ extension OTLPJSONDecoder {
             count: count, sum: sum, min: min, max: max, scale: scale, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
             positive: ExponentialBuckets(offset: positiveOffset, counts: bucketCounts.buffer),
             negative: ExponentialBuckets(offset: negativeOffset, counts: negativeCounts.buffer))
-        if let reason = metricRejection ?? OTLPValidation.check(exponentialHistogram: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.exponentialHistogramPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message ExponentialHistogramDataPoint.Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; }
@@ -201,12 +186,7 @@ extension OTLPJSONDecoder {
             common: PointCommon(attributes: attributes.buffer, startTimeUnixNano: start, timeUnixNano: time,
                                 flags: DataPointFlags(rawValue: flags), exemplarCount: 0),
             count: count, sum: sum, quantiles: quantiles.buffer)
-        if let reason = metricRejection ?? OTLPValidation.check(summary: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.summaryPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message Exemplar {

@@ -91,3 +91,37 @@ extension DecodeSummary {
         if firstRejection == nil { firstRejection = OTLPValidation.message(reason, metric: metric) }
     }
 }
+
+extension DecodeSummary {
+    // The one place a decoded point is validated and then either handed to the sink or counted
+    // as rejected (both decoders call these). `metricRejection` rejects every point of a metric
+    // whose header is invalid.
+
+    @inline(__always)
+    mutating func deliver(_ p: NumberPointView, metricRejection: RejectionReason?, metric: MetricView, to sink: MetricsSink) {
+        if let reason = metricRejection ?? OTLPValidation.check(number: p) { reject(reason, metric: metric); return }
+        acceptedPoints += 1
+        sink.numberPoint(p)
+    }
+
+    @inline(__always)
+    mutating func deliver(_ p: HistogramPointView, metricRejection: RejectionReason?, metric: MetricView, to sink: MetricsSink) {
+        if let reason = metricRejection ?? OTLPValidation.check(histogram: p) { reject(reason, metric: metric); return }
+        acceptedPoints += 1
+        sink.histogramPoint(p)
+    }
+
+    @inline(__always)
+    mutating func deliver(_ p: ExponentialHistogramPointView, metricRejection: RejectionReason?, metric: MetricView, to sink: MetricsSink) {
+        if let reason = metricRejection ?? OTLPValidation.check(exponentialHistogram: p) { reject(reason, metric: metric); return }
+        acceptedPoints += 1
+        sink.exponentialHistogramPoint(p)
+    }
+
+    @inline(__always)
+    mutating func deliver(_ p: SummaryPointView, metricRejection: RejectionReason?, metric: MetricView, to sink: MetricsSink) {
+        if let reason = metricRejection ?? OTLPValidation.check(summary: p) { reject(reason, metric: metric); return }
+        acceptedPoints += 1
+        sink.summaryPoint(p)
+    }
+}

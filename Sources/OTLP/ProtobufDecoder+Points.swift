@@ -28,12 +28,7 @@ extension OTLPProtobufDecoder {
             common: PointCommon(attributes: finishAttributes(), startTimeUnixNano: start, timeUnixNano: time,
                                 flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars),
             value: value)
-        if let reason = metricRejection ?? OTLPValidation.check(number: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.numberPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message HistogramDataPoint {
@@ -71,12 +66,7 @@ extension OTLPProtobufDecoder {
                                 flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars),
             count: count, sum: sum, min: min, max: max,
             bucketCounts: bucketCounts.buffer, explicitBounds: bounds.buffer)
-        if let reason = metricRejection ?? OTLPValidation.check(histogram: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.histogramPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message ExponentialHistogramDataPoint {
@@ -122,12 +112,7 @@ extension OTLPProtobufDecoder {
             count: count, sum: sum, min: min, max: max, scale: scale, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
             positive: ExponentialBuckets(offset: positiveOffset, counts: bucketCounts.buffer),
             negative: ExponentialBuckets(offset: negativeOffset, counts: negativeCounts.buffer))
-        if let reason = metricRejection ?? OTLPValidation.check(exponentialHistogram: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.exponentialHistogramPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message ExponentialHistogramDataPoint.Buckets { sint32 offset = 1; repeated uint64 bucket_counts = 2; }
@@ -183,12 +168,7 @@ extension OTLPProtobufDecoder {
             common: PointCommon(attributes: finishAttributes(), startTimeUnixNano: start, timeUnixNano: time,
                                 flags: DataPointFlags(rawValue: flags), exemplarCount: 0),
             count: count, sum: sum, quantiles: quantiles.buffer)
-        if let reason = metricRejection ?? OTLPValidation.check(summary: point) {
-            summary.reject(reason, metric: metric)
-        } else {
-            summary.acceptedPoints += 1
-            sink.summaryPoint(point)
-        }
+        summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
 
     // message Exemplar {
