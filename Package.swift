@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "fuzz-yaml", targets: ["FuzzYAML"]),
         .executable(name: "fuzz-otlp-proto", targets: ["FuzzOTLPProto"]),
         .executable(name: "fuzz-otlp-json", targets: ["FuzzOTLPJSON"]),
+        .executable(name: "fuzz-selector", targets: ["FuzzSelector"]),
+        .executable(name: "fuzz-tzif", targets: ["FuzzTZif"]),
     ],
     targets: [
         // C glue. No logic lives here.
@@ -22,18 +24,22 @@ let package = Package(
 
         // Swift modules; imports point down this list only (see DESIGN.md §4).
         .target(name: "Platform", dependencies: ["CShims"], swiftSettings: optimize),
-        .target(name: "Primitives", dependencies: ["Platform"], swiftSettings: optimize),
+        .target(name: "Primitives", dependencies: ["Platform", "CShims"], swiftSettings: optimize),
         .target(name: "HTTP", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Wire", dependencies: ["Primitives"], swiftSettings: optimize),
         .target(name: "OTLP", dependencies: ["Wire", "Platform", "Primitives", "HTTP", "CZlib"], swiftSettings: optimize),
         .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives", "Exposition"], swiftSettings: optimize),
         .target(name: "Exposition", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
+        // Prometheus series selectors and RE2-syntax regular expressions (pure, no dependencies).
+        .target(name: "Selectors", dependencies: [], swiftSettings: optimize),
+        // SLO specs, time-bucketed state, windows, budgets, burn rates. Pure: time is passed in.
+        .target(name: "SLO", dependencies: ["Selectors"], swiftSettings: optimize),
         .target(name: "Config", dependencies: [], swiftSettings: optimize),
         .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
-        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
+        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
 
         // Fuzz targets (build with -sanitize=fuzzer, see README).
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
@@ -41,6 +47,8 @@ let package = Package(
         .executableTarget(name: "FuzzYAML", dependencies: ["CFuzz", "Config"], path: "Tests/Fuzz/FuzzYAML"),
         .executableTarget(name: "FuzzOTLPProto", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPProto"),
         .executableTarget(name: "FuzzOTLPJSON", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPJSON"),
+        .executableTarget(name: "FuzzSelector", dependencies: ["CFuzz", "Selectors"], path: "Tests/Fuzz/FuzzSelector"),
+        .executableTarget(name: "FuzzTZif", dependencies: ["CFuzz", "SLO"], path: "Tests/Fuzz/FuzzTZif"),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
@@ -50,6 +58,8 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "OTLPTests", dependencies: ["OTLP", "Wire", "HTTP", "Primitives", "CZlib"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
+        .testTarget(name: "SelectorsTests", dependencies: ["Selectors"]),
+        .testTarget(name: "SLOTests", dependencies: ["SLO", "Selectors"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Platform"]),
     ],

@@ -4,6 +4,12 @@ import OTLP
 /// Best-of-rounds time per call of `body`, in seconds.
 func timeBest(rounds: Int, minSeconds: Double = 0.3, _ body: () -> Void) -> Double {
     let clock = ContinuousClock()
+    // Under valgrind (instruction counts, repeatable on a busy machine): a fixed number of
+    // iterations, no calibration.
+    if let fixed = ProcessInfo.processInfo.environment["SLOD_BENCH_ITERATIONS"].flatMap(Int.init) {
+        let t = clock.measure { for _ in 0..<fixed { body() } }
+        return seconds(t) / Double(max(fixed, 1))
+    }
     var iterations = 1
     // Calibrate so a round lasts at least `minSeconds`.
     while true {

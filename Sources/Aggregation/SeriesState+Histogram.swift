@@ -70,16 +70,19 @@ public struct HistogramState: Sendable {
     /// Applies a decoded point (the decoder has validated counts vs bounds).
     /// - Parameter boundsHint: a shared bounds object to use if it equals the point's bounds
     ///   (saves one allocation per new series; the shard can keep the last `bounds` per metric).
-    public mutating func apply(_ p: HistogramPointView, temporality: Temporality, boundsHint: BucketBounds? = nil, now: UInt64) -> ApplyResult {
+    ///   Evaluated only when the bounds change (an autoclosure: the per-point path does not
+    ///   even retain it).
+    public mutating func apply(_ p: HistogramPointView, temporality: Temporality, boundsHint: @autoclosure () -> BucketBounds? = nil,
+                               now: UInt64) -> ApplyResult {
         apply(start: p.common.startTimeUnixNano, time: p.common.timeUnixNano, count: p.count, sum: p.sum,
               bucketCounts: p.bucketCounts, bounds: p.explicitBounds, temporality: temporality,
-              noRecordedValue: p.common.flags.contains(.noRecordedValue), boundsHint: boundsHint, now: now)
+              noRecordedValue: p.common.flags.contains(.noRecordedValue), boundsHint: boundsHint(), now: now)
     }
 
     public mutating func apply(start: UInt64, time: UInt64, count c: UInt64, sum s: Double?,
                                bucketCounts pc: UnsafeBufferPointer<UInt64>, bounds pb: UnsafeBufferPointer<Double>,
                                temporality: Temporality, noRecordedValue: Bool = false,
-                               boundsHint: BucketBounds? = nil, now: UInt64) -> ApplyResult {
+                               boundsHint: @autoclosure () -> BucketBounds? = nil, now: UInt64) -> ApplyResult {
         let isDelta: Bool
         switch temporality {
         case .cumulative: isDelta = false
@@ -120,8 +123,8 @@ public struct HistogramState: Sendable {
         }
         // Replace the state with the point.
         if !sameBounds {
-            if let boundsHint, boundsHint.matches(pb) {
-                bounds = boundsHint
+            if let hint = boundsHint(), hint.matches(pb) {
+                bounds = hint
             } else {
                 bounds = pb.isEmpty ? .empty : BucketBounds(pb)
             }

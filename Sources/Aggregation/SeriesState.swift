@@ -99,7 +99,7 @@ extension NumberValue {
 /// A `Sum` series (monotonic → Prometheus counter, non-monotonic cumulative → gauge).
 ///
 /// 48 bytes, no heap storage: applying a point never allocates.
-public struct CounterState: Sendable {
+public struct CounterState: Sendable, BitwiseCopyable {
     /// Start time of the current (cumulative) stream: OpenMetrics `_created`. 0 = unknown.
     public private(set) var startTimeUnixNano: UInt64 = 0
     /// Timestamp of the latest accepted point (also kept after a stale marker).
@@ -200,7 +200,7 @@ public struct CounterState: Sendable {
 /// A `Gauge` series: the newest point wins (older ones are dropped, equal timestamps replace).
 ///
 /// 40 bytes, no heap storage.
-public struct GaugeState: Sendable {
+public struct GaugeState: Sendable, BitwiseCopyable {
     /// The point's start time if it had one (gauges usually don't); not a reset signal.
     public private(set) var startTimeUnixNano: UInt64 = 0
     public private(set) var timeUnixNano: UInt64 = 0

@@ -62,11 +62,15 @@ public protocol ShardWorker: AnyObject {
     func sweep(now: UInt64)
 }
 
-/// Self-metric instruments of the shards (shared by all shards or one per shard; the lead renders
-/// them). Rejections by reason: one counter per reason label.
+/// Self-metric instruments of one aggregator shard. Give every shard its own instance: `series`
+/// is `set` by its shard (with a shared instance the last writer would win), and the daemon
+/// renders `slod_series{shard}` and `slod_shard_batches_applied_total{shard}` per shard and the
+/// other counters summed over shards. Rejections by reason: one counter per reason label.
 public final class ShardStats: Sendable {
-    /// Series currently held.
+    /// Series currently held by this shard.
     public let series = Gauge()
+    /// Batch slices applied by this shard (one per `apply` call, whatever its point count).
+    public let batchesApplied = Counter()
     /// Points applied (accepted: applied, reset, stale).
     public let pointsApplied = Counter()
     /// Series created / removed by sweep.

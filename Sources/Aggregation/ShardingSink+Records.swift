@@ -17,7 +17,9 @@ import Primitives
 //   exp      (tag 5): common, u64 count, f64 sum, u8 hasSum, i32 scale, u64 zeroCount,
 //                     f64 zeroThreshold, i32 posOffset, u32 posN, i32 negOffset, u32 negN, [u64], [u64]
 //   summary  (tag 6): common, u64 count, f64 sum, u32 n, [(f64, f64)]
-//   common = u64 hash, u64 start, u64 time, u32 flags, u32 attrLength, attribute encoding
+//   common = u8 tag, 3 bytes padding, u32 recordLength (from the tag to the record's last byte),
+//            u64 hash, u64 start, u64 time, u32 flags, u32 attrLength, attribute encoding
+//            (all 8-byte aligned; the length lets the shard skip a point record in O(1)).
 //
 // Attribute encoding (canonical: sorted by key bytes, duplicate keys → the last one, so attribute
 // reorderings produce identical bytes): u32 count, then per attribute u32 keyLength, key,
@@ -131,19 +133,26 @@ struct RecordReader {
         end = buffer.count
     }
 
+    /// A reader over `base[offset..<end]` (`base` 8-byte aligned relative to the slice).
+    init(base: UnsafeRawPointer, offset: Int, end: Int) {
+        self.base = base
+        self.offset = offset
+        self.end = end
+    }
+
     var atEnd: Bool { offset >= end }
 
     @inline(__always) mutating func get<T: BitwiseCopyable>(_: T.Type = T.self) -> T {
         let v = base.loadUnaligned(fromByteOffset: offset, as: T.self)
-        offset += MemoryLayout<T>.size
+        offset &+= MemoryLayout<T>.size
         return v
     }
 
-    @inline(__always) mutating func align8() { offset = (offset + 7) & ~7 }
+    @inline(__always) mutating func align8() { offset = (offset &+ 7) & ~7 }
 
     @inline(__always) mutating func bytes(_ n: Int) -> ByteView {
         let v = ByteView(base: base + offset, count: n)
-        offset += n
+        offset &+= n
         return v
     }
 
@@ -156,7 +165,7 @@ struct RecordReader {
     @inline(__always) mutating func array<T>(_: T.Type, _ n: Int) -> UnsafeBufferPointer<T> {
         align8()
         let p = (base + offset).assumingMemoryBound(to: T.self)
-        offset += n * MemoryLayout<T>.stride
+        offset &+= n &* MemoryLayout<T>.stride
         return UnsafeBufferPointer(start: n == 0 ? nil : p, count: n)
     }
 

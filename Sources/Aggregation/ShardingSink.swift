@@ -112,9 +112,10 @@ public final class ShardingSink: MetricsSink {
     // MARK: Points
 
     /// Encodes the point's attributes into the scratch buffer, hashes them, picks the slice,
-    /// writes the context record if needed and the common point header. Returns the slice buffer.
+    /// writes the context record if needed and the common point header. Returns the slice buffer
+    /// and the record's start (for `finishPoint`).
     @inline(__always)
-    private func beginPoint(_ tag: RecordTag, _ c: PointCommon) -> ByteBuffer {
+    private func beginPoint(_ tag: RecordTag, _ c: PointCommon) -> (ByteBuffer, Int) {
         attributeScratch.clear()
         encodeAttributes(c.attributes, to: attributeScratch, scratch: &order)
         let attrs = UnsafeRawBufferPointer(attributeScratch.readable)
@@ -135,14 +136,23 @@ public final class ShardingSink: MetricsSink {
         }
         slice.pointCount += 1
         out.align8()
+        let start = out.writerIndex
         out.put(tag.rawValue)
+        out.put(UInt8(0)); out.put(UInt16(0))
+        out.put(UInt32(0))      // record length, patched by finishPoint
         out.put(hash)
         out.put(c.startTimeUnixNano)
         out.put(c.timeUnixNano)
         out.put(c.flags.rawValue)
         out.put(UInt32(truncatingIfNeeded: attrs.count))
         out.append(attrs)
-        return out
+        return (out, start)
+    }
+
+    /// Patches the record length of the point record that starts at `start`.
+    @inline(__always)
+    private func finishPoint(_ out: ByteBuffer, _ start: Int) {
+        out.patchLength(at: start + 4, out.writerIndex - start)
     }
 
     @inline(__always)
@@ -169,16 +179,17 @@ public final class ShardingSink: MetricsSink {
     }
 
     public func numberPoint(_ point: NumberPointView) {
-        let out = beginPoint(.number, point.common)
+        let (out, start) = beginPoint(.number, point.common)
         switch point.value {
         case .none: out.put(UInt8(0)); out.put(UInt64(0))
         case .double(let d): out.put(UInt8(1)); out.put(d)
         case .int(let i): out.put(UInt8(2)); out.put(i)
         }
+        finishPoint(out, start)
     }
 
     public func histogramPoint(_ point: HistogramPointView) {
-        let out = beginPoint(.histogram, point.common)
+        let (out, start) = beginPoint(.histogram, point.common)
         out.put(point.count)
         out.put(point.sum ?? 0)
         out.put(UInt8(point.sum == nil ? 0 : 1))
@@ -187,10 +198,11 @@ public final class ShardingSink: MetricsSink {
         out.align8()
         out.append(UnsafeRawBufferPointer(point.bucketCounts))
         out.append(UnsafeRawBufferPointer(point.explicitBounds))
+        finishPoint(out, start)
     }
 
     public func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) {
-        let out = beginPoint(.exponential, point.common)
+        let (out, start) = beginPoint(.exponential, point.common)
         out.put(point.count)
         out.put(point.sum ?? 0)
         out.put(UInt8(point.sum == nil ? 0 : 1))
@@ -204,14 +216,16 @@ public final class ShardingSink: MetricsSink {
         out.align8()
         out.append(UnsafeRawBufferPointer(point.positive.counts))
         out.append(UnsafeRawBufferPointer(point.negative.counts))
+        finishPoint(out, start)
     }
 
     public func summaryPoint(_ point: SummaryPointView) {
-        let out = beginPoint(.summary, point.common)
+        let (out, start) = beginPoint(.summary, point.common)
         out.put(point.count)
         out.put(point.sum)
         out.put(UInt32(truncatingIfNeeded: point.quantiles.count))
         out.align8()
         out.append(UnsafeRawBufferPointer(point.quantiles))
+        finishPoint(out, start)
     }
 }

@@ -6,11 +6,19 @@ import Platform
 
 /// The daemon's HTTP endpoints (Prometheus conventions for health and readiness).
 struct Endpoints: Sendable {
-    let registry: MetricsRegistry
+    let metrics: MetricsEndpoint
     let ready: ReadyFlag
     let reloader: Reloader
     let receiver: OTLPReceiver
-    let runtime: ShardRuntime
+
+    /// `registry`: the self-metrics, served first on `/metrics` (the scrape metrics are added to
+    /// it here); `runtime`: the shards whose families follow them.
+    init(registry: MetricsRegistry, ready: ReadyFlag, reloader: Reloader, receiver: OTLPReceiver, runtime: ShardRuntime) {
+        self.metrics = MetricsEndpoint(page: MetricsPage(registry: registry), snapshot: { runtime.snapshot($0) })
+        self.ready = ready
+        self.reloader = reloader
+        self.receiver = receiver
+    }
 
     func router() -> HTTPRouter {
         var b = HTTPRouterBuilder()
@@ -23,27 +31,11 @@ struct Endpoints: Sendable {
             ready.isReady ? .response(.text(.ok, "slod is ready\n"))
                 : .response(.text(.serviceUnavailable, "slod is not ready\n"))
         }
-        let registry = self.registry
-        let runtime = self.runtime
-        // Self-metrics, then the ingested families gathered from every shard (each family's
-        // samples contiguous). Text format 0.0.4; the response waits for the shards' snapshots.
+        // Self-metrics, then the ingested families gathered from every shard, as text 0.0.4 or
+        // OpenMetrics by Accept, gzip by Accept-Encoding; the response waits for the snapshots.
+        let metrics = self.metrics
         b.add("/metrics", methods: [.get]) { request, responder in
-            let gzip = acceptsGzip(request.header("Accept-Encoding"))
-            runtime.snapshot { parts in
-                var out: [UInt8] = []
-                out.reserveCapacity(1 << 16)
-                registry.render(into: &out)
-                FamilyRenderer.render(parts: parts, format: .text004, into: &out)
-                if gzip {
-                    responder.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                                                   headers: [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")],
-                                                   body: .bytes(Deflater.gzip(out))))
-                } else {
-                    responder.respond(HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                                                   headers: [("Vary", "Accept-Encoding")], body: .bytes(out)))
-                }
-            }
-            return .deferred
+            metrics.handle(request, responder)
         }
         let reloader = self.reloader
         // Prometheus convention: POST /-/reload. The body, if any, is read and ignored. The
@@ -62,16 +54,4 @@ struct Endpoints: Sendable {
         }
         return b.build()
     }
-}
-
-/// Whether an `Accept-Encoding` value accepts gzip (a `gzip` or `*` coding with q > 0).
-func acceptsGzip(_ value: String?) -> Bool {
-    guard let value else { return false }
-    for part in value.split(separator: ",") {
-        let fields = part.split(separator: ";").map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
-        guard let coding = fields.first?.lowercased(), coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
-        let q = fields.dropFirst().first { $0.lowercased().hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-        if q > 0 { return true }
-    }
-    return false
 }

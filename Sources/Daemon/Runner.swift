@@ -65,10 +65,11 @@ struct Runner {
         // Aggregator shards: each owns a disjoint set of series; loops reach them through rings.
         let agg = config.aggregation
         let shardCount = agg.shards > 0 ? agg.shards : max(1, OSThread.availableCores / 2)
-        let shardStats = ShardStats()
-        let workers: [ShardWorker] = (0..<shardCount).map { _ in
+        // One ShardStats per shard: each shard sets its own series gauge.
+        let shardStats = (0..<shardCount).map { _ in ShardStats() }
+        let workers: [ShardWorker] = shardStats.map { stats in
             AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: agg.maxSeriesPerMetric,
-                            seriesTTL: agg.seriesTTL.nanoseconds, stats: shardStats)
+                            seriesTTL: agg.seriesTTL.nanoseconds, stats: stats)
         }
         let runtime: ShardRuntime
         do throws(Errno) {

@@ -10,7 +10,14 @@ func registerSelfMetrics(_ registry: MetricsRegistry, server: HTTPServer) {
                    labels: [("version", SlodVersion.version)]).set(1)
     registerProcessMetrics(registry)
     let m = server.metrics
-    registry.register { w in
+    registry.register(families: [
+        "slod_http_requests_total",
+        "slod_http_request_duration_seconds",
+        "slod_http_connections_open",
+        "slod_http_connections_accepted_total",
+        "slod_http_connections_refused_total",
+        "slod_http_limit_rejections_total",
+    ]) { w in
         w.family("slod_http_requests_total", type: .counter, help: "HTTP requests answered, by handler and status code.")
         for (h, handler) in m.handlers.enumerated() {
             for (slot, counter) in m.requests[h].enumerated() {
@@ -40,7 +47,14 @@ func registerSelfMetrics(_ registry: MetricsRegistry, server: HTTPServer) {
 
 /// Registers the OTLP ingestion metrics.
 func registerIngestMetrics(_ registry: MetricsRegistry, metrics m: IngestMetrics) {
-    registry.register { w in
+    registry.register(families: [
+        "slod_ingest_requests_total",
+        "slod_ingest_points_total",
+        "slod_ingest_rejected_points_total",
+        "slod_ingest_received_bytes_total",
+        "slod_ingest_decompressed_bytes_total",
+        "slod_ingest_decode_duration_seconds",
+    ]) { w in
         w.family("slod_ingest_requests_total", type: .counter, help: "OTLP/HTTP export requests answered, by encoding and status code.")
         for (e, encoding) in IngestMetrics.encodings.enumerated() {
             for (slot, counter) in m.requests[e].enumerated() {
@@ -78,26 +92,47 @@ func registerIngestMetrics(_ registry: MetricsRegistry, metrics m: IngestMetrics
     }
 }
 
-/// Registers the aggregator shards' metrics.
-func registerShardMetrics(_ registry: MetricsRegistry, stats: ShardStats, runtime: ShardRuntime) {
-    registry.register { w in
-        w.family("slod_series", type: .gauge, help: "Series held by the aggregator shards.")
-        w.sample("slod_series", value: stats.series.value)
+/// Registers the aggregator shards' metrics. `stats[i]` belongs to shard `i`: per-shard state
+/// (series held, batches applied, ring occupancy) is labelled `shard="i"`; the point and series
+/// counters are summed over shards (their per-shard split only mirrors the hash).
+func registerShardMetrics(_ registry: MetricsRegistry, stats: [ShardStats], runtime: ShardRuntime) {
+    let shardLabels = stats.indices.map { [("shard", String($0))] }
+    @Sendable func sum(_ counter: (ShardStats) -> Counter?) -> UInt64 {
+        stats.reduce(0) { $0 &+ (counter($1)?.value ?? 0) }
+    }
+    registry.register(families: [
+        "slod_series",
+        "slod_series_created_total",
+        "slod_series_expired_total",
+        "slod_points_applied_total",
+        "slod_shard_batches_applied_total",
+        "slod_shard_rejected_points_total",
+        "slod_series_limit_rejections_total",
+        "slod_shard_ring_occupancy",
+    ]) { w in
+        w.family("slod_series", type: .gauge, help: "Series held, by aggregator shard.")
+        for (i, s) in stats.enumerated() {
+            w.sample("slod_series", labels: shardLabels[i], value: s.series.value)
+        }
         w.family("slod_series_created_total", type: .counter, help: "Series created by the aggregator shards.")
-        w.sample("slod_series_created_total", value: stats.seriesCreated.value)
+        w.sample("slod_series_created_total", value: sum { $0.seriesCreated })
         w.family("slod_series_expired_total", type: .counter, help: "Series removed after aggregation.series_ttl without updates.")
-        w.sample("slod_series_expired_total", value: stats.seriesExpired.value)
+        w.sample("slod_series_expired_total", value: sum { $0.seriesExpired })
         w.family("slod_points_applied_total", type: .counter, help: "Data points applied to series by the aggregator shards.")
-        w.sample("slod_points_applied_total", value: stats.pointsApplied.value)
+        w.sample("slod_points_applied_total", value: sum { $0.pointsApplied })
+        w.family("slod_shard_batches_applied_total", type: .counter, help: "Batch slices (one per ingest request and shard) applied, by aggregator shard.")
+        for (i, s) in stats.enumerated() {
+            w.sample("slod_shard_batches_applied_total", labels: shardLabels[i], value: s.batchesApplied.value)
+        }
         w.family("slod_shard_rejected_points_total", type: .counter, help: "Data points the shards did not apply, by reason.")
         for reason in ShardStats.rejectionReasons {
-            w.sample("slod_shard_rejected_points_total", labels: [("reason", reason)], value: stats.rejected[reason]?.value ?? 0)
+            w.sample("slod_shard_rejected_points_total", labels: [("reason", reason)], value: sum { $0.rejected[reason] })
         }
         w.family("slod_series_limit_rejections_total", type: .counter, help: "Points of new series rejected because a series limit (aggregation.max_series, max_series_per_metric) was reached.")
-        w.sample("slod_series_limit_rejections_total", value: stats.rejected["series_limit"]?.value ?? 0)
-        w.family("slod_shard_ring_occupancy", type: .gauge, help: "Batch slices queued for each shard, all event loops together.")
+        w.sample("slod_series_limit_rejections_total", value: sum { $0.rejected["series_limit"] })
+        w.family("slod_shard_ring_occupancy", type: .gauge, help: "Batch slices queued, by aggregator shard (all event loops' rings together).")
         for (i, n) in runtime.ringOccupancy.enumerated() {
-            w.sample("slod_shard_ring_occupancy", labels: [("shard", String(i))], value: n)
+            w.sample("slod_shard_ring_occupancy", labels: i < shardLabels.count ? shardLabels[i] : [("shard", String(i))], value: n)
         }
     }
 }

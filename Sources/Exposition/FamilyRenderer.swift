@@ -1,11 +1,3 @@
-/// A text exposition format for `GET /metrics`.
-public enum ExpositionFormat: Sendable, Equatable {
-    /// Prometheus text format 0.0.4.
-    case text004
-    /// OpenMetrics 1.0 text (also served for `version=0.0.1`; the body is the same).
-    case openMetrics100
-}
-
 /// Renders ingested metric families as Prometheus text 0.0.4 or OpenMetrics 1.0.
 ///
 /// Families with the same name from several parts (one part per aggregation shard) are grouped so
@@ -37,13 +29,28 @@ public enum FamilyRenderer {
     public static func render<Parts: Collection<[MetricFamily]>>(
         parts: Parts, format: ExpositionFormat, timestamps: Bool = false, into out: inout [UInt8]
     ) {
+        renderFamilies(parts: parts, format: format, timestamps: timestamps, skipping: .none, into: &out)
+        if format == .openMetrics100 { out.append(contentsOf: "# EOF\n".utf8) }
+    }
+
+    /// As `render(parts:format:timestamps:into:)`, but never writes OpenMetrics' `# EOF` (for a
+    /// caller that writes more families around these, such as `MetricsPage`) and leaves out every
+    /// family whose name `reserved` reserves. Returns how many distinct family names were left
+    /// out.
+    @discardableResult
+    public static func renderFamilies<Parts: Collection<[MetricFamily]>>(
+        parts: Parts, format: ExpositionFormat, timestamps: Bool = false, skipping reserved: ReservedFamilyNames,
+        into out: inout [UInt8]
+    ) -> Int {
         var writer = Writer(format: format, timestamps: timestamps)
+        var skipped = 0
         forEachGroup(parts) { first, rest in
+            if reserved.reserves(first.name) { skipped += 1; return }
             writer.header(first)
             writer.series(first, into: &out, header: true)
             for f in rest { writer.series(f, into: &out, header: false) }
         }
-        if format == .openMetrics100 { out.append(contentsOf: "# EOF\n".utf8) }
+        return skipped
     }
 
     /// Merges parts into one list with one family per name: families in order of first

@@ -1,16 +1,22 @@
 import Primitives
 
-/// The `# TYPE` of a metric family in text format 0.0.4.
+/// The `# TYPE` of a metric family, as text format 0.0.4 spells it (OpenMetrics writes `untyped`
+/// as `unknown`).
 public enum MetricType: String, Sendable {
     case counter, gauge, histogram, summary, untyped
 }
 
-/// Appends Prometheus text format 0.0.4 lines to a byte buffer.
+/// Appends exposition lines, in Prometheus text format 0.0.4 or OpenMetrics 1.0, to a byte
+/// buffer.
 ///
-/// Used by `MetricsRegistry.render(into:)` and handed, `inout`, to collectors registered with
-/// `MetricsRegistry.register(collector:)`. A collector writes one `family(_:type:help:)` header
-/// and then all samples of that family before starting the next one (Prometheus requires each
-/// family to be contiguous); it must not reuse a name the registry or another collector renders.
+/// Used by `MetricsRegistry.render(into:format:)` and handed, `inout`, to collectors registered
+/// with `MetricsRegistry.register(collector:)`. A collector writes one `family(_:type:help:)`
+/// header and then all samples of that family before starting the next one (both formats require
+/// each family to be contiguous); it must not reuse a name the registry or another collector
+/// renders. A collector writes the same calls in both formats: the writer spells the differences
+/// (OpenMetrics family names of counters without `_total`, `unknown` for `untyped`, HELP escaping,
+/// canonical `le` values). Sample names are the same in both formats (`x_total` for a counter).
+/// The writer never writes `# EOF`; whoever ends the exposition does.
 ///
 /// Names are checked with `precondition` in `family` (a programmer error); sample and label names
 /// are only `assert`ed, so a release scrape does no per-sample validation. Label values are
@@ -18,15 +24,27 @@ public enum MetricType: String, Sendable {
 public struct MetricsWriter {
     /// The output. Appended to, never cleared.
     public var bytes: [UInt8]
+    /// The format every call writes.
+    public let format: ExpositionFormat
+    /// Set by the registry for a collector that declared its families: `family` asserts (debug
+    /// builds only) that the name is one of them.
+    var declaredFamilies: [String]?
 
     /// Starts writing after the existing contents of `bytes`.
-    public init(bytes: [UInt8] = []) { self.bytes = bytes }
+    public init(bytes: [UInt8] = [], format: ExpositionFormat = .text004) {
+        self.bytes = bytes
+        self.format = format
+    }
 
-    /// Writes `# HELP name help` and `# TYPE name type`. For a counter `name` includes `_total`;
-    /// for a histogram it is the base name (without `_bucket`/`_sum`/`_count`).
+    /// Writes the family's metadata: `# HELP name help` and `# TYPE name type` in text 0.0.4,
+    /// `# TYPE family type` and `# HELP family help` in OpenMetrics. For a counter `name` includes
+    /// `_total` (required: it is how both formats name the counter's sample); for a histogram or
+    /// summary it is the base name (without `_bucket`/`_sum`/`_count`).
     public mutating func family(_ name: String, type: MetricType, help: String) {
         precondition(MetricName.isValidMetricName(name), "invalid metric name \(name)")
-        ExpositionText.appendHeader(name: name, type: type, help: help, to: &bytes)
+        precondition(type != .counter || name.hasSuffix("_total"), "counter name \(name) must end in _total")
+        assert(declaredFamilies.map { $0.contains(name) } ?? true, "collector wrote family \(name), which it did not declare")
+        ExpositionText.appendHeader(name: name, type: type, help: help, format: format, to: &bytes)
     }
 
     /// Writes one sample line `name{labels} value` with a float value (`+Inf`, `-Inf`, `NaN`
@@ -62,7 +80,7 @@ public struct MetricsWriter {
         assert(!labels.contains { $0.0 == "le" }, "a histogram cannot have a label named le")
         for (i, c) in snapshot.cumulativeCounts.enumerated() {
             let le = i < snapshot.bounds.count ? snapshot.bounds[i] : .infinity
-            ExpositionText.appendSeriesPrefix(name: name, suffix: "_bucket", labels: labels, le: le, to: &bytes)
+            ExpositionText.appendSeriesPrefix(name: name, suffix: "_bucket", labels: labels, le: le, format: format, to: &bytes)
             ExpositionText.appendUInt(c, to: &bytes)
             bytes.append(UInt8(ascii: "\n"))
         }

@@ -8,10 +8,16 @@ import Platform
 /// A value that cannot be read (no `/proc`) is omitted from that scrape. Each scrape costs a read
 /// of `/proc/self/stat` and a listing of `/proc/self/fd`. Call once per registry.
 public func registerProcessMetrics(_ registry: MetricsRegistry) {
-    registry.register { writer in
+    registry.register(families: processMetricFamilyNames) { writer in
         writeProcessMetrics(ProcessStats.current(), into: &writer)
     }
 }
+
+/// The families `registerProcessMetrics` writes (counters with `_total`).
+public let processMetricFamilyNames: [String] = [
+    "process_cpu_seconds_total", "process_open_fds", "process_max_fds", "process_virtual_memory_bytes",
+    "process_resident_memory_bytes", "process_start_time_seconds",
+]
 
 /// Writes the families for the fields of `stats` that are present.
 func writeProcessMetrics(_ stats: ProcessStats, into w: inout MetricsWriter) {

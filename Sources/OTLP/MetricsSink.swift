@@ -143,11 +143,14 @@ public struct MetricView {
 }
 
 /// `DataPointFlags`.
+@frozen
 public struct DataPointFlags: OptionSet, Sendable {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// `FLAG_NO_RECORDED_VALUE`: the point marks a stale/absent series; its values are meaningless.
-    public static let noRecordedValue = DataPointFlags(rawValue: 1)
+    /// A computed constant, not a `static let`: a global `let` in another module is reached through a
+    /// lazy-initialization accessor on every use, which showed up on the per-point path.
+    @inlinable public static var noRecordedValue: DataPointFlags { DataPointFlags(rawValue: 1) }
 }
 
 /// `NumberDataPoint.value`.

@@ -34,17 +34,3 @@ import Testing
         }
     }
 }
-
-@Suite struct AcceptEncodingTests {
-    @Test(arguments: [
-        ("gzip", true), ("gzip, deflate", true), ("deflate, GZIP;q=0.5", true), ("*", true),
-        ("gzip;q=0", false), ("identity", false), ("br", false), ("", false),
-    ])
-    func gzipIsAcceptedWhenListedWithPositiveQ(_ value: String, _ expected: Bool) {
-        #expect(acceptsGzip(value) == expected)
-    }
-
-    @Test func missingHeaderMeansNoGzip() {
-        #expect(acceptsGzip(nil) == false)
-    }
-}

@@ -582,3 +582,80 @@ func testConfig(server: [String: String] = [:], limits: [String: String] = [:], 
     return "server:\n" + lines(s, "  ") + "  limits:\n" + lines(l, "    ") + "  timeouts:\n" + lines(t, "    ")
         + "log:\n  level: debug\n"
 }
+
+// MARK: - /metrics helpers
+
+extension SlodServer {
+    /// GET with extra request header fields (e.g. `Accept`), on a fresh connection.
+    func get(_ path: String, headers: [(String, String)], timeout: Double = 5) throws -> HTTPResponse {
+        let c = try RawClient(port: port)
+        defer { c.close() }
+        let fields = headers.map { "\($0.0): \($0.1)\r\n" }.joined()
+        try c.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(fields)Connection: close\r\n\r\n")
+        return try c.readResponse(timeout: timeout)
+    }
+}
+
+/// Structural checks of a live `/metrics` body, in the format its `Content-Type` names. Lighter
+/// than the unit tests' `ExpositionChecker` (which this target cannot import) but aimed at what
+/// breaks a whole scrape: a family that is not one contiguous block (its `# TYPE`/`# HELP` seen
+/// twice), a sample outside its family's block or before its `# TYPE`, an OpenMetrics counter
+/// family named with `_total`, blank lines or stray comments in OpenMetrics, and `# EOF` missing,
+/// repeated or not last.
+enum ExpositionShape {
+    /// The `Accept` header Prometheus 2.42 sends on every scrape.
+    static let prometheus242Accept =
+        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+
+    /// The problems found (empty: none), each naming its line.
+    static func problems(_ text: String, openMetrics om: Bool) -> [String] {
+        guard text.hasSuffix("\n") else { return ["the body does not end with a newline"] }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        if om {
+            guard lines.last == "# EOF" else { return ["the last line is not # EOF"] }
+            lines = lines.dropLast()
+        }
+        var problems: [String] = []
+        var started = Set<String>()
+        var family = "", type = ""
+        for (i, line) in lines.enumerated() {
+            let n = i + 1
+            if line.isEmpty {
+                if om { problems.append("line \(n): blank line") }
+                continue
+            }
+            if line.hasPrefix("#") {
+                let f = line.split(separator: " ")
+                guard f.count >= 3, ["TYPE", "HELP", "UNIT"].contains(f[1]) else {
+                    if om { problems.append("line \(n): \(line) (only # TYPE/UNIT/HELP, and # EOF last)") }
+                    continue
+                }
+                let name = String(f[2])
+                if name != family {
+                    if !started.insert(name).inserted { problems.append("line \(n): family \(name) is not contiguous") }
+                    family = name
+                    type = ""
+                }
+                if f[1] == "TYPE" {
+                    type = f.count > 3 ? String(f[3]) : ""
+                    if om, type == "counter", name.hasSuffix("_total") { problems.append("line \(n): OpenMetrics counter family \(name) ends in _total") }
+                }
+                continue
+            }
+            let sample = String(line.prefix { $0 != "{" && $0 != " " })
+            let suffixes: [String]
+            switch type {
+            case "counter": suffixes = om ? ["_total", "_created"] : [""]
+            case "histogram": suffixes = ["_bucket", "_sum", "_count"] + (om ? ["_created"] : [])
+            case "summary": suffixes = ["", "_sum", "_count"] + (om ? ["_created"] : [])
+            case "info": suffixes = ["_info"]
+            case "": suffixes = []
+            default: suffixes = [""]
+            }
+            if !suffixes.contains(where: { family + $0 == sample }) {
+                problems.append("line \(n): sample \(sample) is outside its family's block (current: \(family), type \(type.isEmpty ? "none" : type))")
+            }
+        }
+        return problems
+    }
+}

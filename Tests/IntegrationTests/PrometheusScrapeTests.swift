@@ -77,7 +77,9 @@ extension Integration {
             let sum = Self.query(port, #"slod_test_duration_seconds_sum{route="/a"}"#)
             #expect(abs((sum.first?.1 ?? 0) - 13.923) < 1e-9, "\(sum)")
             // The SDK's default bounds are 0, 5, 10, 25, …: 5 of the 6 observations are <= 5 s.
-            let le5 = Self.query(port, #"slod_test_duration_seconds_bucket{route="/a",le="5"}"#)
+            // Prometheus 2.42 negotiates OpenMetrics, whose canonical `le` spelling is "5.0" (text
+            // 0.0.4 writes "5"); Prometheus 2.x stores the label as written.
+            let le5 = Self.query(port, #"slod_test_duration_seconds_bucket{route="/a",le="5.0"}"#)
             #expect(le5.map(\.1) == [5], "\(le5)")
             let inf = Self.query(port, #"slod_test_duration_seconds_bucket{route="/a",le="+Inf"}"#)
             #expect(inf.map(\.1) == [6], "\(inf)")
@@ -87,6 +89,26 @@ extension Integration {
             let info = Self.query(port, #"target_info{job="slod-otel-sdk-test"}"#)
             #expect(info.count == 1, "\(info)")
             #expect(info.first?.0["telemetry_sdk_language"] == "python", "\(info)")
+
+            // Prometheus 2.42 asks for OpenMetrics first: slod's own scrape counter, as Prometheus
+            // stored it, shows it got OpenMetrics and never text — and the target is healthy.
+            let up = Self.query(port, #"up{job="slod"}"#)
+            #expect(up.map(\.1) == [1], "\(up)")
+            let scrapes = Self.query(port, #"slod_scrapes_total{job="slod"}"#)
+            let byFormat = Dictionary(scrapes.map { ($0.0["format"] ?? "", $0.1) }, uniquingKeysWith: { a, _ in a })
+            #expect((byFormat["openmetrics"] ?? 0) >= 1 && byFormat["text"] == 0, "\(scrapes)")
+            // The OpenMetrics-only metadata made it: counter families without _total.
+            let metadata = Self.metadata(port, "slod_test_requests")
+            #expect(metadata == "counter", "Prometheus metadata for slod_test_requests: \(metadata ?? "none")")
+        }
+
+        /// The type Prometheus recorded for a metric family (`/api/v1/metadata`), e.g. `counter`.
+        static func metadata(_ port: UInt16, _ family: String) -> String? {
+            guard let r = try? runTool(Paths.curl, ["-sS", "--max-time", "5", "http://127.0.0.1:\(port)/api/v1/metadata?metric=\(family)"], timeout: 10),
+                  r.exitCode == 0,
+                  let obj = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
+                  let data = obj["data"] as? [String: Any], let entries = data[family] as? [[String: Any]] else { return nil }
+            return entries.first?["type"] as? String
         }
 
         @Test func metricsAreGzippedWhenAccepted() throws {
@@ -101,6 +123,12 @@ extension Integration {
             let plain = try slod.get("/metrics")
             #expect(plain.header("Content-Encoding") == nil)
             #expect(plain.text.contains("slod_build_info"))
+            // OpenMetrics, gzipped: curl inflates it; one # EOF, last.
+            let om = try runTool(Paths.curl, ["-sS", "--max-time", "10", "--compressed", "-D", dir.file("h2"),
+                                              "-H", "Accept: \(ExpositionShape.prometheus242Accept)", "\(slod.url)/metrics"], timeout: 15)
+            #expect(om.exitCode == 0, "\(om)")
+            #expect(dir.read("h2").lowercased().contains("content-type: application/openmetrics-text; version=1.0.0"), "\(dir.read("h2"))")
+            #expect(ExpositionShape.problems(om.stdout, openMetrics: true) == [], "\(om.stdout)")
         }
     }
 }

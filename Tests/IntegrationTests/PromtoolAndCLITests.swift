@@ -29,7 +29,9 @@ extension Integration {
             for family in ["slod_http_requests_total", "slod_http_request_duration_seconds", "slod_http_connections_open",
                            "slod_http_connections_accepted_total", "slod_http_connections_refused_total",
                            "slod_http_limit_rejections_total", "process_cpu_seconds_total", "process_resident_memory_bytes",
-                           "process_open_fds", "process_max_fds", "process_start_time_seconds", "slod_build_info"] {
+                           "process_open_fds", "process_max_fds", "process_start_time_seconds", "slod_build_info",
+                           "slod_scrapes_total", "slod_scrape_duration_seconds", "slod_scrape_response_bytes",
+                           "slod_exposition_conflicts_total", "slod_series", "slod_shard_batches_applied_total"] {
                 #expect(text.contains("\n# TYPE \(family) ") || text.hasPrefix("# TYPE \(family) "), "no # TYPE line for \(family)")
             }
             for reason in ["request_line", "header_bytes", "header_count", "body_bytes", "syntax", "version", "length_required",
@@ -46,6 +48,50 @@ extension Integration {
             let file = try dir.write("metrics.txt", r.body)
             let check = try runTool(Paths.promtool, ["check", "metrics"], stdin: file, timeout: 20)
             #expect(check.exitCode == 0, "promtool check metrics: \(check)\n--- input ---\n\(text)")
+        }
+
+        /// Both formats of the live /metrics after the OTel SDK pushed: text 0.0.4 through
+        /// `promtool check metrics`, OpenMetrics through `ExpositionShape` (promtool 2.42's `check
+        /// metrics` parses text 0.0.4 only: on OpenMetrics it stops at `# TYPE target info` with
+        /// "unknown metric type"; `PrometheusScrape` has a real Prometheus scrape it instead).
+        @Test func bothFormatsAreValidAfterAnOTLPPush() throws {
+            guard Paths.peer(Paths.promtool),
+                  OTelSDK.peer(Paths.python3, imports: OTelSDK.protobufPeer, install: OTelSDK.protobufInstall) else { return }
+            let server = try SlodServer(config: testConfig())
+            defer { server.stop() }
+            let (r, export) = try OTelSDK.export(Paths.python3, "protobuf", "none", to: server)
+            #expect(r.exitCode == 0 && export != nil, "SDK export failed: \(r)")
+
+            let text = try server.get("/metrics", headers: [("Accept", "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")])
+            #expect(text.status == 200)
+            #expect(text.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
+            #expect(ExpositionShape.problems(text.text, openMetrics: false) == [], "\(text.text)")
+            #expect(text.text.contains("\n# TYPE slod_test_requests_total counter\n"), "\(text.text)")
+            #expect(text.text.contains("\n# TYPE target_info gauge\n"))
+            #expect(!text.text.contains("# EOF"))
+            // Exit 0, or 3 (lint problems, no parse error) when the only problem is the missing HELP
+            // of slod.test.inflight, which the SDK pushes without a description (slod writes no
+            // HELP rather than inventing one).
+            let dir = try TempDir()
+            let check = try runTool(Paths.promtool, ["check", "metrics"], stdin: try dir.write("metrics.txt", text.body), timeout: 20)
+            let lint = (check.stdout + check.stderr).split(separator: "\n").filter { !$0.isEmpty }
+            #expect(check.exitCode == 0 || (check.exitCode == 3 && lint == ["slod_test_inflight no help text"]),
+                    "promtool check metrics: \(check)\n--- input ---\n\(text.text)")
+
+            let om = try server.get("/metrics", headers: [("Accept", ExpositionShape.prometheus242Accept)])
+            #expect(om.status == 200)
+            #expect(om.header("Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+            #expect(om.header("Vary") == "Accept, Accept-Encoding")
+            #expect(ExpositionShape.problems(om.text, openMetrics: true) == [], "\(om.text)")
+            #expect(om.text.split(separator: "\n").filter { $0 == "# EOF" }.count == 1)
+            for line in ["# TYPE slod_test_requests counter", "# TYPE slod_test_duration_seconds histogram", "# TYPE target info",
+                         "# TYPE slod_scrapes counter", "# TYPE slod_http_requests counter", "# TYPE process_cpu_seconds counter"] {
+                #expect(om.text.contains("\n\(line)\n") || om.text.hasPrefix(line + "\n"), "no \(line)")
+            }
+            let a = om.text.split(separator: "\n").first { $0.hasPrefix("slod_test_requests_total{") && $0.contains(#"route="/a""#) }
+            #expect(a?.hasSuffix(" 9") == true, "\(a ?? "no slod_test_requests_total for /a")")
+            #expect(Metrics.value(om.text, "slod_scrapes_total", #"format="openmetrics""#) == 1)
+            #expect(Metrics.value(om.text, "slod_scrapes_total", #"format="text""#) == 1)
         }
     }
 

@@ -14,6 +14,9 @@ extern int accept4(int, struct sockaddr *, socklen_t *, int);
 
 static inline int cshim_errno(void) { return errno; }
 static inline void cshim_set_errno(int e) { errno = e; }
+/// Hints the CPU to start loading the cache line at `p` (read, keep in all levels). No effect on
+/// program semantics; Swift has no prefetch intrinsic.
+static inline void cshim_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
 /// Blocks the given signals in the calling thread (pthread_sigmask).
 int cshim_sigset_block(const int *signals, int count, sigset_t *out);

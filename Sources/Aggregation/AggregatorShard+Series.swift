@@ -1,0 +1,142 @@
+import Exposition
+import OTLP
+import Primitives
+
+// The miss path: a raw identity seen for the first time. Warm, not hot: once per new series or
+// alias, so translation and allocation are allowed here.
+extension AggregatorShard {
+    /// Translates the point's labels, aliases it to an existing series with the same (family,
+    /// labels) or creates a series (limits permitting), applies the point, and remembers the raw
+    /// identity if the point was accepted.
+    /// `values`: a reader at the record's value part.
+    func newIdentity(_ tag: RecordTag, _ values: RecordReader, hash: UInt64, _ hot: HotContext, attrs: ByteView,
+                     _ p: PointHeader, now: UInt64, outcome: inout SliceOutcome) {
+        var values = values
+        let ctx = hot.index
+        let c = contexts[Int(ctx)]!
+        decodeAttributes(attrs, into: &attributeScratch2)
+        let labels = attributeScratch2.withUnsafeBufferPointer {
+            PrometheusLabels.seriesLabels(resource: c.resource, scope: c.scope, attributes: $0, kind: c.kind, extraLabels: c.extraLabels)
+        }
+        let rendered = RenderedLabels(labels.map { ($0.name, $0.value) })
+        let labelHash = Self.labelHash(family: c.family, rendered)
+        let stateKind = c.stateKind
+        if let s = findSeries(family: c.family, rendered, hash: labelHash) {
+            let e = series[Int(s)]!
+            guard e.kind == stateKind else {
+                outcome.reject("type_conflict", "metric \"\(c.metricName)\" has the same Prometheus name and labels as a series of another type")
+                stats.rejected["type_conflict"]?.add()
+                return
+            }
+            let result = applyRecord(tag, &values, e.kind, e.slot, hot, p, now: now)
+            if result.isAccepted { addRaw(hash: hash, ctx: ctx, attrs: attrs, series: s) }
+            account(result, ctx, &outcome)
+            return
+        }
+
+        // New series: limits, then apply to a fresh state; keep it only if accepted.
+        if seriesCount >= maxSeries || families[Int(c.family)]!.seriesCount >= maxSeriesPerMetric {
+            outcome.reject("series_limit", "metric \"\(c.metricName)\": series limit reached (\(seriesCount >= maxSeries ? "\(maxSeries) series per shard" : "\(maxSeriesPerMetric) series per metric")), new series dropped")
+            stats.rejected["series_limit"]?.add()
+            return
+        }
+        let slot = newState(stateKind)
+        let result = applyRecord(tag, &values, stateKind, slot, hot, p, now: now)
+        guard result.isAccepted else {
+            freeState(stateKind, slot)
+            account(result, ctx, &outcome)
+            return
+        }
+        if stateKind == .histogram, c.boundsHint == nil {
+            c.boundsHint = histograms[slot].bounds
+        }
+        let s = addSeries(Series(family: c.family, kind: stateKind, slot: slot, labels: rendered, labelHash: labelHash, expired: false))
+        addRaw(hash: hash, ctx: ctx, attrs: attrs, series: s)
+        account(result, ctx, &outcome)
+    }
+
+    static func labelHash(family: Int32, _ labels: RenderedLabels) -> UInt64 {
+        labels.bytes.withUnsafeBytes { Hash64.hash($0, seed: UInt64(UInt32(bitPattern: family)) &+ Hash64.processSeed) }
+    }
+
+    /// The series with exactly these (family, labels), if any.
+    func findSeries(family: Int32, _ labels: RenderedLabels, hash: UInt64) -> Int32? {
+        labelIndex.find(hash: hash) { s in
+            let e = series[Int(s)]!
+            return e.family == family && e.labels.bytes == labels.bytes
+        }
+    }
+
+    func addSeries(_ e: Series) -> Int32 {
+        let s: Int32
+        if let i = freeSeries.popLast() { series[Int(i)] = e; s = i } else { series.append(e); s = Int32(series.count - 1) }
+        labelIndex.insert(hash: e.labelHash, value: s)
+        families[Int(e.family)]!.seriesCount += 1
+        seriesCount += 1
+        stats.seriesCreated.add()
+        return s
+    }
+
+    /// Remembers a raw identity (context + attribute bytes) of series `s`: appends its record to
+    /// the arena and indexes it.
+    func addRaw(hash: UInt64, ctx: Int32, attrs: ByteView, series s: Int32) {
+        let e = series[Int(s)]!
+        let offset = rawArena.count
+        precondition(offset < Int(Int32.max), "raw identity arena over 16 GiB")
+        let words = Self.rawHeaderWords + (attrs.count + 7) / 8
+        rawArena.reserveCapacity(offset + words)
+        for _ in 0..<words { rawArena.append(0) }
+        let record = UnsafeMutableRawPointer(rawArena.pointer(at: offset))
+        record.storeBytes(of: RawHeader(ctx: ctx, series: s, slot: e.slot, keyLength: UInt32(attrs.count), kind: e.kind),
+                          as: RawHeader.self)
+        if attrs.count > 0 {
+            (record + Self.rawHeaderWords * 8).copyMemory(from: attrs.base!, byteCount: attrs.count)
+        }
+        rawIndex.insert(hash: hash, value: Int32(offset))
+        contexts[Int(ctx)]!.rawEntries += 1
+    }
+
+    /// Calls `body(wordOffset, header, key)` for every live raw record, in arena order.
+    func forEachRaw(_ body: (Int, RawHeader, UnsafeRawBufferPointer) -> Void) {
+        var w = 0
+        while w < rawArena.count {
+            let record = UnsafeRawPointer(rawArena.pointer(at: w))
+            let h = record.load(as: RawHeader.self)
+            if h.ctx >= 0 {
+                body(w, h, UnsafeRawBufferPointer(start: record + Self.rawHeaderWords * 8, count: Int(h.keyLength)))
+            }
+            w += Self.rawHeaderWords + (Int(h.keyLength) + 7) / 8
+        }
+    }
+
+    func newState(_ kind: StateKind) -> Int32 {
+        switch kind {
+        case .counter: counters.add(CounterState())
+        case .gauge, .info: gauges.add(GaugeState())
+        case .histogram: histograms.add(HistogramState())
+        case .exponential: exponentials.add(ExponentialHistogramState())
+        case .summary: summaries.add(SummaryState())
+        }
+    }
+
+    func freeState(_ kind: StateKind, _ slot: Int32) {
+        switch kind {
+        case .counter: counters.remove(slot, blank: CounterState())
+        case .gauge, .info: gauges.remove(slot, blank: GaugeState())
+        case .histogram: histograms.remove(slot, blank: HistogramState())
+        case .exponential: exponentials.remove(slot, blank: ExponentialHistogramState())
+        case .summary: summaries.remove(slot, blank: SummaryState())
+        }
+    }
+
+    func lastUpdate(_ e: Series) -> UInt64 {
+        let i = Int(e.slot)
+        switch e.kind {
+        case .counter: return counters[e.slot].lastUpdate
+        case .gauge, .info: return gauges[e.slot].lastUpdate
+        case .histogram: return histograms[e.slot].lastUpdate
+        case .exponential: return exponentials[e.slot].lastUpdate
+        case .summary: return summaries[e.slot].lastUpdate
+        }
+    }
+}
