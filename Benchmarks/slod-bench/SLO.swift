@@ -1,8 +1,3 @@
-// Compiled only once the slod-bench target depends on SLO (Package.swift): until then this guard
-// keeps the file out, because an undeclared `import SLO` can compile against a stale module in the
-// build directory and then fail to link. To enable: add "SLO" to slod-bench's dependencies, delete
-// this `#if` and the `#endif` at the end, and add `case "slo": runSLOBench(arguments: …)` to main.
-#if SLOD_BENCH_SLO
 import Foundation
 import SLO
 
@@ -99,4 +94,3 @@ func runSLOBench(arguments: [String]) {
 private func sloSeconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
-#endif

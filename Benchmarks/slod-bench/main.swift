@@ -12,6 +12,9 @@
 //       (the ceiling of the gzip path).
 //   swift run -c release slod-bench aggregate [--rounds N]
 //       one warm aggregator shard applying the fixtures' points (series already exist): ns/point.
+//   swift run -c release slod-bench series [--series N] [--rounds N]
+//       N series (default 1M) in one shard, counters then 15-bucket histograms: RSS per series
+//       (and beyond the label strings), /metrics render time (snapshot + text / OpenMetrics).
 //   swift run -c release slod-bench ingest [--seconds N] [--connections N] [--rounds N]
 //       wrk POSTing each fixture to a slod it starts (keep-alive): points/s, p50/p99 latency.
 //   swift run -c release slod-bench parser [--seconds N]
@@ -282,7 +285,22 @@ case "parser": benchParser(parseOptions(args.dropFirst()))
 case "accept": benchAccept(parseOptions(args.dropFirst()))
 case "decode": benchDecode(parseOptions(args.dropFirst()))
 case "aggregate": benchAggregate(parseOptions(args.dropFirst()))
+case "series":
+    // `--series N` is this command's own option; the rest are the common ones.
+    var rest = Array(args.dropFirst())
+    var n = 1_000_000
+    if let i = rest.firstIndex(of: "--series"), i + 1 < rest.count, let v = Int(rest[i + 1]) {
+        n = v
+        rest.removeSubrange(i...(i + 1))
+    }
+    var kind: String? = nil
+    if let i = rest.firstIndex(of: "--kind"), i + 1 < rest.count {
+        kind = rest[i + 1]
+        rest.removeSubrange(i...(i + 1))
+    }
+    benchSeries(parseOptions(rest[...]), series: n, only: kind)
 case "ingest": benchIngest(parseOptions(args.dropFirst()))
+case "slo": runSLOBench(arguments: Array(args.dropFirst()))
 default:
     print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser")
     exit(args.first == nil ? 0 : 2)

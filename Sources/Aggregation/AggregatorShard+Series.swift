@@ -15,14 +15,17 @@ extension AggregatorShard {
         let ctx = hot.index
         let c = contexts[Int(ctx)]!
         decodeAttributes(attrs, into: &attributeScratch2)
-        let labels = attributeScratch2.withUnsafeBufferPointer {
-            PrometheusLabels.seriesLabels(resource: c.resource, scope: c.scope, attributes: $0, kind: c.kind, extraLabels: c.extraLabels)
-        }
-        let rendered = RenderedLabels(labels.map { ($0.name, $0.value) })
-        let labelHash = Self.labelHash(family: c.family, rendered)
+        // Point labels, less the reserved `le`/`quantile` and the names the context overrides.
+        var point = attributeScratch2.withUnsafeBufferPointer { PrometheusLabels.labels(from: $0) }
+        if let reserved = PrometheusLabels.reservedLabel(for: c.kind) { point.removeAll { $0.name == reserved } }
+        if !c.labelList.isEmpty { point.removeAll { p in c.labelList.contains { $0.name == p.name } } }
+        let own = RenderedLabels(point.map { ($0.name, $0.value) }).bytes
+        var full: [UInt8] = []
+        c.labels.bytes.withUnsafeBytes { pre in own.withUnsafeBytes { Self.mergeRendered(pre, $0, into: &full) } }
+        let labelHash = Self.labelHash(family: c.family, full)
         let stateKind = c.stateKind
-        if let s = findSeries(family: c.family, rendered, hash: labelHash) {
-            let e = series[Int(s)]!
+        if let s = findSeries(family: c.family, full: full, hash: labelHash) {
+            let e = series[Int(s)]
             guard e.kind == stateKind else {
                 outcome.reject("type_conflict", "metric \"\(c.metricName)\" has the same Prometheus name and labels as a series of another type")
                 stats.rejected["type_conflict"]?.add()
@@ -50,20 +53,22 @@ extension AggregatorShard {
         if stateKind == .histogram, c.boundsHint == nil {
             c.boundsHint = histograms[slot].bounds
         }
-        let s = addSeries(Series(family: c.family, kind: stateKind, slot: slot, labels: rendered, labelHash: labelHash, expired: false))
+        let (offset, length) = storeLabels(own)
+        let s = addSeries(Series(family: c.family, ctx: ctx, slot: slot, labelOffset: offset, labelLength: length,
+                                 kind: stateKind, expired: false, labelHash: labelHash))
         addRaw(hash: hash, ctx: ctx, attrs: attrs, series: s)
         account(result, ctx, &outcome)
     }
 
-    static func labelHash(family: Int32, _ labels: RenderedLabels) -> UInt64 {
-        labels.bytes.withUnsafeBytes { Hash64.hash($0, seed: UInt64(UInt32(bitPattern: family)) &+ Hash64.processSeed) }
-    }
-
-    /// The series with exactly these (family, labels), if any.
-    func findSeries(family: Int32, _ labels: RenderedLabels, hash: UInt64) -> Int32? {
-        labelIndex.find(hash: hash) { s in
-            let e = series[Int(s)]!
-            return e.family == family && e.labels.bytes == labels.bytes
+    /// The series with exactly this (family, merged labels), if any.
+    func findSeries(family: Int32, full: [UInt8], hash: UInt64) -> Int32? {
+        var scratch: [UInt8] = []
+        return labelIndex.find(hash: hash) { s in
+            let e = series[Int(s)]
+            guard e.family == family else { return false }
+            scratch.removeAll(keepingCapacity: true)
+            fullLabels(e, into: &scratch)
+            return scratch == full
         }
     }
 
@@ -80,7 +85,7 @@ extension AggregatorShard {
     /// Remembers a raw identity (context + attribute bytes) of series `s`: appends its record to
     /// the arena and indexes it.
     func addRaw(hash: UInt64, ctx: Int32, attrs: ByteView, series s: Int32) {
-        let e = series[Int(s)]!
+        let e = series[Int(s)]
         let offset = rawArena.count
         precondition(offset < Int(Int32.max), "raw identity arena over 16 GiB")
         let words = Self.rawHeaderWords + (attrs.count + 7) / 8
@@ -130,7 +135,6 @@ extension AggregatorShard {
     }
 
     func lastUpdate(_ e: Series) -> UInt64 {
-        let i = Int(e.slot)
         switch e.kind {
         case .counter: return counters[e.slot].lastUpdate
         case .gauge, .info: return gauges[e.slot].lastUpdate

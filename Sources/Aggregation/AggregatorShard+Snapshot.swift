@@ -10,11 +10,11 @@ extension AggregatorShard {
         var lastBounds: BucketBounds? = nil
         var lastBoundsArray: [Double] = []
         for i in 0..<series.count {
-            guard let e = series[i] else { continue }
+            let e = series[i]
+            guard e.family >= 0 else { continue }
             let value: MetricSeries.Value
             var startTime: UInt64 = 0
             var time: UInt64 = 0
-            let slot = Int(e.slot)
             switch e.kind {
             case .counter:
                 let st = counters[e.slot]
@@ -58,7 +58,7 @@ extension AggregatorShard {
                 familyOut[f] = result.count
                 result.append(MetricFamily(name: fam.name, kind: fam.kind, help: fam.help, unit: fam.unit))
             }
-            result[familyOut[f]].series.append(MetricSeries(labels: e.labels, value: value, startTimeNanos: startTime, timeNanos: time))
+            result[familyOut[f]].series.append(MetricSeries(labels: RenderedLabels(prefix: contextLabelBytes(e), bytes: Array(pointLabels(e))), value: value, startTimeNanos: startTime, timeNanos: time))
         }
         out.append(contentsOf: result)
     }

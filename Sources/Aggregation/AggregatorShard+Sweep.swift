@@ -6,19 +6,18 @@ import Primitives
 extension AggregatorShard {
     public func sweep(now: UInt64) {
         var expired: [Int32] = []
-        for i in 0..<series.count {
-            guard let e = series[i] else { continue }
-            let last = lastUpdate(e)
+        for i in 0..<series.count where series[i].family >= 0 {
+            let last = lastUpdate(series[i])
             if now > last && now - last > seriesTTL {
                 expired.append(Int32(i))
-                series[i]!.expired = true
+                series[i].expired = true
             }
         }
         if expired.isEmpty { return }
         // Raw identities of expired series; contexts left without any are released.
         var dead: [(offset: Int, ctx: Int32, hash: UInt64, words: Int)] = []
         forEachRaw { w, h, key in
-            guard series[Int(h.series)]!.expired else { return }
+            guard series[Int(h.series)].expired else { return }
             let hash = Hash64.hash(key, seed: contexts[Int(h.ctx)]!.hash)
             dead.append((w, h.ctx, hash, Self.rawHeaderWords + (key.count + 7) / 8))
         }
@@ -36,16 +35,18 @@ extension AggregatorShard {
             }
         }
         for i in 0..<targets.count {
-            guard let t = targets[i], series[Int(t.series)]!.expired else { continue }
+            guard let t = targets[i], series[Int(t.series)].expired else { continue }
             targetIndex.remove(hash: t.hash, value: Int32(i))
             targets[i] = nil
             freeTargets.append(Int32(i))
         }
         for s in expired {
-            let e = series[Int(s)]!
+            let e = series[Int(s)]
             labelIndex.remove(hash: e.labelHash, value: s)
             freeState(e.kind, e.slot)
-            series[Int(s)] = nil
+            labelGarbage += Int(e.labelLength)
+            series[Int(s)].family = -1
+            series[Int(s)].expired = false
             freeSeries.append(s)
             seriesCount -= 1
             families[Int(e.family)]!.seriesCount -= 1
@@ -62,6 +63,7 @@ extension AggregatorShard {
             }
         }
         if rawGarbageWords > 1 << 13 && rawGarbageWords * 2 > rawArena.count { compactRaw() }
+        if labelGarbage > 1 << 16 && labelGarbage * 2 > labelArena.count { compactLabels() }
         stats.series.set(Int64(seriesCount))
     }
 
@@ -79,5 +81,27 @@ extension AggregatorShard {
         rawArena = fresh
         rawIndex = index
         rawGarbageWords = 0
+    }
+}
+
+// MARK: - Memory accounting
+
+extension AggregatorShard {
+    /// Bytes held by the shard's structures, by component (allocated capacity, not counting
+    /// malloc's own overhead): what `slod-bench series` prints beside the RSS delta.
+    public func memoryReport() -> [(component: String, bytes: Int)] {
+        var histogramBuckets = 0
+        for i in 0..<histograms.items.count { histogramBuckets += histograms.items[i].bucketCounts.capacity * 8 + 32 }
+        return [
+            ("raw identities (arena: headers + attribute bytes)", rawArena.memoryBytes),
+            ("raw index slots", rawIndex.memoryBytes),
+            ("series records", series.memoryBytes),
+            ("rendered point labels (arena)", labelArena.memoryBytes),
+            ("label index slots", labelIndex.memoryBytes),
+            ("counter/gauge states", counters.memoryBytes + gauges.memoryBytes),
+            ("histogram states", histograms.memoryBytes + histogramBuckets),
+            ("contexts, families, targets", contexts.capacity * 8 + families.capacity * MemoryLayout<Family?>.stride
+                + targets.capacity * MemoryLayout<Target?>.stride + contextIndex.memoryBytes + targetIndex.memoryBytes),
+        ]
     }
 }

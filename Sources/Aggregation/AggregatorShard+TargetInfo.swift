@@ -11,7 +11,7 @@ extension AggregatorShard {
             }
         }
         if let found {
-            let e = series[Int(targets[Int(found)]!.series)]!
+            let e = series[Int(targets[Int(found)]!.series)]
             _ = gauges.pointer(e.slot).pointee.apply(time: 0, value: 1, now: now)
             return
         }
@@ -28,17 +28,19 @@ extension AggregatorShard {
         } else {
             family = newFamily(Family(name: "target_info", kind: .info, help: "Target metadata", unit: "", seriesCount: 0))
         }
-        let rendered = RenderedLabels(labels.map { ($0.name, $0.value) })
+        let rendered = RenderedLabels(labels.map { ($0.name, $0.value) }).bytes
         let labelHash = Self.labelHash(family: family, rendered)
         let s: Int32
-        if let existing = findSeries(family: family, rendered, hash: labelHash) {
+        if let existing = findSeries(family: family, full: rendered, hash: labelHash) {
             s = existing
-            _ = gauges.pointer(series[Int(s)]!.slot).pointee.apply(time: 0, value: 1, now: now)
+            _ = gauges.pointer(series[Int(s)].slot).pointee.apply(time: 0, value: 1, now: now)
         } else {
             if seriesCount >= maxSeries { return }
             let slot = gauges.add(GaugeState())
             _ = gauges.pointer(slot).pointee.apply(time: 0, value: 1, now: now)
-            s = addSeries(Series(family: family, kind: .info, slot: slot, labels: rendered, labelHash: labelHash, expired: false))
+            let (offset, length) = storeLabels(rendered)
+            s = addSeries(Series(family: family, ctx: -1, slot: slot, labelOffset: offset, labelLength: length,
+                                 kind: .info, expired: false, labelHash: labelHash))
         }
         let t = Target(hash: hash, key: blob.array, series: s)
         let index: Int32

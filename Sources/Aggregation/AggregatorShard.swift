@@ -57,6 +57,10 @@ public final class AggregatorShard: ShardWorker {
         let resource: PrometheusResourceLabels
         let scope: PrometheusScopeLabels
         let extraLabels: [PrometheusLabel]
+        /// The labels every series of this context carries (scope, resource, tenant), name-sorted
+        /// and rendered once; series store only their own point labels.
+        let labelList: [PrometheusLabel]
+        let labels: RenderedLabels
         var boundsHint: BucketBounds?
         var rawEntries: Int          // raw entries referring to this context
         let hash: UInt64             // the context record's prefix hash (seed of the point hashes)
@@ -69,6 +73,9 @@ public final class AggregatorShard: ShardWorker {
             self.metricName = metricName; self.kind = kind; stateKind = AggregatorShard.stateKind(kind)
             self.temporality = temporality; self.isMonotonic = isMonotonic
             self.resource = resource; self.scope = scope; self.extraLabels = extraLabels
+            labelList = PrometheusLabels.overlay(PrometheusLabels.overlay(scope.labels, resource.identifying),
+                                                 PrometheusLabels.canonical(extraLabels))
+            labels = RenderedLabels(labelList.map { ($0.name, $0.value) })
             boundsHint = nil; rawEntries = 0; self.hash = hash; self.key = key
         }
     }
@@ -88,17 +95,26 @@ public final class AggregatorShard: ShardWorker {
     var families: [Family?] = []
     var freeFamilies: [Int32] = []
 
-    // Series (what /metrics shows): one per (family, rendered labels).
+    // Series (what /metrics shows): one per (family, labels). Flat records; `family < 0` marks
+    // a free record. Labels: the owning context's (`ctx`) plus the series' own, stored in
+    // `labelArena` (see `AggregatorShard+Labels.swift`).
     enum StateKind: UInt8 { case counter, gauge, histogram, exponential, summary, info }
     struct Series {
         var family: Int32
-        var kind: StateKind
+        /// Context whose labels lead this series' labels; -1 for none (target_info). The context
+        /// lives as long as the series: its raw identity is removed only with the series.
+        var ctx: Int32
         var slot: Int32
-        var labels: RenderedLabels
-        var labelHash: UInt64
+        var labelOffset: UInt32
+        var labelLength: UInt32
+        var kind: StateKind
         var expired: Bool
+        /// Hash of (family, merged labels): the series' key in `labelIndex`.
+        var labelHash: UInt64
     }
-    var series: [Series?] = []
+    var series = FlatArray<Series>(capacity: 1024)
+    var labelArena = FlatArray<UInt8>(capacity: 1 << 16)
+    var labelGarbage = 0
     var freeSeries: [Int32] = []
     public internal(set) var seriesCount = 0
     var labelIndex = HashIndex()

@@ -10,7 +10,13 @@
 ///
 /// Make it once per series and keep it: the renderer only copies these bytes. Equality and hashing
 /// are on the rendered bytes (equal label sets in the same order compare equal).
+///
+/// A label set may come in two parts: a `prefix` shared by many series (an aggregator shard keeps
+/// the labels that come from a resource and scope once per context, not once per series) and the
+/// series' own `bytes`; they are written as `prefix,bytes`.
 public struct RenderedLabels: Hashable, Sendable {
+    /// Shared leading pairs (same form as `bytes`); often empty.
+    public let prefix: [UInt8]
     /// `name="escaped value"` pairs joined by `,`; no braces, no trailing comma.
     public let bytes: [UInt8]
 
@@ -36,12 +42,24 @@ public struct RenderedLabels: Hashable, Sendable {
             out.append(UInt8(ascii: "\""))
         }
         self.bytes = out
+        self.prefix = []
     }
 
     /// Wraps bytes already in the rendered form (e.g. copied from another `RenderedLabels`).
-    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(bytes: [UInt8]) { self.bytes = bytes; self.prefix = [] }
 
-    public var isEmpty: Bool { bytes.isEmpty }
+    /// A shared prefix and the series' own pairs, both already rendered.
+    public init(prefix: [UInt8], bytes: [UInt8]) { self.prefix = prefix; self.bytes = bytes }
+
+    public var isEmpty: Bool { bytes.isEmpty && prefix.isEmpty }
+
+    /// Appends the pairs (`prefix,bytes`, no braces).
+    @inline(__always)
+    public func append(to out: inout [UInt8]) {
+        out.append(contentsOf: prefix)
+        if !prefix.isEmpty && !bytes.isEmpty { out.append(UInt8(ascii: ",")) }
+        out.append(contentsOf: bytes)
+    }
 }
 
 /// One metric family: a name, its metadata, and all its series.

@@ -229,7 +229,7 @@ extension FamilyRenderer {
             out.append(contentsOf: name)
             if !labels.isEmpty {
                 out.append(UInt8(ascii: "{"))
-                out.append(contentsOf: labels.bytes)
+                labels.append(to: &out)
                 out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: " "))
@@ -255,7 +255,7 @@ extension FamilyRenderer {
 
         private func exemplar(_ e: Exemplar, into out: inout [UInt8]) {
             out.append(contentsOf: " # {".utf8)
-            out.append(contentsOf: e.labels.bytes)
+            e.labels.append(to: &out)
             out.append(contentsOf: "} ".utf8)
             ExpositionText.appendDouble(e.value, to: &out)
             if e.timeNanos != 0 {
@@ -287,7 +287,7 @@ extension FamilyRenderer {
             out.append(contentsOf: name)
             out.append(UInt8(ascii: "{"))
             if !labels.isEmpty {
-                out.append(contentsOf: labels.bytes)
+                labels.append(to: &out)
                 out.append(UInt8(ascii: ","))
             }
             out.append(contentsOf: key.utf8)

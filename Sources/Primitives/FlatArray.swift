@@ -1,3 +1,8 @@
+import CShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A growable array in memory it owns, for per-point hot paths.
 ///
 /// Why not `Array`: an `Array` stored in a class is reached through a reference-counted buffer,
@@ -9,11 +14,18 @@
 /// Elements may hold references (e.g. a histogram state owning its buckets): they are moved when
 /// the storage grows and deinitialized when removed or when the array is destroyed. One owner;
 /// not thread-safe.
+///
+/// Large arrays (≥ 1 MiB) live in their own anonymous mapping and grow with `mremap`: no copy,
+/// no freed old block left behind in the heap, and capacity not yet written costs no resident
+/// memory — so a shard's memory is its contents, not its growth slack (measured by
+/// `slod-bench series`).
 @frozen
 public struct FlatArray<Element>: ~Copyable {
     @usableFromInline var _base: UnsafeMutablePointer<Element>
     @usableFromInline var _count: Int = 0
     @usableFromInline var _capacity: Int
+    /// Bytes of the mapping when the storage is mmapped; 0 when it came from `allocate`.
+    @usableFromInline var _mappedBytes: Int = 0
 
     @inlinable
     public init(capacity: Int = 16) {
@@ -32,7 +44,11 @@ public struct FlatArray<Element>: ~Copyable {
     @inlinable
     deinit {
         _base.deinitialize(count: _count)
-        _base.deallocate()
+        if _mappedBytes > 0 {
+            FlatArrayStorage.unmap(UnsafeMutableRawPointer(_base), _mappedBytes)
+        } else {
+            _base.deallocate()
+        }
     }
 
     /// Start of the elements; valid until the next append or reserve.
@@ -94,8 +110,26 @@ public struct FlatArray<Element>: ~Copyable {
 
     @usableFromInline
     mutating func grow(to minimum: Int) {
+        let stride = MemoryLayout<Element>.stride
         var n = _capacity
         while n < minimum { n = n < 1024 ? n * 2 : n + n / 2 }
+        let bytes = n * stride
+        if bytes >= FlatArrayStorage.mapThreshold, MemoryLayout<Element>.alignment <= FlatArrayStorage.pageSize {
+            let mapped = (bytes + FlatArrayStorage.pageSize - 1) / FlatArrayStorage.pageSize * FlatArrayStorage.pageSize
+            let raw: UnsafeMutableRawPointer
+            if _mappedBytes > 0 {
+                raw = FlatArrayStorage.remap(UnsafeMutableRawPointer(_base), _mappedBytes, mapped)
+            } else {
+                raw = FlatArrayStorage.map(mapped)
+                let new = raw.bindMemory(to: Element.self, capacity: mapped / stride)
+                new.moveInitialize(from: _base, count: _count)
+                _base.deallocate()
+            }
+            _base = raw.bindMemory(to: Element.self, capacity: mapped / stride)
+            _mappedBytes = mapped
+            _capacity = mapped / stride
+            return
+        }
         let new = UnsafeMutablePointer<Element>.allocate(capacity: n)
         new.moveInitialize(from: _base, count: _count)
         _base.deallocate()
@@ -119,5 +153,29 @@ extension FlatArray where Element == UInt8 {
     public func bytes(at offset: Int, length: Int) -> UnsafeRawBufferPointer {
         assert(offset >= 0 && offset + length <= _count, "FlatArray byte range out of bounds")
         return UnsafeRawBufferPointer(start: _base + offset, count: length)
+    }
+}
+
+/// The mmap side of `FlatArray` (not generic, so not inlined into every specialization).
+@usableFromInline
+enum FlatArrayStorage {
+    @usableFromInline static let mapThreshold = 1 << 20
+    @usableFromInline static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    @usableFromInline
+    static func map(_ bytes: Int) -> UnsafeMutableRawPointer {
+        guard let p = cshim_map_anonymous(bytes) else { fatalError("FlatArray: mmap of \(bytes) bytes failed (out of memory)") }
+        return p
+    }
+
+    @usableFromInline
+    static func remap(_ p: UnsafeMutableRawPointer, _ old: Int, _ new: Int) -> UnsafeMutableRawPointer {
+        guard let q = cshim_remap(p, old, new) else { fatalError("FlatArray: mremap to \(new) bytes failed (out of memory)") }
+        return q
+    }
+
+    @usableFromInline
+    static func unmap(_ p: UnsafeMutableRawPointer, _ bytes: Int) {
+        cshim_unmap(p, bytes)
     }
 }

@@ -66,8 +66,10 @@ extension SLOState {
     /// and any malformed input throws (never traps).
     public init(decoding bytes: [UInt8], layout: SLOLayout) throws(SLOStateDecodingError) {
         var r = CheckpointReader(bytes)
-        for m in SLOState.magic where try r.byte() != m {
-            throw SLOStateDecodingError(offset: 0, "not an SLO state checkpoint (magic \"SLOS\" missing)")
+        for m in SLOState.magic {
+            guard try r.byte() == m else {
+                throw SLOStateDecodingError(offset: 0, "not an SLO state checkpoint (magic \"SLOS\" missing)")
+            }
         }
         let version = try r.byte()
         guard version == SLOState.codecVersion else {
@@ -102,9 +104,15 @@ extension SLOState {
         guard hasSlices <= 1 else { throw r.fail("slice marker must be 0 or 1") }
         if hasSlices == 1 {
             let seconds = try r.unsigned()
+            let firstOffset = r.position
             let first = try r.signed()
             let count = try r.count(max: SLOState.maxEncodedSlices, "slice count")
             let keep = slices.map { UInt64($0.sliceNanos / TimeMath.nanosPerSecond) == seconds } ?? false
+            if keep, let open = slices, first < open.first &- open.capacity || first > open.first &+ open.capacity {
+                // A fresh state at the checkpoint's clock opens its slices within one ring of
+                // the stored first one; anything else is corrupt.
+                throw SLOStateDecodingError(offset: firstOffset, "first open slice \(first) does not fit the clock \(now)")
+            }
             if keep { slices!.reset(first: first) }
             try SLOState.readRuns(&r, count: count) { i, value in
                 if keep { _ = slices!.set(index: first &+ Int64(i), good: value.good, total: value.total) }

@@ -27,7 +27,9 @@ public struct DropCounters: Sendable, Equatable {
 /// time in multi-resolution buckets, with O(1) running sums for every window.
 ///
 /// Owned by one thread (an aggregator shard); not synchronized. The ingest path is
-/// `add(good:total:at:)`: O(1), no allocation, no lock. The evaluator's timer calls
+/// `add(good:total:at:)`: O(1), no allocation, no lock. A copy shares the buffers until either
+/// side writes them, which then copies about 50 KB: readers should take window sums
+/// (`accumulateWindowSums(into:)`) or a status, not keep copies of live states. The evaluator's timer calls
 /// `advance(to:)` (or `evaluate(now:)`, which advances first) once a tick and reads windows in
 /// O(1) each. See `BucketTiers` for the exact window definitions and `SLOLayout` for
 /// resolutions and memory.

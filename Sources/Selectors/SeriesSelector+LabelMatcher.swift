@@ -35,6 +35,15 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         valueUTF8 = Array(value.utf8)
     }
 
+    /// `__name__="name"`: an equality matcher, which has no regex and so cannot fail.
+    init(metricName: String) {
+        name = Self.metricNameLabel
+        op = .equal
+        value = metricName
+        regex = nil
+        valueUTF8 = Array(metricName.utf8)
+    }
+
     /// Whether a label value satisfies the matcher; nil means the label is absent (same as "").
     public func matches(utf8 labelValue: UnsafeBufferPointer<UInt8>?) -> Bool {
         let text = labelValue ?? UnsafeBufferPointer(start: nil, count: 0)

@@ -89,7 +89,7 @@ struct SelectorParser {
                 throw SelectorError(offset: duplicate.offset,
                                     message: "metric name must not be set twice: \(SeriesSelector.quote(outsideName)) or \(SeriesSelector.quote(duplicate.matcher.value))")
             }
-            matchers.insert(try! LabelMatcher(name: LabelMatcher.metricNameLabel, op: .equal, value: outsideName), at: 0)
+            matchers.insert(LabelMatcher(metricName: outsideName), at: 0)
         }
         do {
             return try SeriesSelector(matchers: matchers)
@@ -149,7 +149,7 @@ struct SelectorParser {
             skipSpace()
             if peek() != UInt8(ascii: "=") && peek() != UInt8(ascii: "!") {
                 guard !name.isEmpty else { throw SelectorError(offset: start, message: "metric name must not be empty") }
-                let matcher = try! LabelMatcher(name: LabelMatcher.metricNameLabel, op: .equal, value: name)
+                let matcher = LabelMatcher(metricName: name)
                 return Located(matcher: matcher, offset: start)
             }
             guard !name.isEmpty else { throw SelectorError(offset: start, message: "label name must not be empty") }

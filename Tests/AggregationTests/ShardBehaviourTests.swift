@@ -26,7 +26,13 @@ import OTLP
         var out: [String: Double] = [:]
         for f in p.families() where f.name == family {
             for s in f.series {
-                if case .number(let v, _) = s.value { out[String(decoding: s.labels.bytes, as: UTF8.self)] = v }
+                guard case .number(let v, _) = s.value else { continue }
+                // Name-sorted, whatever the split between context and series labels.
+                var full: [UInt8] = []
+                s.labels.prefix.withUnsafeBytes { a in
+                    s.labels.bytes.withUnsafeBytes { b in AggregatorShard.mergeRendered(a, b, into: &full) }
+                }
+                out[String(decoding: full, as: UTF8.self)] = v
             }
         }
         return out

@@ -50,7 +50,7 @@ final class ShardPipeline {
         var merged = FamilyRenderer.merge(parts)
         merged.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         for i in merged.indices {
-            merged[i].series.sort { $0.labels.bytes.lexicographicallyPrecedes($1.labels.bytes) }
+            merged[i].series.sort { ($0.labels.prefix + $0.labels.bytes).lexicographicallyPrecedes($1.labels.prefix + $1.labels.bytes) }
         }
         return merged
     }

@@ -24,6 +24,13 @@ int cshim_sigset_block(const int *signals, int count, sigset_t *out);
 int cshim_ignore_sigpipe(void);
 /// Names the calling thread (pthread_setname_np, truncated to 15 bytes).
 void cshim_set_thread_name(const char *name);
+/// Anonymous private read-write pages (mmap); NULL on failure. Untouched pages use no memory.
+void *cshim_map_anonymous(size_t size);
+/// Grows or moves a mapping made by cshim_map_anonymous (mremap with MREMAP_MAYMOVE, which Swift
+/// cannot call: it is variadic); NULL on failure.
+void *cshim_remap(void *old, size_t old_size, size_t new_size);
+/// munmap.
+void cshim_unmap(void *p, size_t size);
 /// CPUs this process may run on (sched_getaffinity), at least 1.
 int cshim_online_cpus(void);
 #endif
