@@ -32,6 +32,17 @@ func benchAggregate(_ o: Options) {
                 now += 1
                 consume(shard.apply(slice, now: now).applied)
             }
+            // The loop side: decode into the ShardingSink (records for the shards), per point,
+            // with the slice recycled as ShardRuntime does.
+            final class Spare { var slice: BatchSlice? }
+            let spare = Spare()
+            sink.recycledSlice = { _ in defer { spare.slice = nil }; return spare.slice }
+            let tSink = timeBest(rounds: o.rounds) {
+                _ = bytes.withUnsafeBytes { b in try! decoder.decode(b, context: RequestContext(encoding: .protobuf), into: filter) }
+                spare.slice = sink.takeSlices()[0]
+            }
+            print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + only.label.padding(toLength: 26, withPad: " ", startingAt: 0)
+                  + String(format: " decode → ShardingSink: %6.1f ns/point", tSink / Double(points) * 1e9))
             print(name.padding(toLength: 20, withPad: " ", startingAt: 0)
                   + only.label.padding(toLength: 26, withPad: " ", startingAt: 0)
                   + String(format: " %6d points: %6.1f ns/point, %6.2f M points/s per core",

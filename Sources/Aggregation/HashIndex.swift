@@ -101,7 +101,7 @@ struct HashIndex: ~Copyable {
 
     private mutating func grow() {
         let n = slots.count * 2
-        var new = FlatArray(repeating: Slot(hash: 0, value: -1), count: n)
+        let new = FlatArray(repeating: Slot(hash: 0, value: -1), count: n)
         mask = n - 1
         for k in 0..<slots.count where slots[k].value >= 0 {
             let slot = slots[k]

@@ -88,6 +88,9 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         let wakeup: EventFD
         /// rings[loop]
         let rings: [SPSCRing<Job>]
+        /// Per loop: applied slices on their way back to that loop's sink (shard produces, loop
+        /// consumes), so slice buffers are reused instead of reallocated per request.
+        let returns: [SPSCRing<BatchSlice>]
         /// Scrape requests (rare: a lock per scrape is fine). A pthread mutex, visible to TSan.
         let control = PThreadLocked<[SnapshotRequest]>([])
         let running = Atomic<Bool>(true)
@@ -97,6 +100,7 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
             self.worker = worker
             wakeup = try EventFD()
             rings = (0..<loops).map { _ in SPSCRing<Job>(capacity: ringCapacity) }
+            returns = (0..<loops).map { _ in SPSCRing<BatchSlice>(capacity: ShardRuntime.recycledSlicesPerLoop) }
         }
     }
 
@@ -119,11 +123,19 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         }
         shards = s
         sinks = (0..<max(1, loops)).map { _ in ShardingSink(shards: workers.count) }
+        for (loop, sink) in sinks.enumerated() {
+            let shards = s
+            sink.recycledSlice = { shard in shards[shard].returns[loop].tryPop() }
+        }
         sweepIntervalNanos = sweepInterval.nanoseconds
         self.clock = clock
     }
 
     public var shardCount: Int { shards.count }
+
+    /// Slices kept for reuse per (shard, loop); larger ones than `maxRecycledSliceBytes` are freed.
+    static let recycledSlicesPerLoop = 4
+    static let maxRecycledSliceBytes = 16 << 20
 
     /// Slices queued per shard (all loops' rings together); approximate, any thread.
     public var ringOccupancy: [Int] { shards.map { $0.rings.reduce(0) { $0 + $1.count } } }
@@ -194,12 +206,17 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         while true {
             let running = shard.running.load(ordering: .acquiring)
             var didWork = false
-            for ring in shard.rings {
+            for (loop, ring) in shard.rings.enumerated() {
                 let n = ring.drain(max: 64) { job in
                     switch job {
                     case .apply(let slice, let completion, let slot):
                         let outcome = shard.worker.apply(slice, now: clock())
                         completion.finish(slot: slot, outcome)
+                        // Hand the buffer back to the loop that wrote it (dropped if its return
+                        // ring is full or the buffer grew unusually large).
+                        if slice.buffer.capacity <= Self.maxRecycledSliceBytes {
+                            _ = shard.returns[loop].tryPushOrReturn(slice)
+                        }
                     }
                 }
                 if n > 0 { didWork = true }

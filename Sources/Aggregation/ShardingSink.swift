@@ -14,9 +14,10 @@ import Primitives
 /// Attribute encodings are canonical (sorted by key, last duplicate wins), so a reordered
 /// attribute list lands on the same shard and series.
 ///
-/// Allocation: per request at most one `BatchSlice` per shard (slices handed out by `takeSlices`
-/// are not reused by the sink); per resource/scope/metric a few scratch writes into reused
-/// buffers; none per point (beyond buffer growth).
+/// Allocation: per request at most one `BatchSlice` per shard, unless `recycledSlice` supplies
+/// one (`ShardRuntime` returns applied slices to the loop that wrote them, so a steady stream of
+/// requests reuses the same, already grown and paged-in buffers); per resource/scope/metric a
+/// few scratch writes into reused buffers; none per point (beyond buffer growth).
 ///
 /// Not thread-safe: one per event loop.
 public final class ShardingSink: MetricsSink {
@@ -39,12 +40,17 @@ public final class ShardingSink: MetricsSink {
     private let attributeScratch = ByteBuffer(capacity: 256)
     private var order: [Int32] = []
     private let seed: UInt64
+    /// Supplies an empty slice for a shard (a recycled one), or nil to allocate a new one.
+    public var recycledSlice: ((Int) -> BatchSlice?)? = nil
+    /// Per shard: bytes of the last slice handed out, the starting capacity of a new one.
+    private var lastSliceBytes: [Int]
 
     public init(shards: Int) {
         precondition(shards >= 1)
         self.shards = shards
         slices = Array(repeating: nil, count: shards)
         contextWritten = Array(repeating: false, count: shards)
+        lastSliceBytes = Array(repeating: 4096, count: shards)
         seed = Hash64.processSeed
         order.reserveCapacity(32)
     }
@@ -54,7 +60,10 @@ public final class ShardingSink: MetricsSink {
     /// dropped (and this returns all nils).
     public func takeSlices() -> [BatchSlice?] {
         let out = slices
-        for i in 0..<shards { slices[i] = nil }
+        for i in 0..<shards {
+            if let s = slices[i] { lastSliceBytes[i] = s.buffer.writerIndex }
+            slices[i] = nil
+        }
         return out
     }
 
@@ -158,7 +167,14 @@ public final class ShardingSink: MetricsSink {
     @inline(__always)
     private func sliceFor(_ shard: Int) -> BatchSlice {
         if let s = slices[shard] { return s }
-        let s = BatchSlice()
+        let s: BatchSlice
+        if let r = recycledSlice?(shard) {
+            r.reset()
+            s = r
+        } else {
+            // Sized like the last request's slice: no growth copies for a steady stream.
+            s = BatchSlice(capacity: max(4096, lastSliceBytes[shard] + lastSliceBytes[shard] / 8))
+        }
         slices[shard] = s
         return s
     }

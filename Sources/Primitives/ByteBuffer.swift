@@ -31,7 +31,16 @@ public final class ByteBuffer {
     }
 
     /// Ensures at least `n` writable bytes, compacting first and growing (doubling) if needed.
+    /// The check is inlined into callers (it runs once per field written into batch records);
+    /// the growth is not.
+    @inlinable @inline(__always)
     public func reserve(_ n: Int) {
+        if capacity &- writerIndex >= n { return }
+        reserveSlow(n)
+    }
+
+    @usableFromInline
+    func reserveSlow(_ n: Int) {
         if writableBytes >= n { return }
         if readerIndex > 0 { compact() }
         if writableBytes >= n { return }
