@@ -29,46 +29,9 @@ extension AggregatorShard {
     }
 
     /// Merges two rendered label lists (each sorted by name, names disjoint) into one sorted
-    /// list. Pairs are found by scanning: a name runs to `=`, the value is quoted with `\`
-    /// escapes (`RenderedLabels`' form).
+    /// list (`RenderedLabels.mergeSorted`).
     static func mergeRendered(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        var i = 0, j = 0
-        var first = true
-        func emit(_ buf: UnsafeRawBufferPointer, _ range: Range<Int>) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[range]))
-        }
-        while i < a.count || j < b.count {
-            let pa = i < a.count ? pair(a, at: i) : nil
-            let pb = j < b.count ? pair(b, at: j) : nil
-            if let pa, let pb {
-                let na = UnsafeRawBufferPointer(rebasing: a[pa.name]), nb = UnsafeRawBufferPointer(rebasing: b[pb.name])
-                if na.lexicographicallyPrecedes(nb) {
-                    emit(a, pa.whole); i = pa.next
-                } else {
-                    emit(b, pb.whole); j = pb.next
-                }
-            } else if let pa {
-                emit(a, pa.whole); i = pa.next
-            } else if let pb {
-                emit(b, pb.whole); j = pb.next
-            }
-        }
-    }
-
-    /// The pair starting at `start`: its name range, its whole `name="value"` range, and where
-    /// the next pair starts (after the `,`).
-    static func pair(_ buf: UnsafeRawBufferPointer, at start: Int) -> (name: Range<Int>, whole: Range<Int>, next: Int) {
-        var k = start
-        while k < buf.count && buf[k] != UInt8(ascii: "=") { k += 1 }
-        let name = start..<k
-        k += 2                                  // `="`
-        while k < buf.count && buf[k] != UInt8(ascii: "\"") {
-            k += buf[k] == UInt8(ascii: "\\") ? 2 : 1
-        }
-        let end = min(k + 1, buf.count)         // past the closing quote
-        return (name, start..<end, end < buf.count ? end + 1 : end)
+        RenderedLabels.mergeSorted(a, b, into: &out)
     }
 
     /// Appends rendered point labels to the arena; returns (offset, length).

@@ -58,7 +58,7 @@ extension AggregatorShard {
                 familyOut[f] = result.count
                 result.append(MetricFamily(name: fam.name, kind: fam.kind, help: fam.help, unit: fam.unit))
             }
-            result[familyOut[f]].series.append(MetricSeries(labels: RenderedLabels(prefix: contextLabelBytes(e), bytes: Array(pointLabels(e))), value: value, startTimeNanos: startTime, timeNanos: time))
+            result[familyOut[f]].series.append(MetricSeries(labels: RenderedLabels(prefix: contextLabelBytes(e), bytes: Array(pointLabels(e))), value: value, startTimeNanos: startTime, timeNanos: time, identity: e.labelHash))
         }
         out.append(contentsOf: result)
     }

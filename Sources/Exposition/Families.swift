@@ -53,6 +53,57 @@ public struct RenderedLabels: Hashable, Sendable {
 
     public var isEmpty: Bool { bytes.isEmpty && prefix.isEmpty }
 
+    /// The pairs sorted by name (`prefix` and `bytes` are each sorted and share no name), for
+    /// comparing label sets that were split differently.
+    public func sortedPairs() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(prefix.count + bytes.count + 1)
+        prefix.withUnsafeBytes { a in bytes.withUnsafeBytes { b in Self.mergeSorted(a, b, into: &out) } }
+        return out
+    }
+
+    /// Merges two rendered pair lists, each sorted by name with disjoint names, into one sorted
+    /// list. A name runs to `=`; the value is quoted with `\` escapes.
+    public static func mergeSorted(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        var i = 0, j = 0
+        var first = true
+        func emit(_ buf: UnsafeRawBufferPointer, _ range: Range<Int>) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[range]))
+        }
+        while i < a.count || j < b.count {
+            let pa = i < a.count ? pair(a, at: i) : nil
+            let pb = j < b.count ? pair(b, at: j) : nil
+            if let pa, let pb {
+                let na = UnsafeRawBufferPointer(rebasing: a[pa.name]), nb = UnsafeRawBufferPointer(rebasing: b[pb.name])
+                if na.lexicographicallyPrecedes(nb) {
+                    emit(a, pa.whole); i = pa.next
+                } else {
+                    emit(b, pb.whole); j = pb.next
+                }
+            } else if let pa {
+                emit(a, pa.whole); i = pa.next
+            } else if let pb {
+                emit(b, pb.whole); j = pb.next
+            }
+        }
+    }
+
+    /// The pair starting at `start`: its name range, its whole `name="value"` range, and where
+    /// the next pair starts (after the `,`).
+    static func pair(_ buf: UnsafeRawBufferPointer, at start: Int) -> (name: Range<Int>, whole: Range<Int>, next: Int) {
+        var k = start
+        while k < buf.count && buf[k] != UInt8(ascii: "=") { k += 1 }
+        let name = start..<k
+        k += 2                                  // `="`
+        while k < buf.count && buf[k] != UInt8(ascii: "\"") {
+            k += buf[k] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        let end = min(k + 1, buf.count)         // past the closing quote
+        return (name, start..<end, end < buf.count ? end + 1 : end)
+    }
+
     /// Appends the pairs (`prefix,bytes`, no braces).
     @inline(__always)
     public func append(to out: inout [UInt8]) {
@@ -103,6 +154,10 @@ public struct MetricSeries: Sendable {
 
     public var labels: RenderedLabels
     public var value: Value
+    /// A hash of (family, full label set) from the producer, or 0 when unknown. When a family
+    /// comes from several parts (shards), the renderer uses it to find a label set that more
+    /// than one part holds and writes it once (the most recent point wins).
+    public var identity: UInt64 = 0
     /// Start time in Unix nanoseconds; 0 = unknown. OpenMetrics writes it as `_created` for
     /// counters, histograms and summaries; text 0.0.4 never does.
     public var startTimeNanos: UInt64
@@ -110,7 +165,9 @@ public struct MetricSeries: Sendable {
     /// (0 = none even then).
     public var timeNanos: UInt64
 
-    public init(labels: RenderedLabels, value: Value, startTimeNanos: UInt64 = 0, timeNanos: UInt64 = 0) {
+    public init(labels: RenderedLabels, value: Value, startTimeNanos: UInt64 = 0, timeNanos: UInt64 = 0,
+                identity: UInt64 = 0) {
+        self.identity = identity
         self.labels = labels
         self.value = value
         self.startTimeNanos = startTimeNanos

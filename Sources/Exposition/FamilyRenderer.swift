@@ -6,8 +6,14 @@
 /// contribution decides kind, help and unit; later contributions of a *different kind* are
 /// dropped whole (prometheus-compat §4.9); a different help or unit is ignored.
 ///
-/// Not checked (the producers' contract): each (name, label set) appears once across all parts;
-/// names and label names are valid; label sets do not contain `le`/`quantile`; bounds ascending.
+/// A label set held by more than one part is written once: producers that can split the same
+/// series over parts (aggregation shards route by raw OTLP identity, and two raw identities can
+/// translate to the same Prometheus labels) give each series an `identity` hash; within a
+/// family spread over several parts, series with equal identity and equal label sets are
+/// written once, the one with the newest point winning.
+///
+/// Not checked (the producers' contract): a part holds each (name, label set) once; names and
+/// label names are valid; label sets do not contain `le`/`quantile`; bounds ascending.
 ///
 /// Cost: O(output bytes) plus one dictionary insert per family contribution when there are
 /// several parts. Per series it only copies pre-rendered bytes and formats numbers; the `le`
@@ -47,10 +53,52 @@ public enum FamilyRenderer {
         forEachGroup(parts) { first, rest in
             if reserved.reserves(first.name) { skipped += 1; return }
             writer.header(first)
-            writer.series(first, into: &out, header: true)
-            for f in rest { writer.series(f, into: &out, header: false) }
+            if rest.isEmpty {
+                writer.series(first, into: &out, header: true)
+            } else {
+                let skip = duplicatesAcrossParts(first, rest)
+                writer.series(first, into: &out, header: true, skip: skip[0])
+                for (k, f) in rest.enumerated() { writer.series(f, into: &out, header: false, skip: skip[k + 1]) }
+            }
         }
         return skipped
+    }
+
+    /// For a family spread over several contributions: per contribution, the indices of series
+    /// to leave out because another contribution holds the same label set with a newer point
+    /// (ties: the earlier contribution wins). Empty sets when nothing repeats.
+    static func duplicatesAcrossParts(_ first: MetricFamily, _ rest: [MetricFamily]) -> [Set<Int>] {
+        let all = [first] + rest
+        var skip = [Set<Int>](repeating: [], count: all.count)
+        // identity → holder (part << 40 | index). A hash shared by different label sets (a true
+        // 64-bit collision: vanishingly rare) keeps its extra holders in `others`.
+        var seen: [UInt64: Int] = [:]
+        var others: [(identity: UInt64, holder: Int)] = []
+        var total = 0
+        for f in all { total += f.series.count }
+        seen.reserveCapacity(total)
+        func series(_ h: Int) -> MetricSeries { all[h >> 40].series[h & (1 << 40 - 1)] }
+        for (p, f) in all.enumerated() {
+            for (i, s) in f.series.enumerated() where s.identity != 0 {
+                let me = p << 40 | i
+                guard let held = seen[s.identity] else { seen[s.identity] = me; continue }
+                let mine = s.labels.sortedPairs()
+                var holder: Int? = nil
+                if series(held).labels.sortedPairs() == mine {
+                    holder = held
+                } else if let k = others.firstIndex(where: { $0.identity == s.identity && series($0.holder).labels.sortedPairs() == mine }) {
+                    holder = others[k].holder
+                }
+                guard let holder else { others.append((s.identity, me)); continue }
+                // The same series in two parts: keep the newer point.
+                let (loser, winner) = s.timeNanos > series(holder).timeNanos ? (holder, me) : (me, holder)
+                skip[loser >> 40].insert(loser & (1 << 40 - 1))
+                if winner != holder {
+                    if held == holder { seen[s.identity] = winner } else if let k = others.firstIndex(where: { $0.holder == holder }) { others[k].holder = winner }
+                }
+            }
+        }
+        return skip
     }
 
     /// Merges parts into one list with one family per name: families in order of first
@@ -61,8 +109,13 @@ public enum FamilyRenderer {
         forEachGroup(parts) { first, rest in
             var f = first
             if !rest.isEmpty {
+                // The same label set held by several parts is kept once (see the type's doc).
+                let skip = duplicatesAcrossParts(first, rest)
+                f.series = []
                 f.series.reserveCapacity(rest.reduce(first.series.count) { $0 + $1.series.count })
-                for r in rest { f.series.append(contentsOf: r.series) }
+                for (k, part) in ([first] + rest).enumerated() {
+                    for (i, s) in part.series.enumerated() where !skip[k].contains(i) { f.series.append(s) }
+                }
             }
             result.append(f)
         }
@@ -202,10 +255,11 @@ extension FamilyRenderer {
 
         /// Writes the header (when `header`) and all series of `f`. `header(f)` (for the
         /// group's first family) must have been called.
-        mutating func series(_ f: MetricFamily, into out: inout [UInt8], header: Bool) {
+        mutating func series(_ f: MetricFamily, into out: inout [UInt8], header: Bool, skip: Set<Int> = []) {
             if header { out.append(contentsOf: headerBytes) }
             let created = om && (f.kind == .counter || f.kind == .histogram || f.kind == .summary)
-            for s in f.series {
+            for (index, s) in f.series.enumerated() {
+                if !skip.isEmpty && skip.contains(index) { continue }
                 switch s.value {
                 case .number(let v, let exemplar):
                     prefix(mainName, s.labels, into: &out)

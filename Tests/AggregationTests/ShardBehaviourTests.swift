@@ -54,6 +54,24 @@ import OTLP
         #expect(Self.values(p, "req_total").values.first == 12)
     }
 
+    /// `a.b` and `a_b` translate to the same labels but are different raw identities, so with
+    /// several shards they can land on different shards; the exposition still has each label set
+    /// once, with the newest point.
+    @Test func aliasesOnDifferentShardsAreWrittenOnce() throws {
+        var split = 0
+        for i in 0..<24 {
+            let p = ShardPipeline(shards: 3)
+            try p.ingest(Self.request(metric: "g", kind: "gauge", points: [(Self.attr("a.b", "v\(i)"), 0, 100, 1)]), json: true)
+            try p.ingest(Self.request(metric: "g", kind: "gauge", points: [(Self.attr("a_b", "v\(i)"), 0, 200, 3)]), json: true)
+            if p.seriesCount == 2 { split += 1 }      // the two identities sit on different shards
+            let text = p.render(.text004)
+            let lines = text.split(separator: "\n").filter { $0.hasPrefix("g{") }
+            #expect(lines.count == 1, "\(text)")
+            #expect(lines.first?.hasSuffix(" 3") == true, "\(text)")
+        }
+        #expect(split > 0, "no case put the aliases on different shards; the test exercised nothing")
+    }
+
     @Test(arguments: [1, 3]) func reorderedAttributesHitTheSameSeries(shards: Int) throws {
         let p = ShardPipeline(shards: shards)
         let ab = Self.attr("a", "1") + "," + Self.attr("b", "2")
