@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Selectors", dependencies: [], swiftSettings: optimize),
         // SLO specs, time-bucketed state, windows, budgets, burn rates. Pure: time is passed in.
         .target(name: "SLO", dependencies: ["Selectors"], swiftSettings: optimize),
-        .target(name: "Config", dependencies: [], swiftSettings: optimize),
+        .target(name: "Config", dependencies: ["SLO", "Selectors"], swiftSettings: optimize),
         .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "OTLP"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Platform"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "SLO", "Selectors"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "OTLPTests", dependencies: ["OTLP", "Wire", "HTTP", "Primitives", "CZlib"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),

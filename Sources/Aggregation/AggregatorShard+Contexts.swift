@@ -23,6 +23,17 @@ extension AggregatorShard {
         let context = Context(metricName: metricName, kind: c.kind, temporality: c.temporality, isMonotonic: c.isMonotonic,
                               resource: resource, scope: scope, extraLabels: extraLabels(tenant: c.tenant),
                               hash: hash, key: blob.array)
+        if !c.tenant.isEmpty {
+            let bytes = c.tenant.array
+            if let t = tenantIndex[bytes] {
+                context.tenant = t
+            } else {
+                context.tenant = Int32(tenantSeries.count)
+                tenantIndex[bytes] = context.tenant
+                tenantNames.append(c.tenant.string)
+                tenantSeries.append(0)
+            }
+        }
         let unit = c.unit.string
         if let name = PrometheusNaming.metricName(name: metricName, unit: unit, kind: c.kind, isMonotonic: c.isMonotonic) {
             let kind = Self.familyKind(c.kind, isMonotonic: c.isMonotonic)

@@ -43,6 +43,11 @@ extension AggregatorShard {
             stats.rejected["series_limit"]?.add()
             return
         }
+        if maxSeriesPerTenant > 0, c.tenant >= 0, tenantSeries[Int(c.tenant)] >= maxSeriesPerTenant {
+            outcome.reject("series_limit", "tenant \"\(tenantNames[Int(c.tenant)])\": series limit reached (\(maxSeriesPerTenant) series per tenant per shard), new series of \"\(c.metricName)\" dropped")
+            stats.rejected["series_limit"]?.add()
+            return
+        }
         let slot = newState(stateKind)
         let result = applyRecord(tag, &values, stateKind, slot, hot, p, now: now)
         guard result.isAccepted else {
@@ -76,6 +81,7 @@ extension AggregatorShard {
         let s: Int32
         if let i = freeSeries.popLast() { series[Int(i)] = e; s = i } else { series.append(e); s = Int32(series.count - 1) }
         labelIndex.insert(hash: e.labelHash, value: s)
+        if e.ctx >= 0, let t = contexts[Int(e.ctx)]?.tenant, t >= 0 { tenantSeries[Int(t)] += 1 }
         families[Int(e.family)]!.seriesCount += 1
         seriesCount += 1
         stats.seriesCreated.add()

@@ -14,6 +14,11 @@ extension AggregatorShard {
             }
         }
         if expired.isEmpty { return }
+        // Tenant counts first: a series' context may be released below.
+        for s in expired {
+            let e = series[Int(s)]
+            if e.ctx >= 0, let t = contexts[Int(e.ctx)]?.tenant, t >= 0 { tenantSeries[Int(t)] -= 1 }
+        }
         // Raw identities of expired series; contexts left without any are released.
         var dead: [(offset: Int, ctx: Int32, hash: UInt64, words: Int)] = []
         forEachRaw { w, h, key in

@@ -35,6 +35,8 @@ import Glibc
 public final class AggregatorShard: ShardWorker {
     public let maxSeries: Int
     public let maxSeriesPerMetric: Int
+    /// Series per tenant (the `ingest.tenant_header` value) in this shard; 0 = no limit.
+    public let maxSeriesPerTenant: Int
     /// Nanoseconds.
     public let seriesTTL: UInt64
     public let stats: ShardStats
@@ -63,6 +65,7 @@ public final class AggregatorShard: ShardWorker {
         let labels: RenderedLabels
         var boundsHint: BucketBounds?
         var rawEntries: Int          // raw entries referring to this context
+        var tenant: Int32 = -1       // index into `tenantSeries`; -1: no tenant
         let hash: UInt64             // the context record's prefix hash (seed of the point hashes)
         let key: [UInt8]
 
@@ -80,6 +83,10 @@ public final class AggregatorShard: ShardWorker {
         }
     }
     var contextIndex = HashIndex()
+    /// Tenants seen by this shard (tenant bytes → index) and their series counts.
+    var tenantIndex: [[UInt8]: Int32] = [:]
+    var tenantNames: [String] = []
+    var tenantSeries: [Int] = []
     var contexts: [Context?] = []
     var freeContexts: [Int32] = []
 
@@ -157,11 +164,12 @@ public final class AggregatorShard: ShardWorker {
     var attributeScratch: [Attribute] = []
     var attributeScratch2: [Attribute] = []
 
-    public init(maxSeries: Int = 1_000_000, maxSeriesPerMetric: Int = 100_000,
+    public init(maxSeries: Int = 1_000_000, maxSeriesPerMetric: Int = 100_000, maxSeriesPerTenant: Int = 0,
                 seriesTTL: UInt64 = 5 * 60 * 1_000_000_000, stats: ShardStats = ShardStats(),
                 tenantLabel: String? = nil, maxExponentialBuckets: Int = ExponentialHistogramState.defaultMaxBuckets) {
         self.maxSeries = maxSeries
         self.maxSeriesPerMetric = maxSeriesPerMetric
+        self.maxSeriesPerTenant = maxSeriesPerTenant
         self.seriesTTL = seriesTTL
         self.stats = stats
         self.tenantLabel = tenantLabel

@@ -75,10 +75,47 @@ extension ConfigLoader {
           max_series: 1000000
           # Series per metric name at most.
           max_series_per_metric: 100000
+          # Series per tenant (the ingest.tenant_header value) at most, all shards together; 0 = no
+          # limit. Requests without a tenant are not limited by it.
+          max_series_per_tenant: 0
 
         log:
           # Least severe level written to stderr: debug, info, warn or error.
           level: info
+
+        # SLOs. Each entry (all keys but service, name, objective and sli are optional):
+        #
+        #   - service: checkout                 # required; letters, digits, _ . - (a label value and URL part)
+        #     name: availability                # required, unique within the service
+        #     description: Checkout requests succeed
+        #     objective: 99.9                   # required: percent strictly between 0 and 100 (at most 7 decimals)
+        #     period: 30d                       # default 30d. Rolling: 1d...35d in days or weeks (4w);
+        #                                       # calendar: month, week (UTC) or {calendar: month, timezone: Europe/Berlin}
+        #     budgeting: occurrences            # occurrences (default), timeslices or ratio_timeslices
+        #     slice: 1m                         # timeslice methods only: slice length 10s...1h, default 1m
+        #     slice_target: 0.95                # timeslices only, required there: ratio in (0, 1] that makes a slice good
+        #     sli:                              # exactly one of events and latency
+        #       events:                         # ratio over counters (or a histogram's _count)
+        #         total: http_server_request_count_total
+        #         bad: 'http_server_request_count_total{http_response_status_code=~"5.."}'   # or good: SELECTOR
+        #       # latency:                      # fraction of observations <= threshold of a histogram
+        #       #   histogram: 'http_server_request_duration_seconds{http_route="/checkout"}'  # family name, no _bucket
+        #       #   threshold: 0.3              # in the histogram's unit (seconds); > 0
+        #       #   interpolate: false          # true: interpolate inside a bucket when threshold is not a bound
+        #     group_by: [http_route]            # default []: one SLO instance per value set of these labels
+        #     max_instances: 100                # 1...10000, default 100 (at most 64 KiB each for 30 days)
+        #     labels: {team: payments}          # default {}: added to every output series (no sloth_ prefix)
+        #     no_data: ignore                   # ignore (default), good or bad: what an empty time slice counts as
+        #                                       # (good and bad need a timeslice budgeting method)
+        #
+        # Selectors use Prometheus series-selector syntax (=, !=, =~, !~; regexes fully anchored) over the
+        # metric names and labels as slod exposes them on /metrics.
+        slos: []
+
+        # OpenSLO v1 (apiVersion: openslo/v1) and Sloth (version: prometheus/v1) files whose SLOs are
+        # added to the ones above; a relative path is relative to this file's directory, e.g.
+        # [slos/checkout.yaml, /etc/slod/openslo/payments.yaml]. SLO names must stay unique per service.
+        slo_files: []
 
         """
 }

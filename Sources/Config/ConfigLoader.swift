@@ -11,8 +11,11 @@ public enum ConfigLoader {
     /// take their defaults; an empty file or one with only comments gives
     /// `SlodConfiguration.default`. Performs no I/O; never traps on any input.
     ///
-    /// - Parameter file: the name used in error messages (usually the path given by the user).
-    public static func parse(_ bytes: [UInt8], file: String) -> Result<SlodConfiguration, ConfigErrors> {
+    /// - Parameters:
+    ///   - file: the name used in error messages (usually the path given by the user).
+    ///   - timeZones: loads the IANA zones of calendar SLO periods (the default knows UTC only).
+    public static func parse(_ bytes: [UInt8], file: String,
+                             timeZones: TimeZoneResolver = .utcOnly) -> Result<SlodConfiguration, ConfigErrors> {
         let documents: [YAMLNode]
         do {
             documents = try YAML.parse(bytes)
@@ -33,6 +36,7 @@ public enum ConfigLoader {
             if case .mapping = root.kind {
                 var mapping = ConfigMapping(file: file, path: "", node: root)
                 configuration.decode(from: &mapping)
+                errors += configuration.decodeSLOs(from: &mapping, bytes: bytes, timeZones: timeZones)
                 mapping.finish()
                 errors += mapping.errors
             } else {
@@ -41,18 +45,25 @@ public enum ConfigLoader {
                     message: "expected a mapping of configuration sections at the top level, got \(root.kindDescription)"))
             }
         }
-        guard errors.isEmpty else {
-            let ordered = errors.enumerated().sorted {
-                ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
-            }
-            var reported = ordered.prefix(maxReportedErrors).map(\.element)
-            if ordered.count > maxReportedErrors {
-                reported.append(ConfigError(
-                    file: file, line: 0, column: 0, keyPath: "",
-                    message: "\(ordered.count - maxReportedErrors) more errors not shown"))
-            }
-            return .failure(ConfigErrors(reported))
-        }
+        guard errors.isEmpty else { return .failure(report(errors, file: file)) }
         return .success(configuration)
+    }
+
+    /// `errors` in file order (files in the order they first appear, then line and column),
+    /// the first `maxReportedErrors` of them, then a count of the rest.
+    static func report(_ errors: [ConfigError], file: String) -> ConfigErrors {
+        var fileRank: [String: Int] = [:]
+        for error in errors where fileRank[error.file] == nil { fileRank[error.file] = fileRank.count }
+        let ordered = errors.enumerated().sorted {
+            (fileRank[$0.element.file]!, $0.element.line, $0.element.column, $0.offset)
+                < (fileRank[$1.element.file]!, $1.element.line, $1.element.column, $1.offset)
+        }
+        var reported = ordered.prefix(maxReportedErrors).map(\.element)
+        if ordered.count > maxReportedErrors {
+            reported.append(ConfigError(
+                file: file, line: 0, column: 0, keyPath: "",
+                message: "\(ordered.count - maxReportedErrors) more errors not shown"))
+        }
+        return ConfigErrors(reported)
     }
 }

@@ -55,6 +55,7 @@ extension SlodConfiguration.Aggregation: ConfigSection {
         mapping.decode("series_ttl", &seriesTTL, as: .duration(in: .seconds(1)...(.seconds(86_400 * 7))))
         mapping.decode("max_series", &maxSeries, as: .integer(in: 1...100_000_000))
         mapping.decode("max_series_per_metric", &maxSeriesPerMetric, as: .integer(in: 1...100_000_000))
+        mapping.decode("max_series_per_tenant", &maxSeriesPerTenant, as: .integer(in: 0...100_000_000))
     }
 }
 

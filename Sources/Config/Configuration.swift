@@ -1,3 +1,5 @@
+import SLO
+
 /// slod's configuration: every key has a default, so `SlodConfiguration.default` is a complete,
 /// valid configuration and a config file only states what differs.
 ///
@@ -9,9 +11,16 @@ public struct SlodConfiguration: Sendable, Equatable {
     public var ingest: Ingest
     public var aggregation: Aggregation
     public var log: Log
+    /// The SLOs (`slos:`), validated; after `ConfigLoader.load` also those imported from
+    /// `sloFiles`. Default: none.
+    public var slos: [SLOSpec]
+    /// OpenSLO v1 and Sloth `prometheus/v1` files to import (`slo_files:`), as written (relative
+    /// paths are relative to the config file's directory). Default: none.
+    public var sloFiles: [String]
 
     /// The configuration slod runs on when no file overrides anything.
-    public static let `default` = SlodConfiguration(server: .default, ingest: .default, aggregation: .default, log: .default)
+    public static let `default` = SlodConfiguration(server: .default, ingest: .default, aggregation: .default, log: .default,
+                                                    slos: [], sloFiles: [])
 
     /// The HTTP server (`server:`).
     public struct Server: Sendable, Equatable {
@@ -96,9 +105,12 @@ public struct SlodConfiguration: Sendable, Equatable {
         public var maxSeries: Int
         /// Series per metric name at most. Default 100000.
         public var maxSeriesPerMetric: Int
+        /// Series per tenant at most (all shards together); 0 = no limit (default).
+        public var maxSeriesPerTenant: Int = 0
 
         public static let `default` = Aggregation(
-            shards: 0, ringCapacity: 64, seriesTTL: .seconds(300), maxSeries: 1_000_000, maxSeriesPerMetric: 100_000)
+            shards: 0, ringCapacity: 64, seriesTTL: .seconds(300), maxSeries: 1_000_000, maxSeriesPerMetric: 100_000,
+            maxSeriesPerTenant: 0)
     }
 
     /// Logging (`log:`).

@@ -57,7 +57,10 @@ public enum Daemon {
             bytes = Array(ConfigLoader.embeddedDefault.utf8)
             file = "<embedded default>"
         }
-        switch ConfigLoader.parse(bytes, file: file) {
+        // SLO periods may name IANA zones (read from the system zoneinfo) and `slo_files` are
+        // imported relative to the config file; both through the same bounded reader.
+        let zones = TimeZoneResolver.reading { path in try FD.readFile(path, limit: 1 << 20) }
+        switch ConfigLoader.load(bytes, file: file, timeZones: zones, readFile: { path in try FD.readFile(path, limit: 16 << 20) }) {
         case .success(let c): return .success(c)
         case .failure(let errors): return .failure(LoadFailureText(errors.description))
         }

@@ -69,6 +69,7 @@ struct Runner {
         let shardStats = (0..<shardCount).map { _ in ShardStats() }
         let workers: [ShardWorker] = shardStats.map { stats in
             AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: agg.maxSeriesPerMetric,
+                            maxSeriesPerTenant: agg.maxSeriesPerTenant > 0 ? max(1, agg.maxSeriesPerTenant / shardCount) : 0,
                             seriesTTL: agg.seriesTTL.nanoseconds, stats: stats)
         }
         let runtime: ShardRuntime

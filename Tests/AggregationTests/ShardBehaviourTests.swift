@@ -107,6 +107,28 @@ import OTLP
         #expect(o3.applied == 2 && o3.rejectedByReason["series_limit"] == 3)
     }
 
+    @Test func perTenantLimitRejectsOnlyThatTenant() throws {
+        let sec: UInt64 = 1_000_000_000
+        let stats = ShardStats()
+        let p = ShardPipeline(shards: 1) {
+            AggregatorShard(maxSeries: 100, maxSeriesPerMetric: 100, maxSeriesPerTenant: 2, seriesTTL: 60 * sec, stats: stats, tenantLabel: "tenant")
+        }
+        let points = (0..<4).map { (Self.attr("i", "\($0)"), UInt64(0), UInt64(100), $0) }
+        let (_, a) = try p.ingest(Self.request(metric: "g", kind: "gauge", points: points), json: true, tenant: "team-a", now: 1 * sec)
+        #expect(a.applied == 2 && a.rejectedByReason["series_limit"] == 2)
+        #expect(a.firstRejection?.contains("tenant \"team-a\"") == true)
+        // Another tenant has its own budget; requests without a tenant are not limited by it.
+        let (_, b) = try p.ingest(Self.request(metric: "g", kind: "gauge", points: points), json: true, tenant: "team-b", now: 1 * sec)
+        #expect(b.applied == 2 && b.rejected == 2)
+        let (_, none) = try p.ingest(Self.request(metric: "g", kind: "gauge", points: points), json: true, now: 1 * sec)
+        #expect(none.applied == 4 && none.rejected == 0)
+        #expect(stats.rejected["series_limit"]?.value == 4)
+        // When team-a's series expire, its budget is free again.
+        for s in p.shards { s.sweep(now: 200 * sec) }
+        let (_, again) = try p.ingest(Self.request(metric: "g", kind: "gauge", points: points), json: true, tenant: "team-a", now: 201 * sec)
+        #expect(again.applied == 2 && again.rejected == 2)
+    }
+
     @Test(arguments: [1, 3]) func sweepDropsIdleSeries(shards: Int) throws {
         let sec: UInt64 = 1_000_000_000
         let p = ShardPipeline(shards: shards) { AggregatorShard(seriesTTL: 60 * sec) }

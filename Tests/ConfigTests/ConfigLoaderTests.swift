@@ -39,6 +39,17 @@ import Testing
         #expect(try loadConfig(text).get() == expected)
     }
 
+    @Test func aggregationLimits() throws {
+        let c = try loadConfig("aggregation:\n  max_series: 5000\n  max_series_per_metric: 100\n  max_series_per_tenant: 2000\n").get()
+        #expect(c.aggregation.maxSeries == 5000 && c.aggregation.maxSeriesPerMetric == 100 && c.aggregation.maxSeriesPerTenant == 2000)
+        #expect(SlodConfiguration.default.aggregation.maxSeriesPerTenant == 0)
+        guard case .failure(let errors) = loadConfig("aggregation:\n  max_series_per_tenant: -1\n") else {
+            Issue.record("negative limit accepted"); return
+        }
+        #expect(errors.description.contains("2:26"))
+        #expect(errors.description.contains("max_series_per_tenant"))
+    }
+
     @Test func missingKeysKeepTheirDefaults() throws {
         let config = try loadConfig("server:\n  timeouts:\n    idle: 5s\n").get()
         var expected = SlodConfiguration.default
@@ -74,7 +85,7 @@ import Testing
         let errors = configErrors("log:\n  colour: red\n")
         #expect(errors.map(\.description) == ["slod.yaml:2:3: log.colour: unknown key \"colour\" (known keys: level)"])
         let top = configErrors("alerting:\n  x: 1\n")
-        #expect(top.first?.message == "unknown key \"alerting\" (known keys: server, ingest, aggregation, log)")
+        #expect(top.first?.message == "unknown key \"alerting\" (known keys: server, ingest, aggregation, log, slos, slo_files)")
         #expect((top.first?.line, top.first?.column) == (1, 1))
     }
 

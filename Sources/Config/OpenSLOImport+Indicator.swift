@@ -1,0 +1,171 @@
+import SLO
+import Selectors
+
+/// An OpenSLO indicator reduced to what slod counts: selectors, and the grouping labels.
+struct OpenSLOIndicator {
+    enum Kind {
+        /// `ratioMetric` over counters: total and exactly one of good or bad.
+        case ratio(total: SeriesSelector, good: SeriesSelector?, bad: SeriesSelector?)
+        /// `thresholdMetric` over a histogram family; the threshold comes from the objective.
+        case threshold(histogram: SeriesSelector)
+    }
+
+    var kind: Kind
+    var groupBy: [String]
+}
+
+/// Decoding of OpenSLO indicators (`kind: SLI` documents and inline `spec.indicator`):
+///
+/// ```yaml
+/// spec:
+///   ratioMetric:                  # counter: true (or absent); good or bad, and total
+///     counter: true
+///     bad:   {metricSource: {type: Prometheus, spec: {query: 'sum(rate(http_requests_total{code=~"5.."}[5m]))'}}}
+///     total: {metricSource: {type: Prometheus, spec: {metric: http_requests_total}}}
+///   # thresholdMetric:            # a histogram family; the objective's op (lte|lt) and value give the threshold
+///   #   metricSource: {type: Prometheus, spec: {metric: 'http_server_request_duration_seconds{http_route="/pay"}'}}
+/// ```
+///
+/// `metricSource.type` must be `Prometheus` or `slod` (any case): the selectors are matched
+/// against the names and labels slod exposes on `/metrics`, which follow Prometheus naming.
+/// `metricSource.spec` holds exactly one of `metric` (a series selector) or `query` (a query of
+/// the shape `sum(rate(SELECTOR[5m]))`, optionally `by (…)`, see `RateQuery`; the range is
+/// ignored); `metricSourceRef` is read past. Refused: `counter: false` (gauges of rates cannot be
+/// recounted as events), `raw`/`rawType` (a precomputed ratio), queries on threshold metrics.
+extension SLODecoding {
+    static let openSLOMetricSourceTypes: Set<String> = ["prometheus", "slod"]
+
+    /// An indicator from `node`: a kind SLI document, or (`inline`) an SLO's `spec.indicator`.
+    mutating func decodeOpenSLOIndicator(_ node: YAMLNode, _ keyPath: String, inline: Bool) -> OpenSLOIndicator? {
+        guard case .mapping = node.kind else {
+            report(node, keyPath, "expected a mapping with metadata and spec, got \(node.kindDescription)")
+            return nil
+        }
+        var top = ConfigMapping(file: file, path: keyPath, node: node)
+        defer { finish(&top) }
+        if !inline {
+            _ = top.entry("apiVersion")
+            _ = top.entry("kind")
+        }
+        if let (meta, _) = mapping(&top, "metadata", required: false, at: node) {
+            var m = meta
+            _ = m.entry("name")
+            _ = m.entry("displayName")
+            _ = m.entry("labels")
+            _ = m.entry("annotations")
+            finish(&m)
+        }
+        guard let (specMapping, specNode) = mapping(&top, "spec", required: true, at: node) else { return nil }
+        var s = specMapping
+        defer { finish(&s) }
+        _ = s.entry("description")
+        let ratio = mapping(&s, "ratioMetric", required: false, at: specNode)
+        let threshold = mapping(&s, "thresholdMetric", required: false, at: specNode)
+        switch (ratio, threshold) {
+        case (let (r, rNode)?, nil):
+            var r = r
+            defer { finish(&r) }
+            return decodeRatioMetric(&r, at: rNode)
+        case (nil, let (t, tNode)?):
+            var t = t
+            defer { finish(&t) }
+            guard let (selector, _) = metricSource(&t, at: tNode, allowQuery: false) else { return nil }
+            return OpenSLOIndicator(kind: .threshold(histogram: selector.selector), groupBy: [])
+        case (nil, nil):
+            report(specNode, s.path, "needs ratioMetric or thresholdMetric")
+            return nil
+        case (_?, let (_, tNode)?):
+            report(tNode, s.keyPath("thresholdMetric"), "give either ratioMetric or thresholdMetric, not both")
+            return nil
+        }
+    }
+
+    private mutating func decodeRatioMetric(_ r: inout ConfigMapping, at node: YAMLNode) -> OpenSLOIndicator? {
+        if let (text, counterNode) = optionalScalar(&r, "counter"), text != "true" {
+            consumeAll(&r, node)
+            report(counterNode, r.keyPath("counter"), text == "false"
+                ? "counter: false (ratios of gauges) is not supported: slod counts events from counters or histograms"
+                : "expected true or false, got \(quoted(text))")
+            return nil
+        }
+        for key in ["raw", "rawType"] {
+            if let entry = r.entry(key) {
+                consumeAll(&r, node)
+                report(entry.key, r.keyPath(key), "raw ratio metrics are not supported: slod counts good and total events itself and cannot recount a precomputed ratio")
+                return nil
+            }
+        }
+        let good = side(&r, "good", at: node)
+        let bad = side(&r, "bad", at: node)
+        let total = side(&r, "total", at: node, required: true)
+        guard good.present != bad.present else {
+            report(node, r.path, good.present ? "give exactly one of good and bad" : "needs good or bad besides total")
+            return nil
+        }
+        guard let total = total.value, let part = good.value ?? bad.value else { return nil }
+        guard Set(part.query.groupBy) == Set(total.query.groupBy) else {
+            report(part.node, r.keyPath(good.present ? "good" : "bad"),
+                   "groups by (\(part.query.groupBy.joined(separator: ", "))) but total by (\(total.query.groupBy.joined(separator: ", "))); both must group by the same labels")
+            return nil
+        }
+        return OpenSLOIndicator(kind: .ratio(total: total.query.selector, good: good.value?.query.selector, bad: bad.value?.query.selector),
+                                groupBy: total.query.groupBy)
+    }
+
+    /// `good`, `bad` or `total` of a ratio metric.
+    private mutating func side(_ r: inout ConfigMapping, _ key: String, at node: YAMLNode, required: Bool = false)
+        -> (present: Bool, value: (query: RateQuery, node: YAMLNode)?) {
+        guard let (sideMapping, sideNode) = mapping(&r, key, required: required, at: node) else {
+            guard case .mapping(let entries) = node.kind else { return (false, nil) }
+            return (entries.contains { $0.key.scalar == key }, nil)
+        }
+        var m = sideMapping
+        defer { finish(&m) }
+        return (true, metricSource(&m, at: sideNode, allowQuery: true).map { ($0.0, $0.1) })
+    }
+
+    /// `metricSource: {type, metricSourceRef, spec: {metric | query}}` → the selector (as a
+    /// query without grouping for `metric`) and the node it was written in.
+    private mutating func metricSource(_ m: inout ConfigMapping, at node: YAMLNode, allowQuery: Bool) -> (RateQuery, YAMLNode)? {
+        guard let (sourceMapping, sourceNode) = mapping(&m, "metricSource", required: true, at: node) else { return nil }
+        var src = sourceMapping
+        defer { finish(&src) }
+        _ = src.entry("metricSourceRef")
+        if let (type, typeNode) = scalar(&src, "type", required: true, at: sourceNode),
+           !Self.openSLOMetricSourceTypes.contains(type.lowercased()) {
+            consumeAll(&src, sourceNode)
+            report(typeNode, src.keyPath("type"), "metric source type \(quoted(type)) is not supported: slod imports Prometheus series selectors over the series it exposes (type: Prometheus)")
+            return nil
+        }
+        guard let (specMapping, specNode) = mapping(&src, "spec", required: true, at: sourceNode) else { return nil }
+        var spec = specMapping
+        defer { finish(&spec) }
+        let metric = optionalScalar(&spec, "metric")
+        let hasQuery: Bool
+        if case .mapping(let entries) = specNode.kind { hasQuery = entries.contains { $0.key.scalar == "query" } } else { hasQuery = false }
+        if hasQuery && !allowQuery {
+            _ = spec.entry("query")
+            report(specNode, spec.path, "a thresholdMetric needs spec.metric naming a histogram family; queries (such as histogram_quantile) are not supported")
+            return nil
+        }
+        let query = hasQuery ? rateQuery(&spec, "query", at: specNode, range: .duration) : nil
+        switch (metric, hasQuery) {
+        case (let (text, metricNode)?, false):
+            guard let selector = selector(text, at: metricNode, spec.keyPath("metric")) else { return nil }
+            if !allowQuery {
+                reportProblem(metricNode, spec.keyPath("metric")) { () throws(SLOConfigurationError) in
+                    try SLOSpec.checkHistogramFamily(selector)
+                }
+            }
+            return (RateQuery(selector: selector, groupBy: []), metricNode)
+        case (nil, true):
+            return query
+        case (nil, false):
+            report(specNode, spec.path, "needs metric (a series selector) or query (sum(rate(SELECTOR[5m])))")
+            return nil
+        case (_?, true):
+            report(specNode, spec.path, "give either metric or query, not both")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import SLO
+import Selectors
+
+/// The one PromQL shape that imports accept: a sum of the per-second rate of the series a
+/// selector picks, optionally grouped.
+///
+/// ```
+/// sum(rate(SELECTOR[RANGE]))
+/// sum by (a, b) (rate(SELECTOR[RANGE]))
+/// sum(rate(SELECTOR[RANGE])) by (a, b)
+/// ```
+///
+/// `increase` is accepted in place of `rate` (the ratio of two increases over the same range is
+/// the ratio of the rates). slod counts events at ingestion, so the query reduces exactly to its
+/// selector (and the grouping labels); the range is ignored, since slod evaluates every window
+/// itself. Anything else (other functions, `without`, arithmetic, `offset`, subqueries) is
+/// refused with the construct named: approximating it would silently change the SLI.
+struct RateQuery: Equatable {
+    /// How the range in brackets must be written.
+    enum RangeForm {
+        /// Sloth's template variable `{{.window}}` (spaces inside the braces allowed).
+        case slothWindow
+        /// A duration such as `5m`.
+        case duration
+    }
+
+    var selector: SeriesSelector
+    /// The `by` labels, in the order written; empty without `by`.
+    var groupBy: [String]
+
+    struct Problem: Error, Equatable {
+        /// Byte offset in the query text.
+        var offset: Int
+        var message: String
+    }
+
+    static func parse(_ text: String, range: RangeForm) throws(Problem) -> RateQuery {
+        var parser = RateQueryParser(text: Array(text.utf8), range: range)
+        return try parser.parse()
+    }
+}
+
+private struct RateQueryParser {
+    let text: [UInt8]
+    let range: RateQuery.RangeForm
+    var pos = 0
+
+    init(text: [UInt8], range: RateQuery.RangeForm) {
+        self.text = text
+        self.range = range
+    }
+
+    var shape: String {
+        let r = range == .slothWindow ? "{{.window}}" : "5m"
+        return "the query must have the shape sum(rate(SELECTOR[\(r)])), optionally with by (label, …)"
+    }
+
+    mutating func parse() throws(RateQuery.Problem) -> RateQuery {
+        try expectWord(["sum"])
+        var groupBy = try grouping()
+        try expect("(")
+        try expectWord(["rate", "increase"])
+        try expect("(")
+        let selectorStart = pos
+        let selectorEnd = try scanSelector()
+        let selectorText = String(decoding: text[selectorStart..<selectorEnd], as: UTF8.self)
+        let selector: SeriesSelector
+        do throws(SelectorError) {
+            selector = try SeriesSelector.parse(selectorText)
+        } catch {
+            throw RateQuery.Problem(offset: selectorStart + error.offset, message: "invalid series selector: \(error.message)")
+        }
+        try rangeLiteral()
+        try expect(")")
+        try expect(")")
+        skipSpace()
+        let trailingStart = pos
+        if let trailing = try grouping() {
+            if groupBy != nil {
+                pos = trailingStart
+                throw problem("a second by (…) clause")
+            }
+            groupBy = trailing
+        }
+        skipSpace()
+        if pos < text.count { throw problem("\(found()) after the query") }
+        return RateQuery(selector: selector, groupBy: groupBy ?? [])
+    }
+
+    func problem(_ what: String) -> RateQuery.Problem {
+        RateQuery.Problem(offset: pos, message: "unsupported query: found \(what); \(shape)")
+    }
+
+    mutating func skipSpace() {
+        while pos < text.count, text[pos] == 0x20 || text[pos] == 0x09 || text[pos] == 0x0A || text[pos] == 0x0D { pos += 1 }
+    }
+
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x3A
+    }
+
+    func wordAt() -> String? {
+        var end = pos
+        while end < text.count, Self.isWordByte(text[end]) { end += 1 }
+        return end > pos ? String(decoding: text[pos..<end], as: UTF8.self) : nil
+    }
+
+    /// What is at the cursor, for messages.
+    func found() -> String {
+        guard pos < text.count else { return "the end of the query" }
+        if let word = wordAt() { return "\"\(word)\"" }
+        return "\"\(String(decoding: [text[pos]], as: UTF8.self))\""
+    }
+
+    mutating func expectWord(_ words: [String]) throws(RateQuery.Problem) {
+        skipSpace()
+        guard let word = wordAt(), words.contains(word) else {
+            let wanted = words.joined(separator: " or ")
+            throw problem("\(found()) where slod expects \(wanted)")
+        }
+        pos += word.utf8.count
+    }
+
+    mutating func expect(_ char: Character) throws(RateQuery.Problem) {
+        skipSpace()
+        guard pos < text.count, text[pos] == char.asciiValue! else {
+            throw problem("\(found()) where slod expects \"\(char)\"")
+        }
+        pos += 1
+    }
+
+    /// `by (a, b)` at the cursor, or nil when there is no grouping clause.
+    mutating func grouping() throws(RateQuery.Problem) -> [String]? {
+        skipSpace()
+        guard let word = wordAt() else { return nil }
+        if word == "without" { throw problem("\"without\": slod needs the grouping labels named with by (…)") }
+        guard word == "by" else { return nil }
+        pos += 2
+        try expect("(")
+        var labels: [String] = []
+        while true {
+            skipSpace()
+            if pos < text.count, text[pos] == UInt8(ascii: ")") { pos += 1; break }
+            guard let label = wordAt() else { throw problem("\(found()) where slod expects a label name") }
+            labels.append(label)
+            pos += label.utf8.count
+            skipSpace()
+            if pos < text.count, text[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            try expect(")")
+            break
+        }
+        return labels
+    }
+
+    /// Moves to the `[` that ends the selector (outside braces and strings) and returns its
+    /// offset.
+    mutating func scanSelector() throws(RateQuery.Problem) -> Int {
+        var depth = 0
+        while pos < text.count {
+            let b = text[pos]
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
+                pos += 1
+                while pos < text.count, text[pos] != b {
+                    if text[pos] == UInt8(ascii: "\\"), b != UInt8(ascii: "`") { pos += 1 }
+                    pos += 1
+                }
+            case UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "}"): depth -= 1
+            case UInt8(ascii: "[") where depth == 0: return pos
+            case UInt8(ascii: "("), UInt8(ascii: ")"):
+                throw problem("\(found()) inside rate(…): the argument must be a plain series selector with a range")
+            default: break
+            }
+            pos += 1
+        }
+        throw problem("no range [\(range == .slothWindow ? "{{.window}}" : "5m")] after the selector")
+    }
+
+    /// `[RANGE]` at the cursor.
+    mutating func rangeLiteral() throws(RateQuery.Problem) {
+        try expect("[")
+        let start = pos
+        while pos < text.count, text[pos] != UInt8(ascii: "]") { pos += 1 }
+        guard pos < text.count else { throw problem("an unterminated range [") }
+        let inside = String(decoding: text[start..<pos], as: UTF8.self)
+        let compact = String(inside.filter { $0 != " " })
+        switch range {
+        case .slothWindow:
+            guard compact == "{{.window}}" else {
+                pos = start
+                throw problem("the range [\(inside)] where Sloth queries use [{{.window}}]")
+            }
+        case .duration:
+            guard SLODuration.parseSeconds(compact) != nil else {
+                pos = start
+                throw problem("the range [\(inside)] where slod expects a duration like [5m] (subqueries are not supported)")
+            }
+        }
+        pos += 1
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+@testable import Config
+import Selectors
+
+/// The `sum(rate(SELECTOR[RANGE]))` shape that Sloth and OpenSLO imports accept.
+@Suite struct RateQueryTests {
+    @Test(arguments: [
+        ("sum(rate(x_total[{{.window}}]))", "x_total", [String]()),
+        ("  sum ( rate ( x_total{a=\"b\"} [ {{ .window }} ] ) )\n", "x_total{a=\"b\"}", []),
+        ("sum(increase(x_total[{{.window}}]))", "x_total", []),
+        ("sum by (route, code) (rate(x_total[{{.window}}]))", "x_total", ["route", "code"]),
+        ("sum(rate(x_total[{{.window}}])) by (route,)", "x_total", ["route"]),
+        ("sum(rate(x_total{path=~\"/a\\\\[b\\\\]\"}[{{.window}}]))", "x_total{path=~\"/a\\\\[b\\\\]\"}", []),
+        ("sum(rate({__name__=\"x_total\",a=\"}[\"}[{{.window}}]))", "x_total{a=\"}[\"}", []),
+    ])
+    func acceptedShapes(_ query: String, _ selector: String, _ groupBy: [String]) throws {
+        let parsed = try RateQuery.parse(query, range: .slothWindow)
+        #expect(parsed.selector == (try SeriesSelector.parse(selector)))
+        #expect(parsed.groupBy == groupBy)
+    }
+
+    @Test func durationRangeForOpenSLO() throws {
+        #expect(try RateQuery.parse("sum(rate(x[5m]))", range: .duration).selector == (try SeriesSelector.parse("x")))
+        #expect(throws: RateQuery.Problem.self) { try RateQuery.parse("sum(rate(x[{{.window}}]))", range: .duration) }
+        #expect(throws: RateQuery.Problem.self) { try RateQuery.parse("sum(rate(x[5m]))", range: .slothWindow) }
+    }
+
+    /// (query, byte offset of the problem, fragment of the message).
+    @Test(arguments: [
+        ("rate(x[{{.window}}])", 0, #"found "rate" where slod expects sum"#),
+        ("histogram_quantile(0.99, sum(rate(x[{{.window}}])))", 0, #""histogram_quantile" where slod expects sum"#),
+        ("sum(irate(x[{{.window}}]))", 4, #""irate" where slod expects rate or increase"#),
+        ("sum without (a) (rate(x[{{.window}}]))", 4, "without"),
+        ("sum(rate(x[{{.window}}] offset 1h))", 24, #""offset" where slod expects ")""#),
+        ("sum(rate(x[{{.window}}])) / sum(rate(y[{{.window}}]))", 26, #""/" after the query"#),
+        ("sum(rate(x[{{.window}}])) by (a) by (b)", 33, #""by" after the query"#),
+        ("sum by (a) (rate(x[{{.window}}])) by (b)", 34, "a second by"),
+        ("sum(rate(x[5m]))", 11, "the range [5m] where Sloth queries use [{{.window}}]"),
+        ("sum(rate(x{a=~\"(\"}[{{.window}}]))", 15, "invalid series selector"),
+        ("sum(rate(x))", 10, "inside rate(…)"),
+        ("sum(rate(x", 10, "no range"),
+        ("sum(rate(x[{{.window}}]) * 2)", 25, #""*" where slod expects ")""#),
+    ])
+    func refusedShapesNameTheConstruct(_ query: String, _ offset: Int, _ fragment: String) {
+        do {
+            let parsed = try RateQuery.parse(query, range: .slothWindow)
+            Issue.record("accepted \(query) as \(parsed)")
+        } catch {
+            #expect(error.offset == offset, "\(error)")
+            #expect(error.message.contains(fragment), "\(error.message)")
+        }
+    }
+}
