@@ -2,6 +2,8 @@
 enum Command: Equatable {
     case run(RunOptions)
     case checkConfig(path: String)
+    /// `slod rules FILE [--out PATH]`: Prometheus rules for the SLOs of FILE, to stdout or PATH.
+    case rules(path: String, out: String?)
     case version
     case help
 }
@@ -24,6 +26,7 @@ enum CommandLineParser {
     Usage:
       slod [--config FILE] [--listen HOST:PORT] [--log-level LEVEL]
       slod check config FILE
+      slod rules FILE [--out PATH]
       slod --version
       slod --help
 
@@ -39,6 +42,10 @@ enum CommandLineParser {
     Commands:
       check config FILE     validate FILE; print every error as file:line:column and exit
                             non-zero if there is any
+      rules FILE            write Prometheus recording and alerting rules for the SLOs of
+                            FILE (Sloth-compatible names, burn-rate alerts) to stdout, or
+                            to PATH with --out (replaced atomically); check them with
+                            `promtool check rules`
 
     Endpoints: POST /v1/metrics (later), GET /metrics, GET /-/healthy, GET /-/ready.
     Signals: SIGTERM/SIGINT drain and exit 0.
@@ -53,6 +60,7 @@ enum CommandLineParser {
             guard args.count == 3 else { throw UsageError(message: "usage: slod check config FILE") }
             return .checkConfig(path: args[2])
         }
+        if args.first == "rules" { return try parseRules(Array(args.dropFirst())) }
         var options = RunOptions()
         var i = 0
         func value(_ flag: String, _ inline: String?) throws(UsageError) -> String {
@@ -81,5 +89,31 @@ enum CommandLineParser {
             i += 1
         }
         return .run(options)
+    }
+
+    /// `rules FILE [--out PATH]` (also `--out=PATH`, before or after FILE).
+    static func parseRules(_ args: [String]) throws(UsageError) -> Command {
+        let usage = UsageError(message: "usage: slod rules FILE [--out PATH]")
+        var path: String? = nil
+        var out: String? = nil
+        var i = 0
+        while i < args.count {
+            let arg = args[i]
+            if arg == "--out" {
+                i += 1
+                guard i < args.count, out == nil else { throw usage }
+                out = args[i]
+            } else if arg.hasPrefix("--out=") {
+                guard out == nil else { throw usage }
+                out = String(arg.dropFirst("--out=".count))
+            } else if arg.hasPrefix("-") || path != nil {
+                throw UsageError(message: "unexpected argument \"\(arg)\"; usage: slod rules FILE [--out PATH]")
+            } else {
+                path = arg
+            }
+            i += 1
+        }
+        guard let path, out?.isEmpty != true else { throw usage }
+        return .rules(path: path, out: out)
     }
 }

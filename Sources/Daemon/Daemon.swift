@@ -1,5 +1,6 @@
 import Config
 import Platform
+import SLO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,6 +26,8 @@ public enum Daemon {
             exit(0)
         case .checkConfig(let path):
             exit(checkConfig(path: path))
+        case .rules(let path, let out):
+            exit(rules(path: path, out: out))
         case .run(let options):
             exit(Runner(options: options).run())
         }
@@ -38,6 +41,30 @@ public enum Daemon {
             return 0
         case .failure(let message):
             printError(message.description)
+            return 1
+        }
+    }
+
+    /// `slod rules FILE [--out PATH]`: writes the Prometheus rules of FILE's SLOs to stdout, or
+    /// replaces PATH atomically (`PATH.tmp`, fsync, rename). Exit 1 on config or write errors.
+    static func rules(path: String, out: String?) -> Int32 {
+        let config: SlodConfiguration
+        switch loadConfig(path: path) {
+        case .success(let c): config = c
+        case .failure(let message):
+            printError(message.description)
+            return 1
+        }
+        let text = RuleGenerator(version: SlodVersion.version).yaml(for: config.slos)
+        guard let out else {
+            printOut(text)
+            return 0
+        }
+        do {
+            try FD.writeFileAtomically(out, Array(text.utf8))
+            return 0
+        } catch {
+            printError("slod: cannot write \(out): \(error)")
             return 1
         }
     }

@@ -30,3 +30,19 @@ import Glibc
         #expect(Errno.noSuchFile.description.contains("No such file"))
     }
 }
+
+@Suite struct WriteFileAtomicallyTests {
+    @Test func replacesContentsAndLeavesNoTemporary() throws {
+        let dir = "/tmp/slod-atomic-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        #expect(mkdir(dir, 0o700) == 0)
+        defer { _ = unlink(dir + "/f"); _ = rmdir(dir) }
+        try FD.writeFileAtomically(dir + "/f", Array("first\n".utf8))
+        try FD.writeFileAtomically(dir + "/f", Array("second\n".utf8))
+        #expect(try FD.readFile(dir + "/f") == Array("second\n".utf8))
+        #expect(access(dir + "/f.tmp", F_OK) != 0)
+    }
+
+    @Test func failureLeavesTheTargetAlone() {
+        #expect(throws: Errno.self) { try FD.writeFileAtomically("/tmp/slod-no-such-dir-\(getpid())/x/y", [1, 2, 3]) }
+    }
+}

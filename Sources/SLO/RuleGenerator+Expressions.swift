@@ -1,0 +1,112 @@
+import Selectors
+
+/// One SLO as the rule generator sees it: its output labels, the period window Prometheus can
+/// express, and the PromQL of its error ratio over a window.
+struct RuleSLO {
+    let spec: SLOSpec
+    /// `sloth_id`, `sloth_service`, `sloth_slo` and the SLO's own labels (every output carries them).
+    let labels: [String: String]
+    /// The period as a PromQL range: the rolling period (`30d`, `28d`), or the rolling stand-in
+    /// of a calendar period (`30d` for a month, `7d` for a week).
+    let periodWindow: String
+    /// The period's length in seconds (the stand-in's for calendar periods).
+    let periodSeconds: Int64
+    /// Comment lines about this SLO: what it is and where the rules differ from slod itself.
+    let notes: [String]
+
+    init(_ spec: SLOSpec) {
+        self.spec = spec
+        labels = spec.labels.merging(["sloth_id": spec.id, "sloth_service": spec.service, "sloth_slo": spec.name]) { $1 }
+        var notes = ["SLO \(spec.id) (\(spec.source)): objective \(spec.objective), period \(spec.period), budgeting \(spec.budgeting.label)."]
+        switch spec.period {
+        case .rolling(let seconds):
+            periodSeconds = seconds
+        case .calendar(let unit, _):
+            periodSeconds = unit == .month ? 30 * 86_400 : 7 * 86_400
+            notes.append("Prometheus cannot express calendar-aligned windows: the \(unit.rawValue) period is approximated "
+                         + "by a rolling \(SLODuration.render(seconds: periodSeconds)) window here (slod itself resets the budget at the \(unit.rawValue) boundary).")
+        }
+        periodWindow = SLODuration.render(seconds: periodSeconds)
+        notes.append("slo:sli_error:ratio_rate\(periodWindow) is the exact ratio of increases over \(periodWindow), not Sloth's mean of 5m ratios.")
+        if spec.budgeting.timeslices != nil {
+            notes.append("Budgeting \(spec.budgeting.label) is not expressible as Prometheus rules: these are the occurrences rules (ratio of events).")
+        }
+        if case .latency(_, _, true) = spec.sli {
+            notes.append("interpolate: true has no PromQL equivalent: the rules read the bucket whose le equals the threshold, and have no samples if there is none.")
+        }
+        self.notes = notes
+    }
+
+    /// `{sloth_id="…", sloth_service="…", sloth_slo="…"}`: selects this SLO's recorded series.
+    /// Service and name need no escaping (`SLOSpec.checkIdentifier`).
+    var idSelector: String {
+        "{sloth_id=\"\(spec.id)\", sloth_service=\"\(spec.service)\", sloth_slo=\"\(spec.name)\"}"
+    }
+
+    /// The period in days (fractional for periods like `1d12h`).
+    var periodDays: Double { Double(periodSeconds) / 86_400 }
+
+    /// The error ratio over `window` (a PromQL duration), one output series per `group_by` value
+    /// set. Absent when the total has no events in the window, so it is never NaN; a missing
+    /// bad/good series counts as zero events (`or 0 * total`), so a healthy service without any
+    /// error series yet reports 0 rather than nothing.
+    func errorRatioExpression(window: String) -> String {
+        switch spec.sli {
+        case .events(let total, let good, let bad):
+            let totalRate = sumRate(total.description, window)
+            if let bad {
+                return "(\(sumRate(bad.description, window)) or 0 * \(totalRate))\n/\n(\(totalRate) > 0)"
+            }
+            let good = good!  // SLOSpec.checkSLI: exactly one of good and bad.
+            return "1 - (\n  (\(sumRate(good.description, window)) or 0 * \(totalRate))\n  /\n  (\(totalRate) > 0)\n)"
+        case .latency(let histogram, let threshold, _):
+            let bucket = Self.series(histogram, suffix: "_bucket", extra: Self.leMatcher(threshold))
+            let count = Self.series(histogram, suffix: "_count", extra: nil)
+            return "1 - (\n  \(sumRate(bucket, window))\n  /\n  (\(sumRate(count, window)) > 0)\n)"
+        }
+    }
+
+    /// `sum by (a, b) (rate(SEL[w]))`, or `sum(rate(SEL[w]))` without `group_by`.
+    func sumRate(_ selector: String, _ window: String) -> String {
+        let by = spec.groupBy.isEmpty ? "" : " by (\(spec.groupBy.joined(separator: ", "))) "
+        return "sum\(by)(rate(\(selector)[\(window)]))"
+    }
+
+    /// The `le` matcher for a latency threshold. Text format writes an integral bound as `5`,
+    /// OpenMetrics (stored as written by Prometheus 2.x, normalized by 3.x) as `5.0`, so an
+    /// integral threshold matches both; other bounds are written the same way by both formats.
+    static func leMatcher(_ threshold: Double) -> LabelMatcher {
+        do {
+            if threshold == threshold.rounded(), threshold < 1e15 {
+                let integer = String(Int64(threshold))
+                return try LabelMatcher(name: "le", op: .matchesRegex, value: "\(integer)|\(integer)\\.0")
+            }
+            return try LabelMatcher(name: "le", op: .equal, value: "\(threshold)")
+        } catch {
+            preconditionFailure("le matcher for \(threshold) does not compile: \(error)")
+        }
+    }
+
+    /// The selector of one series of a histogram family (`_bucket`, `_count`): the family's
+    /// matchers with the name replaced and `extra` added, in canonical PromQL text.
+    static func series(_ family: SeriesSelector, suffix: String, extra: LabelMatcher?) -> String {
+        guard let name = family.metricName else {
+            preconditionFailure("latency SLI without a metric name: SLOSpec.checkHistogramFamily refuses it")
+        }
+        var matchers = family.matchers.filter { $0.name != LabelMatcher.metricNameLabel }
+        if let extra { matchers.append(extra) }
+        do {
+            matchers.append(try LabelMatcher(name: LabelMatcher.metricNameLabel, op: .equal, value: name + suffix))
+            return try SeriesSelector(matchers: matchers).description
+        } catch {
+            preconditionFailure("histogram series selector for \(name)\(suffix) is invalid: \(error)")
+        }
+    }
+
+    /// A number as PromQL text: integers without a fraction (`6`, not `6.0`), others as the
+    /// shortest text that reads back as the same double (`13.44`, `0.9333333333333333`).
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+}
