@@ -73,7 +73,7 @@ extension ConfigLoader {
           # Series held at most, all shards together; points of new series past it are rejected
           # (OTLP partial success) and counted in slod_ingest_rejected_points_total{reason="series_limit"}.
           max_series: 1000000
-          # Series per metric name at most.
+          # Series per metric name at most, all shards together.
           max_series_per_metric: 100000
           # Series per tenant (the ingest.tenant_header value) at most, all shards together; 0 = no
           # limit. Requests without a tenant are not limited by it.

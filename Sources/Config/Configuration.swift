@@ -103,7 +103,7 @@ public struct SlodConfiguration: Sendable, Equatable {
         /// Series held at most (all shards together); points of new series beyond it are
         /// rejected through partial success. Default 1000000.
         public var maxSeries: Int
-        /// Series per metric name at most. Default 100000.
+        /// Series per metric name at most (all shards together). Default 100000.
         public var maxSeriesPerMetric: Int
         /// Series per tenant at most (all shards together); 0 = no limit (default).
         public var maxSeriesPerTenant: Int = 0

@@ -68,7 +68,9 @@ struct Runner {
         // One ShardStats per shard: each shard sets its own series gauge.
         let shardStats = (0..<shardCount).map { _ in ShardStats() }
         let workers: [ShardWorker] = shardStats.map { stats in
-            AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: agg.maxSeriesPerMetric,
+            // The limits are for the whole daemon: each shard holds its share (series are spread
+            // over shards by hash, so a shard reaches its share about when the daemon does).
+            AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: max(1, agg.maxSeriesPerMetric / shardCount),
                             maxSeriesPerTenant: agg.maxSeriesPerTenant > 0 ? max(1, agg.maxSeriesPerTenant / shardCount) : 0,
                             seriesTTL: agg.seriesTTL.nanoseconds, stats: stats)
         }
