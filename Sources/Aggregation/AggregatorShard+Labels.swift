@@ -21,17 +21,11 @@ extension AggregatorShard {
     /// Appends the merged, name-sorted rendering of the series' full label set.
     func fullLabels(_ e: Series, into out: inout [UInt8]) {
         let prefix = contextLabelBytes(e)
-        prefix.withUnsafeBytes { Self.mergeRendered($0, pointLabels(e), into: &out) }
+        prefix.withUnsafeBytes { RenderedLabels.mergeSorted($0, pointLabels(e), into: &out) }
     }
 
     static func labelHash(family: Int32, _ full: [UInt8]) -> UInt64 {
         full.withUnsafeBytes { Hash64.hash($0, seed: UInt64(UInt32(bitPattern: family)) &+ Hash64.processSeed) }
-    }
-
-    /// Merges two rendered label lists (each sorted by name, names disjoint) into one sorted
-    /// list (`RenderedLabels.mergeSorted`).
-    static func mergeRendered(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        RenderedLabels.mergeSorted(a, b, into: &out)
     }
 
     /// Appends rendered point labels to the arena; returns (offset, length).

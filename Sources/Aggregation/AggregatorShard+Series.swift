@@ -21,7 +21,7 @@ extension AggregatorShard {
         if !c.labelList.isEmpty { point.removeAll { p in c.labelList.contains { $0.name == p.name } } }
         let own = RenderedLabels(point.map { ($0.name, $0.value) }).bytes
         var full: [UInt8] = []
-        c.labels.bytes.withUnsafeBytes { pre in own.withUnsafeBytes { Self.mergeRendered(pre, $0, into: &full) } }
+        c.labels.bytes.withUnsafeBytes { pre in own.withUnsafeBytes { RenderedLabels.mergeSorted(pre, $0, into: &full) } }
         let labelHash = Self.labelHash(family: c.family, full)
         let stateKind = c.stateKind
         if let s = findSeries(family: c.family, full: full, hash: labelHash) {

@@ -28,11 +28,7 @@ import OTLP
             for s in f.series {
                 guard case .number(let v, _) = s.value else { continue }
                 // Name-sorted, whatever the split between context and series labels.
-                var full: [UInt8] = []
-                s.labels.prefix.withUnsafeBytes { a in
-                    s.labels.bytes.withUnsafeBytes { b in AggregatorShard.mergeRendered(a, b, into: &full) }
-                }
-                out[String(decoding: full, as: UTF8.self)] = v
+                out[String(decoding: s.labels.sortedPairs(), as: UTF8.self)] = v
             }
         }
         return out
