@@ -69,6 +69,7 @@ final class PointFilter: MetricsSink {
     func beginRequest(_ context: RequestContext) { next.beginRequest(context) }
     func resource(_ resource: ResourceView) { next.resource(resource) }
     func scope(_ scope: ScopeView) { next.scope(scope) }
+    var rawAttributeCache: RawAttributeCache? { next.rawAttributeCache }
     func metric(_ metric: MetricView) { next.metric(metric) }
     func numberPoint(_ point: NumberPointView) { if only != .histogram { next.numberPoint(point) } }
     func histogramPoint(_ point: HistogramPointView) { if only != .number { next.histogramPoint(point) } }

@@ -23,7 +23,7 @@ extension AggregatorShard {
         var dead: [(offset: Int, ctx: Int32, hash: UInt64, words: Int)] = []
         forEachRaw { w, h, key in
             guard series[Int(h.series)].expired else { return }
-            let hash = Hash64.hash(key, seed: contexts[Int(h.ctx)]!.hash)
+            let hash = pointHash(context: contexts[Int(h.ctx)]!.hash, attributes: attributeHash(key))
             dead.append((w, h.ctx, hash, Self.rawHeaderWords + (key.count + 7) / 8))
         }
         for d in dead {
@@ -81,7 +81,7 @@ extension AggregatorShard {
             let words = Self.rawHeaderWords + (key.count + 7) / 8
             let offset = fresh.count
             for k in 0..<words { fresh.append(rawArena[w + k]) }
-            index.insert(hash: Hash64.hash(key, seed: contexts[Int(h.ctx)]!.hash), value: Int32(offset))
+            index.insert(hash: pointHash(context: contexts[Int(h.ctx)]!.hash, attributes: attributeHash(key)), value: Int32(offset))
         }
         rawArena = fresh
         rawIndex = index

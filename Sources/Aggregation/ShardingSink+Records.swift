@@ -118,6 +118,19 @@ func encodeAttributes(_ attributes: Attributes, to out: ByteBuffer, scratch: ino
     }
 }
 
+/// Hash of a canonical attribute encoding (cached with it by `RawAttributeCache`).
+@inline(__always)
+func attributeHash(_ attributes: UnsafeRawBufferPointer) -> UInt64 {
+    Hash64.hash(attributes, seed: Hash64.processSeed)
+}
+
+/// A point record's hash: its context's (resource, scope, metric) with its attributes'. Picks
+/// the shard and keys the shard's raw identity index.
+@inline(__always)
+func pointHash(context: UInt64, attributes: UInt64) -> UInt64 {
+    Hash64.combine(context, attributes)
+}
+
 // MARK: - Reading
 
 /// A cursor over record bytes. Views it returns point into the slice and are valid while the

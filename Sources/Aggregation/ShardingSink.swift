@@ -3,16 +3,18 @@ import Primitives
 
 /// The loop-side sink: a `MetricsSink` that turns decoded points into one `BatchSlice` per shard.
 ///
-/// Per point it picks the shard by the series' raw identity hash — `Hash64` over the point's
-/// canonical attribute encoding, seeded with the hash of the resource + scope + metric context
-/// (computed once per metric) — and appends a compact record to that shard's slice (format in
+/// Per point it picks the shard by the series' raw identity hash — the hash of the point's
+/// canonical attribute encoding combined with the hash of the resource + scope + metric context
+/// (computed once per metric; `pointHash`) — and appends a compact record to that shard's slice (format in
 /// `ShardingSink+Records.swift`). A context record is written into a slice at most once per
 /// metric, before the first point of that metric the slice receives. For each resource with at
 /// least one point, one `target_info` record goes to shard `resourceHash % shards` (once per
 /// request per distinct resource), so one shard owns each target_info series.
 ///
 /// Attribute encodings are canonical (sorted by key, last duplicate wins), so a reordered
-/// attribute list lands on the same shard and series.
+/// attribute list lands on the same shard and series. A point attribute list whose raw protobuf
+/// bytes were seen before is neither decoded nor encoded again: its encoding and hash come from
+/// the `RawAttributeCache` this sink offers the decoder (8 MiB per loop, emptied when full).
 ///
 /// Allocation: per request at most one `BatchSlice` per shard, unless `recycledSlice` supplies
 /// one (`ShardRuntime` returns applied slices to the loop that wrote them, so a steady stream of
@@ -38,6 +40,8 @@ public final class ShardingSink: MetricsSink {
     private var metricKind: MetricKind = .gauge
     private var emittedResources: [UInt64] = []
     private let attributeScratch = ByteBuffer(capacity: 256)
+    /// Canonical encodings (and their hashes) of point attribute lists by raw protobuf bytes.
+    private let attributeCache = RawAttributeCache()
     private var order: [Int32] = []
     private let seed: UInt64
     /// Supplies an empty slice for a shard (a recycled one), or nil to allocate a new one.
@@ -111,6 +115,8 @@ public final class ShardingSink: MetricsSink {
         for i in 0..<shards { contextWritten[i] = false }
     }
 
+    public var rawAttributeCache: RawAttributeCache? { attributeCache }
+
     public func endRequest(committed: Bool) {
         if !committed {
             for i in 0..<shards { slices[i] = nil }
@@ -125,10 +131,17 @@ public final class ShardingSink: MetricsSink {
     /// and the record's start (for `finishPoint`).
     @inline(__always)
     private func beginPoint(_ tag: RecordTag, _ c: PointCommon) -> (ByteBuffer, Int) {
-        attributeScratch.clear()
-        encodeAttributes(c.attributes, to: attributeScratch, scratch: &order)
-        let attrs = UnsafeRawBufferPointer(attributeScratch.readable)
-        let hash = Hash64.hash(attrs, seed: prefixHash)
+        let attrs: UnsafeRawBufferPointer, attrHash: UInt64
+        if c.cachedAttributes >= 0 {
+            (attrs, attrHash) = attributeCache.payload(c.cachedAttributes)
+        } else {
+            attributeScratch.clear()
+            encodeAttributes(c.attributes, to: attributeScratch, scratch: &order)
+            attrs = UnsafeRawBufferPointer(attributeScratch.readable)
+            attrHash = attributeHash(attrs)
+            if !c.rawAttributes.isEmpty { attributeCache.insert(c.rawAttributes.buffer, payload: attrs, value: attrHash) }
+        }
+        let hash = pointHash(context: prefixHash, attributes: attrHash)
         let shard = Int(hash % UInt64(shards))
         if !resourceHasPoints { emitTargetInfo() }
         let slice = sliceFor(shard)

@@ -66,6 +66,7 @@ final class AdmissionSink: MetricsSink {
     }
     func resource(_ resource: ResourceView) { target.resource(resource) }
     func scope(_ scope: ScopeView) { target.scope(scope) }
+    var rawAttributeCache: RawAttributeCache? { target.rawAttributeCache }
     func metric(_ metric: MetricView) { target.metric(metric) }
     func numberPoint(_ point: NumberPointView) { points += 1; byType[0] += 1; target.numberPoint(point) }
     func histogramPoint(_ point: HistogramPointView) { points += 1; byType[1] += 1; target.histogramPoint(point) }

@@ -169,6 +169,14 @@ public struct PointCommon {
     public var flags: DataPointFlags
     /// Exemplars are validated and skipped; only their number is reported.
     public var exemplarCount: Int
+    /// With a sink's `RawAttributeCache` (protobuf only): the cache entry for this point's
+    /// attribute list when the decoder found its raw bytes there — `attributes` is then empty
+    /// and the entry's payload stands for it — or -1.
+    public var cachedAttributes: Int32 = -1
+    /// With a cache, on a miss: the raw protobuf bytes of the point's attribute list (one
+    /// contiguous run of `KeyValue` records, all decoded into `attributes`), for
+    /// `RawAttributeCache.insert`; empty when the list cannot be cached.
+    public var rawAttributes: ByteView = .empty
     public init(attributes: Attributes, startTimeUnixNano: UInt64, timeUnixNano: UInt64, flags: DataPointFlags = [], exemplarCount: Int = 0) {
         self.attributes = attributes
         self.startTimeUnixNano = startTimeUnixNano
@@ -263,6 +271,13 @@ public protocol MetricsSink: AnyObject {
     func exponentialHistogramPoint(_ point: ExponentialHistogramPointView)
     func summaryPoint(_ point: SummaryPointView)
     func endRequest(committed: Bool)
+    /// A cache of raw point attribute lists this sink fills (see `RawAttributeCache`), or nil
+    /// (the default): then every point arrives with decoded `attributes`. Read once per request.
+    var rawAttributeCache: RawAttributeCache? { get }
+}
+
+extension MetricsSink {
+    public var rawAttributeCache: RawAttributeCache? { nil }
 }
 
 /// What a successful decode found. `rejectedPoints` and `firstRejection` become the response's

@@ -29,6 +29,54 @@ extension OTLPProtobufDecoder {
         }
     }
 
+    /// One `attributes` record of a data point (its key `k` read at `at`). With a sink cache,
+    /// the first one starts a run of attribute records that is looked up by its raw bytes and
+    /// skipped on a hit (see `RawAttributeCache`); a later, separate run makes the list
+    /// uncacheable (and decodes a skipped first run after all).
+    @inline(__always)
+    func pointAttribute(_ r: inout ProtobufReader, _ k: ProtobufKey, at: UnsafeRawPointer, keyByte: UInt8,
+                        _ run: inout PointAttributeRun, _ field: StaticString) throws(OTLPDecodeError) {
+        if let cache = attributeCache {
+            if let start = run.start {
+                if at >= run.end! {
+                    run.cacheable = false
+                    if run.cached >= 0 {
+                        run.cached = -1
+                        var skipped = r.reader(from: start, to: run.end!)
+                        while !skipped.isAtEnd {
+                            let sk = try skipped.key(field)
+                            try decodeAttribute(skipped.message(sk, field))
+                        }
+                    }
+                }
+            } else {
+                let raw = r.lengthDelimitedRun(from: at, keyByte: keyByte)
+                run.start = at
+                run.end = at + raw.count
+                if raw.count > 0 {
+                    let entry = cache.lookup(raw)
+                    if entry >= 0 {
+                        run.cached = entry
+                        r.move(to: at + raw.count)
+                        return
+                    }
+                    run.cacheable = true
+                }
+            }
+        }
+        try decodeAttribute(r.message(k, field))
+    }
+
+    /// The common part of a decoded point, with its attribute list (decoded or cached).
+    @inline(__always)
+    func pointCommon(_ run: PointAttributeRun, start: UInt64, time: UInt64, flags: UInt32, exemplars: Int) -> PointCommon {
+        var c = PointCommon(attributes: finishAttributes(), startTimeUnixNano: start, timeUnixNano: time,
+                            flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars)
+        c.cachedAttributes = run.cached
+        if run.cacheable, let s = run.start { c.rawAttributes = ByteView(base: s, count: run.end! - s) }
+        return c
+    }
+
     // message KeyValue { string key = 1; AnyValue value = 2; }
     /// Appends one attribute to the current list (dropped if its key is empty).
     @inline(__always)
@@ -218,4 +266,15 @@ extension OTLPProtobufDecoder {
         case .empty: arena.appendStatic("null")
         }
     }
+}
+
+/// Where a data point's attribute list came from, while the point is decoded.
+struct PointAttributeRun {
+    /// The first attribute record's key and the end of the run of records that follows it.
+    var start: UnsafeRawPointer? = nil
+    var end: UnsafeRawPointer? = nil
+    /// The cache entry when the run was found in the sink's cache (and skipped), else -1.
+    var cached: Int32 = -1
+    /// The run was looked up, missed and is the whole list: the sink may insert it.
+    var cacheable = false
 }

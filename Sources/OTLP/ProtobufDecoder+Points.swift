@@ -11,10 +11,12 @@ extension OTLPProtobufDecoder {
         var start: UInt64 = 0, time: UInt64 = 0, flags: UInt32 = 0, exemplars = 0
         var value = NumberValue.none
         var r = message
+        var run = PointAttributeRun()
         while !r.isAtEnd {
+            let at = r.position
             let k = try r.key("NumberDataPoint")
             switch k.fieldNumber {
-            case 7: try decodeAttribute(r.message(k, "NumberDataPoint.attributes"))
+            case 7: try pointAttribute(&r, k, at: at, keyByte: 0x3a, &run, "NumberDataPoint.attributes")
             case 2: start = try r.fixed64(k, "NumberDataPoint.start_time_unix_nano")
             case 3: time = try r.fixed64(k, "NumberDataPoint.time_unix_nano")
             case 4: value = .double(try r.double(k, "NumberDataPoint.as_double"))
@@ -25,8 +27,7 @@ extension OTLPProtobufDecoder {
             }
         }
         let point = NumberPointView(
-            common: PointCommon(attributes: finishAttributes(), startTimeUnixNano: start, timeUnixNano: time,
-                                flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars),
+            common: pointCommon(run, start: start, time: time, flags: flags, exemplars: exemplars),
             value: value)
         summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }
@@ -44,10 +45,12 @@ extension OTLPProtobufDecoder {
         var start: UInt64 = 0, time: UInt64 = 0, count: UInt64 = 0, flags: UInt32 = 0, exemplars = 0
         var sum: Double? = nil, min: Double? = nil, max: Double? = nil
         var r = message
+        var run = PointAttributeRun()
         while !r.isAtEnd {
+            let at = r.position
             let k = try r.key("HistogramDataPoint")
             switch k.fieldNumber {
-            case 9: try decodeAttribute(r.message(k, "HistogramDataPoint.attributes"))
+            case 9: try pointAttribute(&r, k, at: at, keyByte: 0x4a, &run, "HistogramDataPoint.attributes")
             case 2: start = try r.fixed64(k, "HistogramDataPoint.start_time_unix_nano")
             case 3: time = try r.fixed64(k, "HistogramDataPoint.time_unix_nano")
             case 4: count = try r.fixed64(k, "HistogramDataPoint.count")
@@ -62,8 +65,7 @@ extension OTLPProtobufDecoder {
             }
         }
         let point = HistogramPointView(
-            common: PointCommon(attributes: finishAttributes(), startTimeUnixNano: start, timeUnixNano: time,
-                                flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars),
+            common: pointCommon(run, start: start, time: time, flags: flags, exemplars: exemplars),
             count: count, sum: sum, min: min, max: max,
             bucketCounts: bucketCounts.buffer, explicitBounds: bounds.buffer)
         summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
@@ -84,10 +86,12 @@ extension OTLPProtobufDecoder {
         var positiveOffset: Int32 = 0, negativeOffset: Int32 = 0
         var sum: Double? = nil, min: Double? = nil, max: Double? = nil
         var r = message
+        var run = PointAttributeRun()
         while !r.isAtEnd {
+            let at = r.position
             let k = try r.key("ExponentialHistogramDataPoint")
             switch k.fieldNumber {
-            case 1: try decodeAttribute(r.message(k, "ExponentialHistogramDataPoint.attributes"))
+            case 1: try pointAttribute(&r, k, at: at, keyByte: 0xa, &run, "ExponentialHistogramDataPoint.attributes")
             case 2: start = try r.fixed64(k, "ExponentialHistogramDataPoint.start_time_unix_nano")
             case 3: time = try r.fixed64(k, "ExponentialHistogramDataPoint.time_unix_nano")
             case 4: count = try r.fixed64(k, "ExponentialHistogramDataPoint.count")
@@ -107,8 +111,7 @@ extension OTLPProtobufDecoder {
             }
         }
         let point = ExponentialHistogramPointView(
-            common: PointCommon(attributes: finishAttributes(), startTimeUnixNano: start, timeUnixNano: time,
-                                flags: DataPointFlags(rawValue: flags), exemplarCount: exemplars),
+            common: pointCommon(run, start: start, time: time, flags: flags, exemplars: exemplars),
             count: count, sum: sum, min: min, max: max, scale: scale, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
             positive: ExponentialBuckets(offset: positiveOffset, counts: bucketCounts.buffer),
             negative: ExponentialBuckets(offset: negativeOffset, counts: negativeCounts.buffer))
@@ -140,10 +143,12 @@ extension OTLPProtobufDecoder {
         quantiles.removeAll()
         var start: UInt64 = 0, time: UInt64 = 0, count: UInt64 = 0, flags: UInt32 = 0, sum = 0.0
         var r = message
+        var run = PointAttributeRun()
         while !r.isAtEnd {
+            let at = r.position
             let k = try r.key("SummaryDataPoint")
             switch k.fieldNumber {
-            case 7: try decodeAttribute(r.message(k, "SummaryDataPoint.attributes"))
+            case 7: try pointAttribute(&r, k, at: at, keyByte: 0x3a, &run, "SummaryDataPoint.attributes")
             case 2: start = try r.fixed64(k, "SummaryDataPoint.start_time_unix_nano")
             case 3: time = try r.fixed64(k, "SummaryDataPoint.time_unix_nano")
             case 4: count = try r.fixed64(k, "SummaryDataPoint.count")
@@ -165,8 +170,7 @@ extension OTLPProtobufDecoder {
             }
         }
         let point = SummaryPointView(
-            common: PointCommon(attributes: finishAttributes(), startTimeUnixNano: start, timeUnixNano: time,
-                                flags: DataPointFlags(rawValue: flags), exemplarCount: 0),
+            common: pointCommon(run, start: start, time: time, flags: flags, exemplars: 0),
             count: count, sum: sum, quantiles: quantiles.buffer)
         summary.deliver(point, metricRejection: metricRejection, metric: metric, to: sink)
     }

@@ -58,6 +58,8 @@ public final class OTLPProtobufDecoder {
     /// Entries of the kvlists being rendered (a stack: nested kvlists push above their parent's).
     var kvEntries = ScratchBuffer<ProtoKVEntry>(capacity: 16)
     var summary = DecodeSummary()
+    /// The sink's cache of raw point attribute lists, during `decode`.
+    var attributeCache: RawAttributeCache? = nil
 
     public init(limits: OTLPDecodeLimits = .default) {
         self.limits = limits
@@ -76,6 +78,8 @@ public final class OTLPProtobufDecoder {
     public func decode(_ payload: UnsafeRawBufferPointer, context: RequestContext,
                        into sink: MetricsSink) throws(OTLPDecodeError) -> DecodeSummary {
         summary = DecodeSummary()
+        attributeCache = sink.rawAttributeCache
+        defer { attributeCache = nil }
         sink.beginRequest(context)
         do {
             try decodeRequest(ProtobufReader(payload), sink)

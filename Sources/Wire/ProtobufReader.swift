@@ -51,6 +51,52 @@ public struct ProtobufReader {
         ProtobufError(kind, offset: (position ?? cursor) - origin)
     }
 
+    // MARK: Positions (for callers that look ahead over raw record bytes)
+
+    /// The address of the next unread byte.
+    @inlinable public var position: UnsafeRawPointer { cursor }
+
+    /// Moves to `p`, which must lie between the current position and the end.
+    @inlinable @inline(__always)
+    public mutating func move(to p: UnsafeRawPointer) {
+        precondition(p >= cursor && p <= end, "ProtobufReader.move(to:) outside the unread bytes")
+        cursor = p
+    }
+
+    /// A reader over `start..<stop`, a range of this reader's bytes already passed (error
+    /// offsets stay relative to the same origin).
+    @inlinable
+    public func reader(from start: UnsafeRawPointer, to stop: UnsafeRawPointer) -> ProtobufReader {
+        precondition(start >= origin && start <= stop && stop <= end, "ProtobufReader.reader(from:to:) outside the buffer")
+        return ProtobufReader(cursor: start, end: stop, origin: origin)
+    }
+
+    /// The bytes, starting at `start` (a record key's address in this reader, at or before the
+    /// current position), of the run of consecutive length-delimited records whose key is the
+    /// single byte `keyByte` (fields 1–15, wire type 2). The run ends at the first other byte,
+    /// or before a record whose length runs past the end (the normal reads then report it).
+    /// Looks only; never throws.
+    @inlinable
+    public func lengthDelimitedRun(from start: UnsafeRawPointer, keyByte: UInt8) -> UnsafeRawBufferPointer {
+        var p = start
+        while p < end, p.load(as: UInt8.self) == keyByte {
+            var q = p + 1
+            var length: UInt64 = 0
+            var shift: UInt64 = 0
+            var ok = false
+            while q < end, shift < 64 {
+                let b = q.load(as: UInt8.self)
+                q += 1
+                length |= UInt64(b & 0x7F) << shift
+                if b < 0x80 { ok = true; break }
+                shift += 7
+            }
+            guard ok, length <= UInt64(end - q) else { break }
+            p = q + Int(length)
+        }
+        return UnsafeRawBufferPointer(start: start, count: p - start)
+    }
+
     // MARK: Keys
 
     /// Reads a record key. Call only when `!isAtEnd`.

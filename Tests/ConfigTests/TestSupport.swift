@@ -1,4 +1,5 @@
 @testable import Config
+import Primitives
 
 #if canImport(Glibc)
 import Glibc
@@ -73,15 +74,3 @@ func readFile(_ path: String) -> [UInt8]? {
     return out
 }
 
-/// A small deterministic PRNG (SplitMix64) for generated inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 @testable import Selectors
+import Primitives
 
 /// A small regular-expression language, independent of the engine under test: random trees are
 /// rendered to RE2 syntax for the engine and evaluated here directly, by computing the set of
@@ -204,18 +205,7 @@ indirect enum ReferenceRegex {
     }
 }
 
-/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in `0..<bound`.
     mutating func next(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))

@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Primitives
+
+/// Remembers point attribute lists by their raw protobuf bytes, so a list seen before is neither
+/// decoded nor re-encoded.
+///
+/// Exporters send the same series with the same attribute bytes every interval, and decoding
+/// attributes (UTF-8 checks, `AnyValue` parsing) plus building a canonical encoding costs more
+/// than everything else about a point. A sink that wants this offers a cache
+/// (`MetricsSink.rawAttributeCache`); the protobuf decoder then, at a point's first attribute,
+/// looks up the contiguous run of `KeyValue` records that follows. On a hit it skips those bytes
+/// and hands the sink the entry (`PointCommon.cachedAttributes`) instead of decoded attributes;
+/// on a miss it decodes as usual and hands over the raw bytes too (`PointCommon.rawAttributes`),
+/// which the sink may `insert` together with its own encoding (`payload`) and a 64-bit value.
+///
+/// Only bytes the decoder has already decoded successfully are ever inserted, so a hit stands
+/// for a list that is known to be valid (byte-identical input decodes identically).
+///
+/// Bounded: entries live in one arena of at most `maxBytes`; when it is full the cache is
+/// emptied and starts over (`generation` counts that), so memory never grows past the bound and
+/// the cost of a workload with more distinct lists than fit is one lookup and one insert per
+/// point. Not thread-safe: one per event loop (with its sink and decoder).
+public final class RawAttributeCache {
+    /// Entry layout in the arena (8-byte aligned): u32 rawLength, u32 payloadLength, u64 value,
+    /// raw bytes, payload bytes.
+    static let headerBytes = 16
+
+    public let maxBytes: Int
+    private var arena: UnsafeMutableRawPointer
+    private var arenaCapacity: Int
+    private var used = 0
+    /// Open addressing, linear probing: (hash, entry offset + 1; 0 = empty).
+    private var hashes: UnsafeMutablePointer<UInt64>
+    private var offsets: UnsafeMutablePointer<UInt32>
+    private var mask: Int
+    public private(set) var count = 0
+    /// Times the cache was emptied because it was full.
+    public private(set) var generation = 0
+    /// Set by `lookup` for the following `insert` of the same bytes.
+    private var lastHash: UInt64 = 0
+    private var lastSlot = 0
+    private let seed = Hash64.processSeed &+ 0x51ed
+
+    /// - Parameter maxBytes: arena bound (raw bytes + payloads + 16 bytes per entry), < 2 GiB.
+    public init(maxBytes: Int = 8 << 20) {
+        precondition(maxBytes >= 1024 && maxBytes < Int(Int32.max))
+        self.maxBytes = maxBytes
+        arenaCapacity = min(maxBytes, 64 << 10)
+        arena = .allocate(byteCount: arenaCapacity, alignment: 8)
+        let slots = 1024
+        hashes = .allocate(capacity: slots)
+        offsets = .allocate(capacity: slots)
+        offsets.initialize(repeating: 0, count: slots)
+        hashes.initialize(repeating: 0, count: slots)
+        mask = slots - 1
+    }
+
+    deinit {
+        arena.deallocate()
+        hashes.deallocate()
+        offsets.deallocate()
+    }
+
+    /// The entry holding exactly `raw`, or -1. Remembers the probe for `insert`.
+    @inline(__always)
+    public func lookup(_ raw: UnsafeRawBufferPointer) -> Int32 {
+        let h = Hash64.hash(raw, seed: seed)
+        lastHash = h
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let o = offsets[i]
+            if o == 0 { lastSlot = i; return -1 }
+            if hashes[i] == h {
+                let e = arena + Int(o - 1)
+                let n = Int(e.load(as: UInt32.self))
+                if n == raw.count && bytesEqual(e + Self.headerBytes, raw.baseAddress!, n) {
+                    return Int32(bitPattern: o - 1)
+                }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// The sink's bytes and value stored with `entry` (valid until the next `insert`).
+    @inline(__always)
+    public func payload(_ entry: Int32) -> (bytes: UnsafeRawBufferPointer, value: UInt64) {
+        let e = UnsafeRawPointer(arena + Int(entry))
+        let rawLength = Int(e.load(as: UInt32.self))
+        let n = Int(e.load(fromByteOffset: 4, as: UInt32.self))
+        return (UnsafeRawBufferPointer(start: e + Self.headerBytes + rawLength, count: n),
+                e.load(fromByteOffset: 8, as: UInt64.self))
+    }
+
+    /// Adds `raw` (which the last `lookup` did not find) with the sink's `payload` and `value`.
+    /// Lists too large for the arena are not kept.
+    public func insert(_ raw: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, value: UInt64) {
+        let size = (Self.headerBytes + raw.count + payload.count + 7) & ~7
+        guard size <= maxBytes / 4 else { return }
+        var slot = lastSlot
+        if used + size > arenaCapacity {
+            if used + size <= maxBytes {
+                growArena(to: used + size)
+            } else {
+                clear()
+                generation += 1
+                slot = probe(lastHash)
+            }
+        }
+        if (count + 1) * 2 > mask + 1 {
+            growIndex()
+            slot = probe(lastHash)
+        }
+        let e = arena + used
+        e.storeBytes(of: UInt32(raw.count), as: UInt32.self)
+        e.storeBytes(of: UInt32(payload.count), toByteOffset: 4, as: UInt32.self)
+        e.storeBytes(of: value, toByteOffset: 8, as: UInt64.self)
+        if raw.count > 0 { (e + Self.headerBytes).copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+        if payload.count > 0 { (e + Self.headerBytes + raw.count).copyMemory(from: payload.baseAddress!, byteCount: payload.count) }
+        hashes[slot] = lastHash
+        offsets[slot] = UInt32(used + 1)
+        used += size
+        count += 1
+    }
+
+    /// Forgets every entry (keeps the memory).
+    public func clear() {
+        offsets.update(repeating: 0, count: mask + 1)
+        used = 0
+        count = 0
+    }
+
+    /// Bytes held (arena and index), for self-metrics.
+    public var memoryBytes: Int { arenaCapacity + (mask + 1) * 12 }
+
+    private func probe(_ h: UInt64) -> Int {
+        var i = Int(truncatingIfNeeded: h) & mask
+        while offsets[i] != 0 { i = (i + 1) & mask }
+        return i
+    }
+
+    private func growArena(to needed: Int) {
+        var c = arenaCapacity
+        while c < needed { c *= 2 }
+        c = min(c, maxBytes)
+        let a = UnsafeMutableRawPointer.allocate(byteCount: c, alignment: 8)
+        a.copyMemory(from: arena, byteCount: used)
+        arena.deallocate()
+        arena = a
+        arenaCapacity = c
+    }
+
+    private func growIndex() {
+        let oldHashes = hashes, oldOffsets = offsets, oldSlots = mask + 1
+        let slots = oldSlots * 2
+        hashes = .allocate(capacity: slots)
+        offsets = .allocate(capacity: slots)
+        hashes.initialize(repeating: 0, count: slots)
+        offsets.initialize(repeating: 0, count: slots)
+        mask = slots - 1
+        for i in 0..<oldSlots where oldOffsets[i] != 0 {
+            let j = probe(oldHashes[i])
+            hashes[j] = oldHashes[i]
+            offsets[j] = oldOffsets[i]
+        }
+        oldHashes.deallocate()
+        oldOffsets.deallocate()
+    }
+}
