@@ -39,9 +39,7 @@ extension EventLoop {
             c.deadlineKind = c.parser.isMidRequest ? .header : .idle
             c.deadline = now &+ (c.parser.isMidRequest ? server.headerTimeout : server.idleTimeout)
         }
-        if c.phase == .active && c.input.isEmpty {
-            c.input.shrink(ifLargerThan: 1 << 20, to: 4096)
-        }
+        if c.phase == .active && c.input.isEmpty { releaseLargeInput(c) }
         if draining && c.isIdle {
             close(c)
             return

@@ -170,12 +170,36 @@ extension EventLoop {
             c.deadline = now &+ server.bodyTimeout
             if let n = head.contentLength {
                 let have = c.input.readableBytes - head.headLength
-                if have < n { c.input.reserve(n - have) }
+                if have < n { reserveBody(c, n - have) }
             }
             if head.expectContinue && head.version == .http11 {
                 c.output.append(HTTPResponseEncoder.continueLine)
             }
         }
+    }
+
+    /// Makes room for `missing` more body bytes: a large body gets a pooled buffer if the loop
+    /// has one (no allocation, no page faults), else the input buffer grows.
+    func reserveBody(_ c: Connection, _ missing: Int) {
+        let total = c.input.readableBytes + missing
+        if total > LargeBufferPool.threshold, c.input.capacity < total,
+           let b = inputBuffers.take(atLeast: total) {
+            let old = c.input.exchangeStorage(b.base, capacity: b.capacity)
+            if old.capacity > LargeBufferPool.threshold {
+                inputBuffers.put(old.base, capacity: old.capacity, now: now)
+            } else {
+                old.base.deallocate()
+            }
+            return
+        }
+        c.input.reserve(missing)
+    }
+
+    /// After a request, an empty input buffer that grew large goes back to the loop's pool.
+    func releaseLargeInput(_ c: Connection) {
+        guard c.input.isEmpty, c.input.capacity > LargeBufferPool.threshold else { return }
+        let old = c.input.exchangeStorage(.allocate(byteCount: 4096, alignment: 16), capacity: 4096)
+        inputBuffers.put(old.base, capacity: old.capacity, now: now)
     }
 
     func requestComplete(_ c: Connection, consumed: Int) {

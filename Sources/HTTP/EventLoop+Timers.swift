@@ -10,6 +10,7 @@ extension EventLoop {
 
     /// Enforces deadlines: slowloris (header), slow body, idle keep-alive, stalled writes.
     func sweep() {
+        inputBuffers.trim(now: now)
         if resumeAcceptAt != 0 && now >= resumeAcceptAt && listener >= 0 && !draining {
             try? epoll.add(listener, events: listenerEvents, token: Self.listenerToken)
             resumeAcceptAt = 0

@@ -27,6 +27,8 @@ final class EventLoop: @unchecked Sendable {
     var draining = false
     /// While non-zero, the listener is out of epoll until then (after accept failed, e.g. EMFILE).
     var resumeAcceptAt: UInt64 = 0
+    /// Large input buffers between requests (see `LargeBufferPool`).
+    var inputBuffers = LargeBufferPool()
     /// Monotonic time of the loop's last iteration, for the watchdog.
     let heartbeat = Atomic<UInt64>(0)
     var drainDeadline: UInt64 = 0
@@ -106,6 +108,7 @@ final class EventLoop: @unchecked Sendable {
             if draining && (openCount == 0 || now >= drainDeadline) { break }
         }
         for c in connections { if let c { close(c) } }
+        inputBuffers.freeAll()
         closeListener()
     }
 

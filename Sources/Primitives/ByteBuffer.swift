@@ -72,6 +72,21 @@ public final class ByteBuffer {
         writerIndex = 0
     }
 
+    /// Moves the readable bytes into `newBase` (`newCapacity` bytes, allocated with alignment 16,
+    /// which the buffer now owns) and returns the old storage, which the caller now owns (to
+    /// deallocate or reuse). Lets a large buffer move between a connection and a pool.
+    public func exchangeStorage(_ newBase: UnsafeMutableRawPointer, capacity newCapacity: Int) -> (base: UnsafeMutableRawPointer, capacity: Int) {
+        let n = readableBytes
+        precondition(n <= newCapacity, "ByteBuffer.exchangeStorage: the readable bytes do not fit")
+        if n > 0 { newBase.copyMemory(from: base + readerIndex, byteCount: n) }
+        let old = (base, capacity)
+        base = newBase
+        capacity = newCapacity
+        readerIndex = 0
+        writerIndex = n
+        return old
+    }
+
     /// Empties the buffer, keeping its memory.
     @inlinable public func clear() { readerIndex = 0; writerIndex = 0 }
 

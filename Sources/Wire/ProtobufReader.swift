@@ -79,19 +79,24 @@ public struct ProtobufReader {
     @inlinable
     public func lengthDelimitedRun(from start: UnsafeRawPointer, keyByte: UInt8) -> UnsafeRawBufferPointer {
         var p = start
-        while p < end, p.load(as: UInt8.self) == keyByte {
-            var q = p + 1
-            var length: UInt64 = 0
-            var shift: UInt64 = 0
-            var ok = false
-            while q < end, shift < 64 {
-                let b = q.load(as: UInt8.self)
-                q += 1
-                length |= UInt64(b & 0x7F) << shift
-                if b < 0x80 { ok = true; break }
-                shift += 7
+        while end - p >= 2, p.load(as: UInt8.self) == keyByte {
+            let b = p.load(fromByteOffset: 1, as: UInt8.self)
+            var q = p + 2
+            var length = UInt64(b)
+            if b >= 0x80 {                     // a multi-byte length (rare for attributes)
+                length &= 0x7F
+                var shift: UInt64 = 7
+                var ok = false
+                while q < end, shift < 64 {
+                    let c = q.load(as: UInt8.self)
+                    q += 1
+                    length |= UInt64(c & 0x7F) << shift
+                    if c < 0x80 { ok = true; break }
+                    shift += 7
+                }
+                guard ok else { break }
             }
-            guard ok, length <= UInt64(end - q) else { break }
+            guard length <= UInt64(end - q) else { break }
             p = q + Int(length)
         }
         return UnsafeRawBufferPointer(start: start, count: p - start)
