@@ -104,6 +104,12 @@ public final class HTTPServer: Sendable {
         var address = configuration.address
         var listeners: [Int32] = []
         let shared = configuration.acceptMode == .sharedListener
+        if !shared && address.port != 0 {
+            // With SO_REUSEPORT a second process (another slod, a stale one) could bind the same
+            // port and silently take a share of the connections. A bind without it fails with
+            // EADDRINUSE while anyone listens there, so probe first.
+            FD.close(try Socket.listen(address, backlog: 1, reusePort: false))
+        }
         do throws(Errno) {
             for i in 0..<(shared ? 1 : configuration.eventLoops) {
                 let fd = try Socket.listen(address, backlog: 4096, reusePort: !shared)

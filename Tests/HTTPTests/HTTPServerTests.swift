@@ -231,6 +231,18 @@ extension HTTPServerTests {
         }
     }
 
+    /// `SO_REUSEPORT` listeners must not let a second server share a port in use.
+    @Test func aPortInUseIsRefused() throws {
+        try withServer({ b in
+            b.add("/x", methods: [.get]) { _, _ in .response(.text(.ok, "x\n")) }
+        }, config: { $0.eventLoops = 2 }) { _, port in
+            var c = HTTPServerConfiguration(address: SocketAddress.parse("127.0.0.1:\(port)")!, eventLoops: 2)
+            c.acceptMode = .reusePort
+            let second = HTTPServer(configuration: c, router: HTTPRouterBuilder().build(), logger: Logger(fd: 2, level: .error))
+            #expect(throws: Errno.addressInUse) { _ = try second.start() }
+        }
+    }
+
     @Test func sharedListenerModeServesOnEveryLoop() throws {
         try withServer({ b in
             b.add("/x", methods: [.get]) { _, _ in .response(.text(.ok, "x\n")) }
