@@ -28,18 +28,21 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Wire", dependencies: ["Primitives"], swiftSettings: optimize),
         .target(name: "OTLP", dependencies: ["Wire", "Platform", "Primitives", "HTTP", "CZlib"], swiftSettings: optimize),
-        .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives", "Exposition"], swiftSettings: optimize),
+        .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives", "Exposition", "SLO", "SLOEngine"], swiftSettings: optimize),
         .target(name: "Exposition", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         // Prometheus series selectors and RE2-syntax regular expressions (pure, no dependencies).
         .target(name: "Selectors", dependencies: [], swiftSettings: optimize),
         // SLO specs, time-bucketed state, windows, budgets, burn rates. Pure: time is passed in.
         .target(name: "SLO", dependencies: ["Selectors"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["SLO", "Selectors"], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "CZlib"], swiftSettings: optimize),
+        // The SLO evaluator: instance registry, series matching, merging shards' partial states,
+        // Sloth-compatible exposition and the JSON API.
+        .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLOEngine", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
-        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
+        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO", "SLOEngine", "Selectors"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
 
         // Fuzz targets (build with -sanitize=fuzzer, see README).
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
@@ -52,7 +55,7 @@ let package = Package(
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "OTLP"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "OTLP", "SLO", "SLOEngine", "Selectors"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Platform"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "SLO", "Selectors", "Primitives"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "SelectorsTests", dependencies: ["Selectors", "Primitives"]),
         .testTarget(name: "SLOTests", dependencies: ["SLO", "Selectors", "Primitives"]),
+        .testTarget(name: "SLOEngineTests", dependencies: ["SLOEngine", "SLO", "Selectors", "Exposition", "Primitives"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Platform"]),
     ],

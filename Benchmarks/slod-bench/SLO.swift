@@ -7,7 +7,8 @@ import SLO
 ///   (b) one evaluator tick over N instances (default 10,000) × 8 windows: advance by 1 s and
 ///       fill every window's status, in ms per tick (target ≤ 5 ms), plus the read-only cost of
 ///       adding window sums (what merging partial states costs);
-///   (c) bytes per instance for the period kinds (≤ 64 KiB for 30d).
+///   (c) bytes per instance for the period kinds (≤ 64 KiB for 30d);
+///   (d) what linking a series to an SLO adds to the shard's per-point path (`SLOShard.swift`).
 func runSLOBench(arguments: [String]) {
     var rounds = 5
     var instances = 10_000
@@ -89,6 +90,8 @@ func runSLOBench(arguments: [String]) {
         sizes.append("\(name) \(SLOState(layout: layout(period), now: start).memoryFootprint)")
     }
     print("slo bytes per instance: " + sizes.joined(separator: ", ") + " (target 30d <= 65536)")
+    // (d) the shard path
+    benchSLOShardPath(rounds: rounds)
 }
 
 private func sloSeconds(_ d: Duration) -> Double {

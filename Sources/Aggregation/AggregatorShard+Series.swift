@@ -20,6 +20,7 @@ extension AggregatorShard {
         if let reserved = PrometheusLabels.reservedLabel(for: c.kind) { point.removeAll { $0.name == reserved } }
         if !c.labelList.isEmpty { point.removeAll { p in c.labelList.contains { $0.name == p.name } } }
         let own = RenderedLabels(point.map { ($0.name, $0.value) }).bytes
+        let sloLabels: [(name: String, value: String)] = slo == nil ? [] : c.labelList.map { ($0.name, $0.value) } + point.map { ($0.name, $0.value) }
         var full: [UInt8] = []
         c.labels.bytes.withUnsafeBytes { pre in own.withUnsafeBytes { RenderedLabels.mergeSorted(pre, $0, into: &full) } }
         let labelHash = Self.labelHash(family: c.family, full)
@@ -31,9 +32,14 @@ extension AggregatorShard {
                 stats.rejected["type_conflict"]?.add()
                 return
             }
-            let result = applyRecord(tag, &values, e.kind, e.slot, hot, p, now: now)
+            let result: ApplyResult
+            if e.sloLinks >= 0 {
+                result = applyLinked(tag, &values, e.kind, e.slot, e.sloLinks, hot, p, now: now, outcome: &outcome)
+            } else {
+                result = applyRecord(tag, &values, e.kind, e.slot, hot, p, now: now)
+                account(result, ctx, &outcome)
+            }
             if result.isAccepted { addRaw(hash: hash, ctx: ctx, attrs: attrs, series: s) }
-            account(result, ctx, &outcome)
             return
         }
 
@@ -59,8 +65,10 @@ extension AggregatorShard {
             c.boundsHint = histograms[slot].bounds
         }
         let (offset, length) = storeLabels(own)
+        let links = slo == nil ? -1 : linkSLOs(c, stateKind, slot, sloLabels)
         let s = addSeries(Series(family: c.family, ctx: ctx, slot: slot, labelOffset: offset, labelLength: length,
-                                 kind: stateKind, expired: false, labelHash: labelHash))
+                                 kind: stateKind, expired: false, labelHash: labelHash, sloLinks: links))
+        if links >= 0 { feedFirstPoint(stateKind, slot, links, hot, p) }
         addRaw(hash: hash, ctx: ctx, attrs: attrs, series: s)
         account(result, ctx, &outcome)
     }
@@ -98,7 +106,8 @@ extension AggregatorShard {
         rawArena.reserveCapacity(offset + words)
         for _ in 0..<words { rawArena.append(0) }
         let record = UnsafeMutableRawPointer(rawArena.pointer(at: offset))
-        record.storeBytes(of: RawHeader(ctx: ctx, series: s, slot: e.slot, keyLength: UInt32(attrs.count), kind: e.kind),
+        record.storeBytes(of: RawHeader(ctx: ctx, series: s, slot: e.slot, keyLength: UInt32(attrs.count), kind: e.kind,
+                                        sloLinks: e.sloLinks),
                           as: RawHeader.self)
         if attrs.count > 0 {
             (record + Self.rawHeaderWords * 8).copyMemory(from: attrs.base!, byteCount: attrs.count)

@@ -18,6 +18,7 @@ extension AggregatorShard {
         for s in expired {
             let e = series[Int(s)]
             if e.ctx >= 0, let t = contexts[Int(e.ctx)]?.tenant, t >= 0 { tenantSeries[Int(t)] -= 1 }
+            if e.sloLinks >= 0 { slo?.unlink(e.sloLinks) }
         }
         // Raw identities of expired series; contexts left without any are released.
         var dead: [(offset: Int, ctx: Int32, hash: UInt64, words: Int)] = []

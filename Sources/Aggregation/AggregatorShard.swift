@@ -118,6 +118,8 @@ public final class AggregatorShard: ShardWorker {
         var expired: Bool
         /// Hash of (family, merged labels): the series' key in `labelIndex`.
         var labelHash: UInt64
+        /// The series' SLO link list in `slo` (see `ShardSLO`), or -1.
+        var sloLinks: Int32 = -1
     }
     var series = FlatArray<Series>(capacity: 1024)
     var labelArena = FlatArray<UInt8>(capacity: 1 << 16)
@@ -137,6 +139,8 @@ public final class AggregatorShard: ShardWorker {
         var slot: Int32
         var keyLength: UInt32
         var kind: StateKind
+        /// The series' SLO link list (copied here so the hot path needs no series lookup), or -1.
+        var sloLinks: Int32
     }
     static let rawHeaderWords = 3
     var rawArena = FlatArray<UInt64>(capacity: 1 << 13)
@@ -160,13 +164,22 @@ public final class AggregatorShard: ShardWorker {
     var exponentials = FlatPool<ExponentialHistogramState>()
     var summaries = FlatPool<SummaryState>()
 
+    /// SLO accounting (nil when no SLO is configured). A `let`: the per-point path reads it
+    /// without retaining it.
+    let slo: ShardSLO?
+    /// `slo` for the per-point path: called through `_withUnsafeGuaranteedRef` (no retain; the
+    /// shard keeps the object alive).
+    let sloRef: Unmanaged<ShardSLO>?
+    var bucketScratch: [UInt64] = []
+
     // Scratch (reused).
     var attributeScratch: [Attribute] = []
     var attributeScratch2: [Attribute] = []
 
     public init(maxSeries: Int = 1_000_000, maxSeriesPerMetric: Int = 100_000, maxSeriesPerTenant: Int = 0,
                 seriesTTL: UInt64 = 5 * 60 * 1_000_000_000, stats: ShardStats = ShardStats(),
-                tenantLabel: String? = nil, maxExponentialBuckets: Int = ExponentialHistogramState.defaultMaxBuckets) {
+                tenantLabel: String? = nil, maxExponentialBuckets: Int = ExponentialHistogramState.defaultMaxBuckets,
+                slo: ShardSLO? = nil) {
         self.maxSeries = maxSeries
         self.maxSeriesPerMetric = maxSeriesPerMetric
         self.maxSeriesPerTenant = maxSeriesPerTenant
@@ -174,6 +187,9 @@ public final class AggregatorShard: ShardWorker {
         self.stats = stats
         self.tenantLabel = tenantLabel
         self.maxExponentialBuckets = maxExponentialBuckets
+        self.slo = slo
+        sloRef = slo.map { Unmanaged.passUnretained($0) }
+        precondition(MemoryLayout<RawHeader>.size <= Self.rawHeaderWords * 8, "RawHeader outgrew its words")
     }
 
     // MARK: - Apply
@@ -298,8 +314,14 @@ public final class AggregatorShard: ShardWorker {
         if let found {
             let e = (arena + Int(found) &* 8).load(as: RawHeader.self)
             var r = values
+            if e.sloLinks >= 0 && e.kind != .counter {
+                applyLinked(tag, &r, e.kind, e.slot, e.sloLinks, hot, p, now: now, outcome: &outcome)
+                return
+            }
             let result = applyRecord(tag, &r, e.kind, e.slot, hot, p, now: now)
             account(result, ctx, &outcome)
+            // A counter's increase is known after the fact (`lastIncrease`): no detour needed.
+            if e.sloLinks >= 0 && (result == .applied || result == .reset) { counterSLO(e.slot, e.sloLinks, time: p.time) }
             return
         }
         newIdentity(tag, values, hash: hash, hot, attrs: ByteView(base: attrs, count: n), p, now: now, outcome: &outcome)

@@ -1,5 +1,6 @@
 import Exposition
 import OTLP
+import SLOEngine
 import Primitives
 
 /// Records for one shard from one request, produced on an event loop, consumed on the shard thread.
@@ -60,6 +61,8 @@ public protocol ShardWorker: AnyObject {
     func snapshot(into families: inout [MetricFamily])
     /// Drops series idle longer than the TTL.
     func sweep(now: UInt64)
+    /// Advances this shard's partial SLO states to `now` (Unix ns) and reports them.
+    func sloReport(now: Int64) -> [SLOPartialReport]
 }
 
 /// Self-metric instruments of one aggregator shard. Give every shard its own instance: `series`

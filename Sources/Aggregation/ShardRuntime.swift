@@ -2,6 +2,7 @@ import Exposition
 import OTLP
 import Platform
 import Primitives
+import SLOEngine
 import Synchronization
 
 /// Runs the aggregator shards on their own threads and connects them to the event loops.
@@ -55,14 +56,15 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         }
     }
 
-    /// A scrape waiting for every shard's families (same slot + countdown scheme).
-    final class SnapshotRequest: @unchecked Sendable {
-        let parts: UnsafeMutablePointer<[MetricFamily]>
+    /// A reader waiting for one part from every shard (same slot + countdown scheme): a
+    /// scrape's families, or an SLO tick's partial reports.
+    final class ShardRequest<Part>: @unchecked Sendable {
+        let parts: UnsafeMutablePointer<[Part]>
         let count: Int
         let remaining: Atomic<Int>
-        let done: @Sendable ([[MetricFamily]]) -> Void
+        let done: @Sendable ([[Part]]) -> Void
 
-        init(shards: Int, done: @escaping @Sendable ([[MetricFamily]]) -> Void) {
+        init(shards: Int, done: @escaping @Sendable ([[Part]]) -> Void) {
             count = shards
             parts = .allocate(capacity: shards)
             parts.initialize(repeating: [], count: shards)
@@ -75,11 +77,17 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
             parts.deallocate()
         }
 
-        func finish(shard: Int, _ families: [MetricFamily]) {
-            parts[shard] = families
+        func finish(shard: Int, _ part: [Part]) {
+            parts[shard] = part
             guard remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
             done(Array(UnsafeBufferPointer(start: parts, count: count)))
         }
+    }
+
+    /// Work for a shard's control queue (rare: a lock per request is fine).
+    enum ControlRequest: @unchecked Sendable {
+        case snapshot(ShardRequest<MetricFamily>)
+        case sloReport(ShardRequest<SLOPartialReport>, now: Int64)
     }
 
     final class Shard: @unchecked Sendable {
@@ -91,8 +99,8 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         /// Per loop: applied slices on their way back to that loop's sink (shard produces, loop
         /// consumes), so slice buffers are reused instead of reallocated per request.
         let returns: [SPSCRing<BatchSlice>]
-        /// Scrape requests (rare: a lock per scrape is fine). A pthread mutex, visible to TSan.
-        let control = PThreadLocked<[SnapshotRequest]>([])
+        /// Scrape and SLO tick requests. A pthread mutex (visible to TSan), taken per request.
+        let control = PThreadLocked<[ControlRequest]>([])
         let running = Atomic<Bool>(true)
 
         init(index: Int, worker: ShardWorker, loops: Int, ringCapacity: Int) throws(Errno) {
@@ -192,7 +200,16 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     /// Asks every shard for its families; `done` runs on the last shard's thread with one part
     /// per shard (render them with `FamilyRenderer.render(parts:…)`).
     public func snapshot(_ done: @escaping @Sendable ([[MetricFamily]]) -> Void) {
-        let request = SnapshotRequest(shards: shards.count, done: done)
+        post(.snapshot(ShardRequest(shards: shards.count, done: done)))
+    }
+
+    /// Asks every shard to advance its partial SLO states to `now` (Unix ns) and report them;
+    /// `done` runs on the last shard's thread with one part per shard (for `SLOEngine.evaluate`).
+    public func sloReports(now: Int64, _ done: @escaping @Sendable ([[SLOPartialReport]]) -> Void) {
+        post(.sloReport(ShardRequest(shards: shards.count, done: done), now: now))
+    }
+
+    func post(_ request: ControlRequest) {
         for s in shards {
             s.control.withLock { $0.append(request) }
             s.wakeup.signal()
@@ -221,15 +238,20 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
                 }
                 if n > 0 { didWork = true }
             }
-            let requests = shard.control.withLock { q -> [SnapshotRequest] in
+            let requests = shard.control.withLock { q -> [ControlRequest] in
                 let r = q
                 q.removeAll()
                 return r
             }
             for r in requests {
-                var families: [MetricFamily] = []
-                shard.worker.snapshot(into: &families)
-                r.finish(shard: shard.index, families)
+                switch r {
+                case .snapshot(let request):
+                    var families: [MetricFamily] = []
+                    shard.worker.snapshot(into: &families)
+                    request.finish(shard: shard.index, families)
+                case .sloReport(let request, let now):
+                    request.finish(shard: shard.index, shard.worker.sloReport(now: now))
+                }
             }
             let now = clock()
             if now >= nextSweep {

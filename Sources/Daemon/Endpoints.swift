@@ -10,14 +10,19 @@ struct Endpoints: Sendable {
     let ready: ReadyFlag
     let reloader: Reloader
     let receiver: OTLPReceiver
+    let slo: SLOService
 
     /// `registry`: the self-metrics, served first on `/metrics` (the scrape metrics are added to
-    /// it here); `runtime`: the shards whose families follow them.
-    init(registry: MetricsRegistry, ready: ReadyFlag, reloader: Reloader, receiver: OTLPReceiver, runtime: ShardRuntime) {
-        self.metrics = MetricsEndpoint(page: MetricsPage(registry: registry), snapshot: { runtime.snapshot($0) })
+    /// it here); `runtime`: the shards whose families follow them; `slo`: the SLO series, last.
+    init(registry: MetricsRegistry, ready: ReadyFlag, reloader: Reloader, receiver: OTLPReceiver, runtime: ShardRuntime,
+         slo: SLOService) {
+        self.metrics = MetricsEndpoint(page: MetricsPage(registry: registry), snapshot: { done in
+            runtime.snapshot { parts in done(slo.isEmpty ? parts : parts + [slo.families()]) }
+        })
         self.ready = ready
         self.reloader = reloader
         self.receiver = receiver
+        self.slo = slo
     }
 
     func router() -> HTTPRouter {
@@ -37,6 +42,22 @@ struct Endpoints: Sendable {
         b.add("/metrics", methods: [.get]) { request, responder in
             metrics.handle(request, responder)
         }
+        // SLO status as JSON: every instance, or those of one SLO (`/api/v1/slos/SERVICE/NAME`).
+        let slo = self.slo
+        b.add("/api/v1/slos", methods: [.get]) { _, _ in
+            .response(Self.json(slo.snapshot?.json() ?? Array(#"{"slos":[]}"#.utf8)))
+        }
+        b.add("/api/v1/slos/", methods: [.get], name: "/api/v1/slos/{service}/{name}", subpaths: true) { request, _ in
+            let rest = request.pathString.dropFirst("/api/v1/slos/".count).split(separator: "/", omittingEmptySubsequences: false)
+            guard rest.count == 2, !rest[0].isEmpty, !rest[1].isEmpty else {
+                return .response(.text(.notFound, "not found: expected /api/v1/slos/SERVICE/NAME\n"))
+            }
+            let service = String(rest[0]), name = String(rest[1])
+            guard slo.specs.contains(where: { $0.service == service && $0.name == name }) else {
+                return .response(.text(.notFound, message: "no SLO \(name) in service \(service)\n"))
+            }
+            return .response(Self.json(slo.snapshot?.json(service: service, name: name) ?? Array(#"{"slos":[]}"#.utf8)))
+        }
         let reloader = self.reloader
         // Prometheus convention: POST /-/reload. The body, if any, is read and ignored. The
         // file is read on the reload queue and the response is sent when it is done.
@@ -53,5 +74,9 @@ struct Endpoints: Sendable {
             return .deferred
         }
         return b.build()
+    }
+
+    static func json(_ body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(status: .ok, contentType: "application/json", body: .bytes(body))
     }
 }

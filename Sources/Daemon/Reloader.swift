@@ -48,6 +48,8 @@ final class Reloader: Sendable {
             if old.server.limits != new.server.limits { restart.append("server.limits") }
             if old.server.timeouts != new.server.timeouts { restart.append("server.timeouts") }
             if old.ingest != new.ingest { restart.append("ingest") }
+            if old.aggregation != new.aggregation { restart.append("aggregation") }
+            if old.slos != new.slos { restart.append("slos") }
             if restart.isEmpty {
                 logger.info("configuration reloaded", ["config": configPath ?? "<embedded default>"])
             } else {

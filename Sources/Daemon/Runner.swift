@@ -62,6 +62,15 @@ struct Runner {
         receiverConfig.tenantHeader = config.ingest.tenantHeader
         receiverConfig.rateLimitPointsPerSecond = config.ingest.rateLimitPointsPerSecond
         receiverConfig.rateLimitBurstPoints = config.ingest.rateLimitBurstPoints
+        // SLO evaluation: shards link series to SLO instances and keep partial states; the
+        // service merges them every second.
+        let sloService: SLOService
+        do {
+            sloService = try SLOService(specs: config.slos)
+        } catch {
+            logger.error("cannot set up the SLOs", ["error": "\(error)"])
+            return 2
+        }
         // Aggregator shards: each owns a disjoint set of series; loops reach them through rings.
         let agg = config.aggregation
         let shardCount = agg.shards > 0 ? agg.shards : max(1, OSThread.availableCores / 2)
@@ -72,7 +81,7 @@ struct Runner {
             // over shards by hash, so a shard reaches its share about when the daemon does).
             AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: max(1, agg.maxSeriesPerMetric / shardCount),
                             maxSeriesPerTenant: agg.maxSeriesPerTenant > 0 ? max(1, agg.maxSeriesPerTenant / shardCount) : 0,
-                            seriesTTL: agg.seriesTTL.nanoseconds, stats: stats)
+                            seriesTTL: agg.seriesTTL.nanoseconds, stats: stats, slo: sloService.shardPart())
         }
         let runtime: ShardRuntime
         do throws(Errno) {
@@ -84,7 +93,9 @@ struct Runner {
         }
         let receiver = OTLPReceiver(configuration: receiverConfig, loops: loops, metrics: ingestMetrics,
                                     backend: runtime, isReady: { ready.isReady })
-        let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver, runtime: runtime)
+        let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver, runtime: runtime,
+                                  slo: sloService)
+        sloService.start(runtime: runtime)
         registerShardMetrics(registry, stats: shardStats, runtime: runtime)
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)
@@ -122,6 +133,7 @@ struct Runner {
         notifier.send("STOPPING=1")
         server.shutdown()
         server.wait()
+        sloService.stop()
         runtime.stop()
         watchdog?.stop()
         logger.info("stopped")

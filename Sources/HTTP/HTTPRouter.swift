@@ -17,15 +17,20 @@ public struct HTTPRouterBuilder {
     public init() {}
 
     /// Registers `handler` for `methods` on `path`. `name` labels self-metrics (defaults to the
-    /// path). A GET route also answers HEAD (without a body).
-    public mutating func add(_ path: String, methods: [HTTPMethod], name: String? = nil, _ handler: @escaping HTTPHandler) {
+    /// path). A GET route also answers HEAD (without a body). With `subpaths`, `path` must end in
+    /// `/` and the route also answers every longer path under it (`/api/v1/slos/a/b`) when no
+    /// exact route does; the handler reads the rest from `request.path`.
+    public mutating func add(_ path: String, methods: [HTTPMethod], name: String? = nil, subpaths: Bool = false,
+                             _ handler: @escaping HTTPHandler) {
         precondition(path.hasPrefix("/"), "route paths start with /")
+        precondition(!subpaths || path.hasSuffix("/"), "a subpath route ends with /")
         precondition(!routes.contains { $0.path == Array(path.utf8) }, "duplicate route \(path)")
         var m = Set(methods)
         if m.contains(.get) { m.insert(.head) }
         let allow = HTTPMethod.allCases.filter { m.contains($0) }.map(\.description).joined(separator: ", ")
         let mask = m.reduce(UInt16(0)) { $0 | 1 << $1.rawValue }
-        routes.append(HTTPRouter.Route(path: Array(path.utf8), name: name ?? path, methods: mask, allow: allow, handler: handler))
+        routes.append(HTTPRouter.Route(path: Array(path.utf8), name: name ?? path, methods: mask, allow: allow,
+                                       subpaths: subpaths, handler: handler))
     }
 
     public func build() -> HTTPRouter { HTTPRouter(routes: routes) }
@@ -39,6 +44,8 @@ public struct HTTPRouter: Sendable {
         /// Bit `m.rawValue` set for each allowed method.
         let methods: UInt16
         let allow: String
+        /// Also answers paths below `path`.
+        let subpaths: Bool
         let handler: HTTPHandler
     }
 
@@ -58,6 +65,11 @@ public struct HTTPRouter: Sendable {
         for (i, r) in routes.enumerated() where r.path.count == path.count {
             let same = r.path.withUnsafeBytes { $0.elementsEqual(path) }
             guard same else { continue }
+            return r.methods & (1 << method.rawValue) != 0 ? .found(index: i) : .methodNotAllowed(index: i, allow: r.allow)
+        }
+        for (i, r) in routes.enumerated() where r.subpaths && path.count > r.path.count {
+            let under = r.path.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: path[0..<r.path.count])) }
+            guard under else { continue }
             return r.methods & (1 << method.rawValue) != 0 ? .found(index: i) : .methodNotAllowed(index: i, allow: r.allow)
         }
         // Tolerate one trailing slash ("/v1/metrics/").

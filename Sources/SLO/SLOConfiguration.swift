@@ -67,6 +67,9 @@ public enum BudgetingMethod: Sendable, Equatable {
         }
     }
 
+    /// True for the timeslice methods (slices are judged whole, see `SLOState`).
+    public var usesTimeslices: Bool { timeslices != nil }
+
     var timeslices: TimesliceOptions? {
         switch self {
         case .occurrences: return nil

@@ -3,6 +3,7 @@ import Foundation
 import OTLP
 import Synchronization
 import Platform
+import SLOEngine
 import Testing
 @testable import Aggregation
 
@@ -27,6 +28,9 @@ import Testing
             families.append(MetricFamily(name: "shard_\(index)", kind: .gauge, help: "", unit: "", series: []))
         }
         func sweep(now: UInt64) {}
+        func sloReport(now: Int64) -> [SLOPartialReport] {
+            [SLOPartialReport(instance: Int32(index), sums: [], goodEvents: Double(now), totalEvents: 0)]
+        }
     }
 
     /// A JSON request with `n` gauge points, each its own series.
@@ -142,5 +146,19 @@ import Testing
         while result.withLock({ $0 == nil }) && Date() < deadline { usleep(1000) }
         let parts = try #require(result.withLock { $0 })
         #expect(parts.map { $0.map(\.name) } == [["shard_0"], ["shard_1"], ["shard_2"]])
+    }
+
+    @Test func sloReportsGatherOnePartPerShardWithTheTickInstant() throws {
+        let workers = (0..<3).map { FakeWorker(index: $0) }
+        let runtime = try ShardRuntime(loops: 1, workers: workers)
+        try runtime.start()
+        defer { runtime.stop() }
+        let result = PThreadLocked<[[SLOPartialReport]]?>(nil)
+        runtime.sloReports(now: 42) { parts in result.withLock { $0 = parts } }
+        let deadline = Date().addingTimeInterval(5)
+        while result.withLock({ $0 == nil }) && Date() < deadline { usleep(1000) }
+        let parts = try #require(result.withLock { $0 })
+        #expect(parts.map { $0.map(\.instance) } == [[0], [1], [2]])
+        #expect(parts.allSatisfy { $0.first?.goodEvents == 42 })
     }
 }

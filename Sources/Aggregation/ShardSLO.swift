@@ -1,0 +1,228 @@
+import Platform
+import Primitives
+import SLO
+import SLOEngine
+
+/// One aggregator shard's part of SLO accounting (DESIGN §2, issue 5).
+///
+/// When the shard creates a series, `link` asks the `SLOMatcher` which SLO instances the series
+/// feeds, gets the instance ids from the shared `SLOInstanceRegistry` (a lock taken once per new
+/// series, never per point), and records a *link list*: per instance this shard's partial
+/// `SLOState` and how a point's increase turns into (good, total) events. Roles of one series for
+/// one instance are folded together (a series that is both `total` and `bad` adds (0, inc)), so
+/// a point costs one `SLOState.add` per instance it feeds.
+///
+/// Per point (`add*`) the shard adds the increments at the point's event time to its partial
+/// states. At each evaluation tick `report(now:)` advances every partial state and returns its
+/// window sums (or, for the timeslice methods, the raw slices it closed) for the `SLOEngine`,
+/// which merges the shards' partial states.
+///
+/// Owned by one shard thread. Memory: one partial state per instance this shard feeds
+/// (≤ 64 KiB for a 30-day period, see `slod-bench slo`).
+public final class ShardSLO {
+    let matcher: SLOMatcher
+    let registry: SLOInstanceRegistry
+    /// One layout per SLO (the matcher's spec order), shared with the engine.
+    let layouts: [SLOLayout]
+    /// Wall clock, Unix ns (injectable for tests): partial states start at the current instant.
+    let wallClock: () -> Int64
+
+    /// How one point of a linked series feeds one partial state.
+    struct Link {
+        var partial: Int32
+        /// Latency links: buckets counted whole, and the fraction of the next one; -1 for events.
+        var fullBuckets: Int32
+        /// Events links: good and total events per unit of increase. Latency links: `good` is
+        /// the fraction of bucket `fullBuckets` counted as good.
+        var good: Double
+        var total: Double
+        /// Latency links: the histogram's bucket count at link time; points with another layout
+        /// (bounds changed) are not counted, since the threshold index would be wrong.
+        var buckets: Int32
+    }
+    /// Link lists, flat: `lists[i]` is a range of `links` (count -1: a free list id). Flat
+    /// storage, reached through pointers: the per-point path retains nothing.
+    struct ListRange {
+        var start: Int32
+        var count: Int32
+    }
+    var links = FlatArray<Link>(capacity: 64)
+    var lists = FlatArray<ListRange>(capacity: 64)
+    var freeLists: [Int32] = []
+    /// Links of freed lists still in `links` (reclaimed by `compact` when they dominate).
+    var garbageLinks = 0
+
+    struct Partial {
+        var instance: Int32
+        var state: SLOState
+        var timeslices: Bool
+        var goodEvents: Double = 0
+        var totalEvents: Double = 0
+        var closed: [ClosedSlice] = []
+    }
+    /// Flat storage: the per-point path reaches a partial state through a pointer (no
+    /// uniqueness check, no retain).
+    var partials = FlatArray<Partial>(capacity: 16)
+    var partialByInstance: [Int32: Int32] = [:]
+    /// Series a selector picked that cannot feed their SLO, and series over an SLO's instance cap.
+    var refusedLinks = 0
+    var lastRefusal: String? = nil
+
+    public init(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout],
+         wallClock: @escaping () -> Int64 = { let t = Platform.Clock.wallTimespec(); return Int64(t.seconds) * 1_000_000_000 + Int64(t.nanos) }) {
+        precondition(layouts.count == matcher.specs.count, "one layout per SLO")
+        self.matcher = matcher
+        self.registry = registry
+        self.layouts = layouts
+        self.wallClock = wallClock
+    }
+
+    // MARK: Linking (once per new series)
+
+    /// The link list of a new series, or -1 when it feeds no SLO.
+    func link(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) -> Int32 {
+        let (found, refusals) = matcher.links(name: name, labels: labels, kind: kind, bounds: bounds)
+        if let r = refusals.first {
+            refusedLinks += refusals.count
+            lastRefusal = r.message
+        }
+        if found.isEmpty { return -1 }
+        var folded: [Link] = []
+        for l in found {
+            guard let instance = registry.instance(for: SLOInstanceKey(slo: l.slo, groupValues: l.groupValues)) else {
+                refusedLinks += 1
+                lastRefusal = "SLO \(matcher.specs[l.slo].id): more than \(matcher.specs[l.slo].maxInstances) instances (max_instances); series \(name) not counted"
+                continue
+            }
+            let partial = partialIndex(instance, slo: l.slo)
+            switch l.role {
+            case .latency(let full, let fraction):
+                folded.append(Link(partial: partial, fullBuckets: Int32(full), good: fraction, total: 1, buckets: Int32(bounds.count + 1)))
+            case .total, .good, .bad:
+                let hasGood: Bool
+                if case .events(_, let good, _) = matcher.specs[l.slo].sli { hasGood = good != nil } else { hasGood = false }
+                let inc = l.role.increments(1, sliHasGood: hasGood)
+                if let i = folded.firstIndex(where: { $0.partial == partial && $0.fullBuckets < 0 }) {
+                    folded[i].good += inc.good
+                    folded[i].total += inc.total
+                } else {
+                    folded.append(Link(partial: partial, fullBuckets: -1, good: inc.good, total: inc.total, buckets: 0))
+                }
+            }
+        }
+        if folded.isEmpty { return -1 }
+        let range = ListRange(start: Int32(links.count), count: Int32(folded.count))
+        for l in folded { links.append(l) }
+        if let id = freeLists.popLast() {
+            lists.pointer(at: Int(id)).pointee = range
+            return id
+        }
+        lists.append(range)
+        return Int32(lists.count - 1)
+    }
+
+    /// Forgets the link list of a removed series (its partial states stay: the instance's
+    /// windows still hold its events).
+    func unlink(_ list: Int32) {
+        let r = lists.pointer(at: Int(list)).pointee
+        guard r.count >= 0 else { return }
+        garbageLinks += Int(r.count)
+        lists.pointer(at: Int(list)).pointee = ListRange(start: 0, count: -1)
+        freeLists.append(list)
+        if garbageLinks > 1024 && garbageLinks * 2 > links.count { compact() }
+    }
+
+    /// Rewrites `links` without the freed lists' entries (list ids stay).
+    func compact() {
+        var kept = FlatArray<Link>(capacity: max(64, links.count - garbageLinks))
+        for i in 0..<lists.count {
+            let r = lists.pointer(at: i)
+            guard r.pointee.count >= 0 else { continue }
+            let start = Int32(kept.count)
+            for j in Int(r.pointee.start)..<Int(r.pointee.start + r.pointee.count) { kept.append(links.pointer(at: j).pointee) }
+            r.pointee.start = start
+        }
+        links = kept
+        garbageLinks = 0
+    }
+
+    func partialIndex(_ instance: Int32, slo: Int) -> Int32 {
+        if let p = partialByInstance[instance] { return p }
+        let layout = layouts[slo]
+        partials.append(Partial(instance: instance, state: SLOState(layout: layout, now: wallClock()),
+                                timeslices: layout.configuration.budgeting.usesTimeslices))
+        let p = Int32(partials.count - 1)
+        partialByInstance[instance] = p
+        return p
+    }
+
+    // MARK: Points
+
+    /// A counter (or histogram `_count`) grew by `increase` with a point at `time` (Unix ns).
+    @inline(__always)
+    func addIncrease(list: Int32, _ increase: Double, time: UInt64) {
+        guard increase != 0, increase.isFinite else { return }
+        let r = lists.pointer(at: Int(list)).pointee
+        for i in Int(r.start)..<Int(r.start + r.count) {
+            let l = links.pointer(at: i).pointee
+            guard l.fullBuckets < 0 else { continue }
+            add(l.partial, good: l.good * increase, total: l.total * increase, time: time)
+        }
+    }
+
+    /// A histogram point changed the cumulative bucket counts from `before` to `after`
+    /// (`before` empty when there is no baseline: its increase is `after`).
+    func addHistogram(list: Int32, before: UnsafeBufferPointer<UInt64>, after: UnsafeBufferPointer<UInt64>,
+                      countIncrease: Double, time: UInt64) {
+        let r = lists.pointer(at: Int(list)).pointee
+        for i in Int(r.start)..<Int(r.start + r.count) {
+            let l = links.pointer(at: i).pointee
+            if l.fullBuckets < 0 {
+                // An events SLI over the histogram's `_count`.
+                if countIncrease != 0 { add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time) }
+                continue
+            }
+            guard after.count == Int(l.buckets), before.isEmpty || before.count == after.count else { continue }
+            var good = 0.0
+            for b in 0..<Int(l.fullBuckets) { good += Self.delta(before, after, b) }
+            if l.good > 0, Int(l.fullBuckets) < after.count { good += l.good * Self.delta(before, after, Int(l.fullBuckets)) }
+            if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
+        }
+    }
+
+    @inline(__always)
+    static func delta(_ before: UnsafeBufferPointer<UInt64>, _ after: UnsafeBufferPointer<UInt64>, _ i: Int) -> Double {
+        before.isEmpty ? Double(after[i]) : Double(after[i]) - Double(before[i])
+    }
+
+    @inline(__always)
+    func add(_ partial: Int32, good: Double, total: Double, time: UInt64) {
+        let p = partials.pointer(at: Int(partial))
+        if p.pointee.state.add(good: good, total: total, at: Int64(truncatingIfNeeded: time)) == .accepted {
+            p.pointee.goodEvents += good
+            p.pointee.totalEvents += total
+        }
+    }
+
+    // MARK: Ticks
+
+    /// Advances every partial state to `now` (Unix ns) and reports it.
+    func report(now: Int64) -> [SLOPartialReport] {
+        var out: [SLOPartialReport] = []
+        out.reserveCapacity(partials.count)
+        for i in 0..<partials.count {
+            let p = partials.pointer(at: i)
+            var closed: [ClosedSlice] = []
+            if p.pointee.timeslices {
+                p.pointee.state.advance(to: now) { closed.append($0) }
+            } else {
+                p.pointee.state.advance(to: now)
+            }
+            let windows = p.pointee.state.layout.windowCount
+            out.append(SLOPartialReport(instance: p.pointee.instance, sums: (0..<windows).map { p.pointee.state.windowSums($0) },
+                                        closedSlices: closed, goodEvents: p.pointee.goodEvents,
+                                        totalEvents: p.pointee.totalEvents, drops: p.pointee.state.drops))
+        }
+        return out
+    }
+}

@@ -1,0 +1,110 @@
+import SLO
+import Selectors
+
+/// What kind of Prometheus series an aggregator series is, for SLO matching.
+public enum SLOSeriesKind: Sendable, Equatable {
+    /// A monotonic sum, exposed as `<name>_total`.
+    case counter
+    /// An explicit-bucket histogram, exposed as `<name>_bucket{le}`, `<name>_count`, `<name>_sum`.
+    case histogram
+    /// Anything else (gauges, non-monotonic sums, summaries, exponential histograms): no SLI
+    /// reads them.
+    case other
+}
+
+/// Decides, once per series, which SLO instances a new series feeds and how (DESIGN §2:
+/// membership is decided on creation and on reload, never per point).
+///
+/// Selectors match the series as `/metrics` exposes it: `__name__` is the sample name (a
+/// counter's `…_total`; for a histogram, `…_count` for events SLIs and the family name for
+/// latency SLIs, as `SLOSpec.SLI.latency` documents), the labels are the full label set
+/// (resource-derived `job`/`instance` included).
+///
+/// Pure and immutable: shard threads share one matcher.
+public final class SLOMatcher: Sendable {
+    public let specs: [SLOSpec]
+
+    public init(specs: [SLOSpec]) {
+        self.specs = specs
+    }
+
+    public var isEmpty: Bool { specs.isEmpty }
+
+    /// Why a series that a latency selector selects could not be linked.
+    public struct Refusal: Sendable, Equatable, CustomStringConvertible {
+        public var slo: Int
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// The links of a series, and the refusals (series a selector picked that cannot feed the
+    /// SLO, e.g. a histogram without a bucket bound at the threshold).
+    /// - Parameters:
+    ///   - name: the metric name as exposed (counter: with `_total`; histogram: the family name).
+    ///   - labels: the series' labels (any order; names unique).
+    ///   - bounds: a histogram's explicit bounds (ascending), else empty.
+    public func links(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind,
+                      bounds: [Double] = []) -> (links: [SLOLink], refusals: [Refusal]) {
+        guard kind != .other, !specs.isEmpty else { return ([], []) }
+        var map: [String: String] = [:]
+        map.reserveCapacity(labels.count)
+        for l in labels { map[l.name] = l.value }
+        var links: [SLOLink] = []
+        var refusals: [Refusal] = []
+        for (i, spec) in specs.enumerated() {
+            switch spec.sli {
+            case .events(let total, let good, let bad):
+                // Events SLIs read counters, or a histogram's `_count`.
+                let sample = kind == .counter ? name : name + "_count"
+                let roles: [(SeriesSelector?, SLORole)] = [(total, .total), (good, .good), (bad, .bad)]
+                for (selector, role) in roles {
+                    guard let selector, selector.matches(metricName: sample, labels: map) else { continue }
+                    links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: role))
+                }
+            case .latency(let histogram, let threshold, let interpolate):
+                guard kind == .histogram, histogram.matches(metricName: name, labels: map) else { continue }
+                switch Self.latencyRole(bounds: bounds, threshold: threshold, interpolate: interpolate) {
+                case .success(let role):
+                    links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: role))
+                case .failure(let why):
+                    refusals.append(Refusal(slo: i, message: "SLO \(spec.id) (\(spec.source)): histogram \(name): \(why)"))
+                }
+            }
+        }
+        return (links, refusals)
+    }
+
+    func groupValues(_ spec: SLOSpec, _ labels: [String: String]) -> [String] {
+        spec.groupBy.map { labels[$0] ?? "" }
+    }
+
+    struct LatencyRefusal: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// How a latency threshold reads a histogram with these bounds: exact at a bound; with
+    /// `interpolate`, linearly inside the bucket that contains it (the first bucket's lower edge
+    /// is 0, or its upper bound when that is not positive). A threshold at or above the last
+    /// finite bound cannot be read (the overflow bucket has no upper edge) unless it equals it.
+    static func latencyRole(bounds: [Double], threshold: Double, interpolate: Bool) -> Result<SLORole, LatencyRefusal> {
+        if let k = bounds.firstIndex(of: threshold) {
+            return .success(.latency(fullBuckets: k + 1, fraction: 0))
+        }
+        guard let j = bounds.firstIndex(where: { $0 > threshold }) else {
+            let last = bounds.last.map { "\(render($0))" } ?? "none"
+            return .failure(LatencyRefusal(description: "threshold \(render(threshold)) is above the largest bucket bound (\(last)); observations above it are only known to be in the +Inf bucket"))
+        }
+        guard interpolate else {
+            let below = j > 0 ? render(bounds[j - 1]) : "none"
+            return .failure(LatencyRefusal(description: "threshold \(render(threshold)) is not a bucket bound (nearest bounds: \(below) and \(render(bounds[j]))); use one of them or set interpolate: true"))
+        }
+        let upper = bounds[j]
+        let lower = j > 0 ? bounds[j - 1] : min(0, upper)
+        let fraction = upper > lower ? (threshold - lower) / (upper - lower) : 0
+        return .success(.latency(fullBuckets: j, fraction: max(0, min(1, fraction))))
+    }
+
+    static func render(_ v: Double) -> String {
+        v == v.rounded() && v.magnitude < 1e15 ? String(Int64(v)) : "\(v)"
+    }
+}

@@ -1,0 +1,182 @@
+import Exposition
+import SLO
+
+/// The state of every SLO instance at one evaluation tick: immutable, published by the
+/// `SLOEngine` and read by `/metrics` (`families()`) and `/api/v1/slos` (`json(service:name:)`)
+/// from any thread.
+///
+/// Instances are listed by SLO (spec order), then by group values (byte order), so outputs are
+/// deterministic whatever order the shards created the instances in. An instance exists from
+/// the first series linked to it (an SLO without `groupBy`: from start-up); until data arrives
+/// its windows have no data (nil ratios), which the outputs show as absent samples and `null`.
+///
+/// Storage is flat: the windows of all instances live in one array (`windows(of:)`), so a
+/// snapshot of 10,000 instances is three allocations, not one per instance, and building and
+/// freeing one every second stays cheap. `status(of:)` assembles an instance's `SLOStatus`.
+public struct SLOSnapshot: Sendable {
+    /// One SLO instance's numbers (its windows are in the snapshot: `windows(of:)`).
+    public struct Instance: Sendable {
+        /// The registry's id of the instance.
+        public var id: Int32
+        /// Index of its SLO in `specs`.
+        public var slo: Int
+        /// The error budget over the period.
+        public var budget: BudgetStatus
+        /// Events counted since start-up, summed over shards (monotonic while shards keep their
+        /// partial states; `slod_slo_events_total`).
+        public var goodEvents: Double
+        public var totalEvents: Double
+        /// Points dropped, summed over the shards' partial states (and, for the timeslice
+        /// methods, the engine's whole state, which counts slices that arrived too late).
+        public var drops: DropCounters
+        /// Where the instance's windows start in the snapshot's flat window array, and how many.
+        let windowBase: Int
+        public let windowCount: Int
+        /// Group values and output labels, made once per instance by the engine and shared by
+        /// all snapshots (one reference to copy per instance and tick).
+        let labels: InstanceLabels
+
+        /// Values of the SLO's `groupBy` labels, in `groupBy` order ("" for an absent label).
+        public var groupValues: [String] { labels.groupValues }
+
+        init(id: Int32, slo: Int, budget: BudgetStatus, goodEvents: Double, totalEvents: Double, drops: DropCounters,
+             windowBase: Int, windowCount: Int, labels: InstanceLabels) {
+            self.id = id
+            self.slo = slo
+            self.budget = budget
+            self.goodEvents = goodEvents
+            self.totalEvents = totalEvents
+            self.drops = drops
+            self.windowBase = windowBase
+            self.windowCount = windowCount
+            self.labels = labels
+        }
+    }
+
+    /// The evaluation instant, Unix nanoseconds.
+    public let nowNanos: Int64
+    /// The SLOs, as the registry and the engine were built with.
+    public let specs: [SLOSpec]
+    /// Every instance, sorted by SLO, then group values.
+    public let instances: [Instance]
+    /// Per SLO (spec order): how many times a new instance was refused (`max_instances`).
+    public let refusedInstances: [Int]
+    /// The windows of every instance, in `instances` order, each instance's in
+    /// `SLOLayout.windows` order (the period last).
+    let allWindows: [WindowStatus]
+    /// Per SLO, what the outputs write (labels, names, layout), computed once by the engine.
+    let outputs: [SLOOutput]
+
+    init(nowNanos: Int64, specs: [SLOSpec], instances: [Instance], windows: [WindowStatus], refusedInstances: [Int],
+         outputs: [SLOOutput]) {
+        precondition(outputs.count == specs.count && refusedInstances.count == specs.count, "one entry per SLO")
+        self.nowNanos = nowNanos
+        self.specs = specs
+        self.instances = instances
+        self.allWindows = windows
+        self.refusedInstances = refusedInstances
+        self.outputs = outputs
+    }
+
+    /// No SLOs at all (what a daemon without SLOs publishes).
+    public static let empty = SLOSnapshot(nowNanos: 0, specs: [], instances: [], windows: [], refusedInstances: [], outputs: [])
+
+    /// The windows of `instance` (an instance of this snapshot), in `SLOLayout.windows` order,
+    /// the period last. O(1), no copy.
+    public func windows(of instance: Instance) -> ArraySlice<WindowStatus> {
+        allWindows[instance.windowBase ..< instance.windowBase + instance.windowCount]
+    }
+
+    /// The status of `instance` (an instance of this snapshot): its windows and budget.
+    /// Allocates the windows array; prefer `windows(of:)` and `Instance.budget` in loops.
+    public func status(of instance: Instance) -> SLOStatus {
+        SLOStatus(nowNanos: nowNanos, windows: Array(windows(of: instance)), budget: instance.budget)
+    }
+
+    /// Whether an SLO named `name` exists in `service` (for answering 404 on
+    /// `/api/v1/slos/{service}/{name}`); true even while it has no instance yet.
+    public func hasSLO(service: String, name: String) -> Bool {
+        specs.contains { $0.service == service && $0.name == name }
+    }
+
+    /// The instances of SLO `slo` (a contiguous run of `instances`). O(log n).
+    public func instances(ofSLO slo: Int) -> ArraySlice<Instance> {
+        var lo = 0, hi = instances.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if instances[mid].slo < slo { lo = mid + 1 } else { hi = mid }
+        }
+        var end = lo
+        while end < instances.count && instances[end].slo == slo { end += 1 }
+        return instances[lo..<end]
+    }
+}
+
+/// What an SLO's output series carry, built once per SLO when the engine starts.
+final class SLOOutput: Sendable {
+    let layout: SLOLayout
+    /// `sloth_id`, `sloth_service`, `sloth_slo` and the SLO's `labels`, sorted by name.
+    let basePairs: [(String, String)]
+    /// `basePairs` rendered.
+    let baseLabels: RenderedLabels
+    /// `basePairs` plus `sloth_mode`, `sloth_objective`, `sloth_spec` (and `sloth_version`) for
+    /// `sloth_slo_info`, rendered.
+    let infoLabels: RenderedLabels
+    /// Per window (`layout.windows` order): the `sloth_window` value, which is also the suffix
+    /// of its `slo:sli_error:ratio_rate<w>` name. Rolling windows and rolling periods use their
+    /// duration (`5m`, `30d`); a calendar period uses the rolling stand-in `slod rules` uses
+    /// (`30d` for a month, `7d` for a week).
+    let windowNames: [String]
+    /// Per window: `sloth_window="<name>"`, rendered, written after an instance's labels.
+    let windowLabelSuffix: [[UInt8]]
+    /// False for the period when its name equals a rolling window's (a rolling period of
+    /// exactly `1d` or `3d`): that series is written once, from the rolling window.
+    let windowIsExposed: [Bool]
+    /// Index of the 5m window (Sloth's `slo:current_burn_rate:ratio`), if configured.
+    let currentBurnWindow: Int?
+
+    /// `version` becomes `sloth_version` on `sloth_slo_info` when not empty.
+    init(spec: SLOSpec, layout: SLOLayout, version: String) {
+        self.layout = layout
+        let pairs = spec.labels.map { ($0.key, $0.value) }
+            + [("sloth_id", spec.id), ("sloth_service", spec.service), ("sloth_slo", spec.name)]
+        basePairs = pairs.sorted { $0.0 < $1.0 }
+        baseLabels = RenderedLabels(basePairs)
+        var info = pairs + [("sloth_mode", "slod"), ("sloth_objective", spec.objective.percentText), ("sloth_spec", "slod/v1")]
+        if !version.isEmpty { info.append(("sloth_version", version)) }
+        infoLabels = RenderedLabels(info.sorted { $0.0 < $1.0 })
+        let names = layout.windows.map { w -> String in
+            guard w.isPeriod else { return w.label }
+            switch layout.configuration.period {
+            case .rolling(let seconds): return SLODuration.render(seconds: seconds)
+            case .calendar(.month, _): return "30d"
+            case .calendar(.week, _): return "7d"
+            }
+        }
+        windowNames = names
+        windowLabelSuffix = names.map { RenderedLabels([("sloth_window", $0)]).bytes }
+        windowIsExposed = layout.windows.enumerated().map { j, w in
+            !w.isPeriod || !layout.windows.contains { !$0.isPeriod && $0.label == names[j] }
+        }
+        currentBurnWindow = layout.windowIndex(seconds: 300)
+    }
+}
+
+/// An instance's group values and output labels: the SLO's base labels plus its group labels,
+/// built once.
+final class InstanceLabels: Sendable {
+    let groupValues: [String]
+    /// Group labels (`groupBy` names → values, empty values left out: Prometheus treats an empty
+    /// label as absent, and `sum by (…)` in `slod rules` produces no such label) and the SLO's
+    /// labels, sorted by name: the JSON `labels` object.
+    let userPairs: [(String, String)]
+    /// Base and group labels rendered, sorted by name: every per-instance series' labels.
+    let rendered: RenderedLabels
+
+    init(output: SLOOutput, spec: SLOSpec, groupValues: [String]) {
+        self.groupValues = groupValues
+        let group = zip(spec.groupBy, groupValues).filter { !$0.1.isEmpty }.map { ($0.0, $0.1) }
+        userPairs = (group + spec.labels.map { ($0.key, $0.value) }).sorted { $0.0 < $1.0 }
+        rendered = group.isEmpty ? output.baseLabels : RenderedLabels((output.basePairs + group).sorted { $0.0 < $1.0 })
+    }
+}

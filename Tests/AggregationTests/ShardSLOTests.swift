@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import Aggregation
+import SLO
+import SLOEngine
+import Selectors
+
+/// SLO accounting in the shards: series linked on creation, increments (cumulative, delta,
+/// resets, histogram buckets) added to partial states at the points' event times, and the
+/// partial reports the engine merges.
+@Suite struct ShardSLOTests {
+    static let t0: Int64 = 1_800_000_000_000_000_000
+    static let second: Int64 = 1_000_000_000
+    static let source = SLOSpec.Source(file: "slod.yaml", line: 1, column: 1)
+
+    static func pipeline(_ specs: [SLOSpec], shards: Int = 1) throws -> (ShardPipeline, [AggregatorShard]) {
+        let registry = SLOInstanceRegistry(specs: specs)
+        let matcher = SLOMatcher(specs: specs)
+        let layouts = try specs.map { try SLOLayout($0.configuration) }
+        let p = ShardPipeline(shards: shards) {
+            AggregatorShard(slo: ShardSLO(matcher: matcher, registry: registry, layouts: layouts, wallClock: { ShardSLOTests.t0 }))
+        }
+        return (p, p.shards)
+    }
+
+    static func spec(_ sli: SLOSpec.SLI, groupBy: [String] = []) throws -> SLOSpec {
+        try SLOSpec(service: "svc", name: "slo", objective: Objective(percent: "99"), period: .rolling(seconds: 30 * 86_400),
+                    sli: sli, groupBy: groupBy, source: source)
+    }
+
+    static let errorsSLI = SLOSpec.SLI.events(total: try! SeriesSelector.parse("req_total"), good: nil,
+                                              bad: try! SeriesSelector.parse(#"req_total{code="500"}"#))
+
+    /// The 5m window's (good, total) in events, summed over shards and instances.
+    static func fiveMinutes(_ shards: [AggregatorShard], now: Int64 = t0) -> (good: Double, total: Double) {
+        var g = 0.0, t = 0.0
+        for s in shards {
+            for r in s.sloReport(now: now) {
+                g += Double(r.sums[0].good) / 4096
+                t += Double(r.sums[0].total) / 4096
+            }
+        }
+        return (g, t)
+    }
+
+    static func at(_ secondsBefore: Int64) -> UInt64 { UInt64(t0 - secondsBefore * second) }
+
+    @Test(arguments: [1, 3]) func cumulativeCountersCountIncreasesNotTheirFirstValue(shards: Int) throws {
+        let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)], shards: shards)
+        let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
+        let start = Self.at(1_000)
+        // First push: the baseline (values since the stream began, before slod saw it).
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(60), 1_000), (err, start, Self.at(60), 50)]), json: true)
+        #expect(Self.fiveMinutes(s) == (0, 0))
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(50), 1_010), (err, start, Self.at(50), 52)]), json: true)
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(40), 1_030), (err, start, Self.at(40), 55)]), json: true)
+        // total = 10 + 2 + 20 + 3 = 35 events, bad = 5: good = 30.
+        #expect(Self.fiveMinutes(s) == (30, 35))
+        // A counter reset (value went down): the new value is the increase.
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(30), 4), (err, start, Self.at(30), 1)]), json: true)
+        #expect(Self.fiveMinutes(s) == (34, 40))   // +4 ok, +1 bad: total 40, bad 6
+        // Out-of-order points change nothing.
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(45), 2_000)]), json: true)
+        #expect(Self.fiveMinutes(s) == (34, 40))
+    }
+
+    @Test func eventsLandInTheBucketOfTheirEventTime() throws {
+        let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)])
+        let ok = ShardBehaviourTests.attr("code", "200")
+        let start = Self.at(20_000)
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(3 * 3_600), 100)]), json: true)   // baseline, 3h ago
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(90 * 60), 110)]), json: true)     // +10, 90 min ago
+        try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(60), 115)]), json: true)          // +5, 1 min ago
+        let report = s[0].sloReport(now: Self.t0)
+        #expect(report.count == 1)
+        let layout = try SLOLayout(Self.spec(Self.errorsSLI).configuration)
+        let total = { (seconds: Int64) in Double(report[0].sums[layout.windowIndex(seconds: seconds)!].total) / 4096 }
+        #expect(total(300) == 5)
+        #expect(total(3_600) == 5)
+        #expect(total(7_200) == 15)
+        #expect(total(21_600) == 15)
+        #expect(report[0].totalEvents == 15)
+    }
+
+    @Test func deltaCountersCountEveryPoint() throws {
+        let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)])
+        let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
+        try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, Self.at(70), Self.at(60), 7), (err, Self.at(70), Self.at(60), 1)]), json: true)
+        try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, Self.at(60), Self.at(50), 3)]), json: true)
+        #expect(Self.fiveMinutes(s) == (10, 11))
+    }
+
+    @Test func groupByMakesOneInstancePerValue() throws {
+        let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI, groupBy: ["route"])])
+        for route in ["/a", "/b"] {
+            let a = ShardBehaviourTests.attr("route", route) + "," + ShardBehaviourTests.attr("code", "200")
+            try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(a, Self.at(70), Self.at(60), route == "/a" ? 4 : 6)]), json: true)
+        }
+        let reports = s[0].sloReport(now: Self.t0).sorted { $0.instance < $1.instance }
+        #expect(reports.map { Double($0.sums[0].total) / 4096 } == [4, 6])
+        #expect(reports.map(\.totalEvents) == [4, 6])
+    }
+
+    static func histogramRequest(temporality: Int, start: UInt64, time: UInt64, counts: [Int], bounds: [Double]) -> [UInt8] {
+        let json = """
+        {"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},\
+        "scopeMetrics":[{"scope":{"name":"s"},"metrics":[{"name":"lat","unit":"s","histogram":{"aggregationTemporality":\(temporality),\
+        "dataPoints":[{"startTimeUnixNano":"\(start)","timeUnixNano":"\(time)","count":"\(counts.reduce(0, +))",\
+        "bucketCounts":[\(counts.map { "\"\($0)\"" }.joined(separator: ","))],"explicitBounds":[\(bounds.map { "\($0)" }.joined(separator: ","))]}]}}]}]}]}
+        """
+        return Array(json.utf8)
+    }
+
+    @Test func latencyCountsObservationsAtOrBelowTheThreshold() throws {
+        let sli = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.25, interpolate: false)
+        let (p, s) = try Self.pipeline([Self.spec(sli)])
+        let bounds = [0.1, 0.25, 0.5]
+        let start = Self.at(1_000)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(60), counts: [10, 10, 10, 10], bounds: bounds), json: true)
+        #expect(Self.fiveMinutes(s) == (0, 0))   // baseline
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(50), counts: [15, 12, 11, 10], bounds: bounds), json: true)
+        // Increases: buckets (5, 2, 1, 0); good = 5 + 2 (≤ 0.25), total = 8.
+        #expect(Self.fiveMinutes(s) == (7, 8))
+        // Delta histograms count every point.
+        let (pd, sd) = try Self.pipeline([Self.spec(sli)])
+        try pd.ingest(Self.histogramRequest(temporality: 1, start: Self.at(70), time: Self.at(60), counts: [1, 2, 3, 4], bounds: bounds), json: true)
+        try pd.ingest(Self.histogramRequest(temporality: 1, start: Self.at(60), time: Self.at(50), counts: [1, 0, 0, 1], bounds: bounds), json: true)
+        #expect(Self.fiveMinutes(sd) == (4, 12))
+    }
+
+    @Test func seriesThatFeedNothingAreNotLinked() throws {
+        let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)])
+        try p.ingest(ShardBehaviourTests.request(metric: "other", temporality: 1, points: [("", Self.at(70), Self.at(60), 7)]), json: true)
+        try p.ingest(ShardBehaviourTests.request(metric: "req", kind: "gauge", points: [("", Self.at(70), Self.at(60), 7)]), json: true)
+        #expect(s[0].sloReport(now: Self.t0).isEmpty)
+    }
+}
