@@ -15,6 +15,8 @@ extension AggregatorShard {
         case .histogram:
             sloKind = .histogram
             bounds = Array(histograms[slot].bounds.values)
+        case .exponential:
+            sloKind = .exponentialHistogram
         default:
             return -1
         }
@@ -43,6 +45,10 @@ extension AggregatorShard {
                 slo.addHistogram(list: links, before: UnsafeBufferPointer(start: nil, count: 0), after: after,
                                  countIncrease: Double(h.pointee.count), time: p.time)
             }
+        case .exponential:
+            let after = exponentials[slot]
+            slo.addExponential(list: links, countIncrease: Double(after.count), time: p.time, goodBefore: nil,
+                               goodAfter: { after.observations(atOrBelow: $0) })
         default:
             break
         }
@@ -87,6 +93,19 @@ extension AggregatorShard {
                                      after: after, countIncrease: countIncrease, time: p.time)
                 }
             }
+            return result
+        case .exponential:
+            let before = exponentials[slot]
+            let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
+            account(result, hot.index, &outcome)
+            guard result == .applied || result == .reset else { return result }
+            if !before.hasValue && hot.temporality == .cumulative { return result }
+            let after = exponentials[slot]
+            let fresh = !before.hasValue || result == .reset
+            let countIncrease = fresh ? Double(after.count) : Double(after.count) - Double(before.count)
+            slo.addExponential(list: links, countIncrease: countIncrease, time: p.time,
+                               goodBefore: fresh ? nil : { before.observations(atOrBelow: $0) },
+                               goodAfter: { after.observations(atOrBelow: $0) })
             return result
         default:
             let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)

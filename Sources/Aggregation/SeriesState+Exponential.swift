@@ -247,3 +247,30 @@ public enum ExponentialToClassic {
         }
     }
 }
+
+extension ExponentialHistogramState {
+    /// Observations known to be ≤ `threshold` (for latency SLIs): every negative bucket, the zero
+    /// bucket when its threshold is ≤ `threshold`, and the positive buckets whose upper bound
+    /// `2^((i+1)·2^-scale)` is ≤ `threshold`. The bucket that straddles `threshold` is not
+    /// counted (its observations lie within a factor `2^(2^-scale)` of it), so this is a lower
+    /// bound, exact when `threshold` is a bucket boundary. `threshold` ≤ 0 counts the negative
+    /// buckets only.
+    public func observations(atOrBelow threshold: Double) -> UInt64 {
+        var good: UInt64 = 0
+        let n = Int(negativeLength)
+        for i in 0..<n { good &+= storage[i] }
+        guard threshold > 0 else { return good }
+        if zeroThreshold <= threshold { good &+= zeroCount }
+        // Largest index whose upper bound is ≤ threshold: (i + 1)·2^-scale ≤ log2(threshold),
+        // with a relative tolerance so a boundary given in decimal (0.25, 1) counts as equal.
+        let limit = log2(threshold) * exp2(Double(scale))
+        let last = Int((limit + 1e-9 * max(1, abs(limit))).rounded(.down)) - 1
+        var index = Int(positiveOffset)
+        for i in n..<storage.count {
+            if index > last { break }
+            good &+= storage[i]
+            index += 1
+        }
+        return good
+    }
+}

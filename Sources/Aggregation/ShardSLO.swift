@@ -30,15 +30,20 @@ public final class ShardSLO {
     /// How one point of a linked series feeds one partial state.
     struct Link {
         var partial: Int32
-        /// Latency links: buckets counted whole, and the fraction of the next one; -1 for events.
+        /// Latency links on explicit buckets: buckets counted whole, and the fraction of the next
+        /// one; `Link.events` for events links, `Link.exponential` for exponential latency.
         var fullBuckets: Int32
-        /// Events links: good and total events per unit of increase. Latency links: `good` is
-        /// the fraction of bucket `fullBuckets` counted as good.
+        /// Events links: good and total events per unit of increase. Explicit latency links:
+        /// `good` is the fraction of bucket `fullBuckets` counted as good. Exponential latency
+        /// links: `good` is the threshold.
         var good: Double
         var total: Double
         /// Latency links: the histogram's bucket count at link time; points with another layout
         /// (bounds changed) are not counted, since the threshold index would be wrong.
         var buckets: Int32
+
+        static let events: Int32 = -1
+        static let exponential: Int32 = -2
     }
     /// Link lists, flat: `lists[i]` is a range of `links` (count -1: a free list id). Flat
     /// storage, reached through pointers: the per-point path retains nothing.
@@ -67,14 +72,24 @@ public final class ShardSLO {
     /// Series a selector picked that cannot feed their SLO, and series over an SLO's instance cap.
     var refusedLinks = 0
     var lastRefusal: String? = nil
+    /// Told about refused series (cold path): the first 10 refusals, then every 1,000th.
+    let onRefusal: (String) -> Void
 
     public init(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout],
-         wallClock: @escaping () -> Int64 = { let t = Platform.Clock.wallTimespec(); return Int64(t.seconds) * 1_000_000_000 + Int64(t.nanos) }) {
+                wallClock: @escaping () -> Int64 = { let t = Platform.Clock.wallTimespec(); return Int64(t.seconds) * 1_000_000_000 + Int64(t.nanos) },
+                onRefusal: @escaping (String) -> Void = { _ in }) {
         precondition(layouts.count == matcher.specs.count, "one layout per SLO")
         self.matcher = matcher
         self.registry = registry
         self.layouts = layouts
         self.wallClock = wallClock
+        self.onRefusal = onRefusal
+    }
+
+    func refuse(_ message: String) {
+        refusedLinks += 1
+        lastRefusal = message
+        if refusedLinks <= 10 || refusedLinks % 1_000 == 0 { onRefusal(message + " (refusal \(refusedLinks) on this shard)") }
     }
 
     // MARK: Linking (once per new series)
@@ -82,31 +97,29 @@ public final class ShardSLO {
     /// The link list of a new series, or -1 when it feeds no SLO.
     func link(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) -> Int32 {
         let (found, refusals) = matcher.links(name: name, labels: labels, kind: kind, bounds: bounds)
-        if let r = refusals.first {
-            refusedLinks += refusals.count
-            lastRefusal = r.message
-        }
+        for r in refusals { refuse(r.message) }
         if found.isEmpty { return -1 }
         var folded: [Link] = []
         for l in found {
             guard let instance = registry.instance(for: SLOInstanceKey(slo: l.slo, groupValues: l.groupValues)) else {
-                refusedLinks += 1
-                lastRefusal = "SLO \(matcher.specs[l.slo].id): more than \(matcher.specs[l.slo].maxInstances) instances (max_instances); series \(name) not counted"
+                refuse("SLO \(matcher.specs[l.slo].id): more than \(matcher.specs[l.slo].maxInstances) instances (max_instances); series \(name) not counted")
                 continue
             }
             let partial = partialIndex(instance, slo: l.slo)
             switch l.role {
             case .latency(let full, let fraction):
                 folded.append(Link(partial: partial, fullBuckets: Int32(full), good: fraction, total: 1, buckets: Int32(bounds.count + 1)))
+            case .latencyExponential(let threshold):
+                folded.append(Link(partial: partial, fullBuckets: Link.exponential, good: threshold, total: 1, buckets: 0))
             case .total, .good, .bad:
                 let hasGood: Bool
                 if case .events(_, let good, _) = matcher.specs[l.slo].sli { hasGood = good != nil } else { hasGood = false }
                 let inc = l.role.increments(1, sliHasGood: hasGood)
-                if let i = folded.firstIndex(where: { $0.partial == partial && $0.fullBuckets < 0 }) {
+                if let i = folded.firstIndex(where: { $0.partial == partial && $0.fullBuckets == Link.events }) {
                     folded[i].good += inc.good
                     folded[i].total += inc.total
                 } else {
-                    folded.append(Link(partial: partial, fullBuckets: -1, good: inc.good, total: inc.total, buckets: 0))
+                    folded.append(Link(partial: partial, fullBuckets: Link.events, good: inc.good, total: inc.total, buckets: 0))
                 }
             }
         }
@@ -165,7 +178,7 @@ public final class ShardSLO {
         let r = lists.pointer(at: Int(list)).pointee
         for i in Int(r.start)..<Int(r.start + r.count) {
             let l = links.pointer(at: i).pointee
-            guard l.fullBuckets < 0 else { continue }
+            guard l.fullBuckets == Link.events else { continue }
             add(l.partial, good: l.good * increase, total: l.total * increase, time: time)
         }
     }
@@ -177,16 +190,33 @@ public final class ShardSLO {
         let r = lists.pointer(at: Int(list)).pointee
         for i in Int(r.start)..<Int(r.start + r.count) {
             let l = links.pointer(at: i).pointee
-            if l.fullBuckets < 0 {
+            if l.fullBuckets == Link.events {
                 // An events SLI over the histogram's `_count`.
                 if countIncrease != 0 { add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time) }
                 continue
             }
+            guard l.fullBuckets >= 0 else { continue }
             guard after.count == Int(l.buckets), before.isEmpty || before.count == after.count else { continue }
             var good = 0.0
             for b in 0..<Int(l.fullBuckets) { good += Self.delta(before, after, b) }
             if l.good > 0, Int(l.fullBuckets) < after.count { good += l.good * Self.delta(before, after, Int(l.fullBuckets)) }
             if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
+        }
+    }
+
+    /// An exponential histogram point: `goodBefore`/`goodAfter` give the observations at or
+    /// below a threshold before and after it (`goodBefore` nil when there is no baseline).
+    func addExponential(list: Int32, countIncrease: Double, time: UInt64,
+                        goodBefore: ((Double) -> UInt64)?, goodAfter: (Double) -> UInt64) {
+        let r = lists.pointer(at: Int(list)).pointee
+        for i in Int(r.start)..<Int(r.start + r.count) {
+            let l = links.pointer(at: i).pointee
+            if l.fullBuckets == Link.events {
+                if countIncrease != 0 { add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time) }
+            } else if l.fullBuckets == Link.exponential {
+                let good = Double(goodAfter(l.good)) - (goodBefore.map { Double($0(l.good)) } ?? 0)
+                if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
+            }
         }
     }
 

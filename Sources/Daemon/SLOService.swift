@@ -46,7 +46,8 @@ final class SLOService: Sendable {
 
     /// A shard's SLO part (one per shard; nil without SLOs).
     func shardPart() -> ShardSLO? {
-        isEmpty ? nil : ShardSLO(matcher: matcher, registry: registry, layouts: layouts)
+        isEmpty ? nil : ShardSLO(matcher: matcher, registry: registry, layouts: layouts,
+                                 onRefusal: { Logger.shared.warn("series not counted for an SLO", ["reason": $0]) })
     }
 
     /// Starts the periodic evaluation against `runtime`.

@@ -25,6 +25,12 @@ public enum SLORole: Sendable, Hashable {
     /// the threshold is a bucket bound, else the linear interpolation inside its bucket), total
     /// observations the histogram's count.
     case latency(fullBuckets: Int, fraction: Double)
+    /// Latency SLI on an exponential histogram: good observations are the zero bucket (when its
+    /// threshold is ≤ `threshold`), every negative bucket and the positive buckets whose upper
+    /// bound is ≤ `threshold`, recomputed at each point's scale. The bucket that straddles the
+    /// threshold counts as bad: the error is at most that bucket's observations, whose values
+    /// lie within a factor `2^(2^-scale)` of the threshold (≈ 9 % at scale 3, 19 % at scale 2).
+    case latencyExponential(threshold: Double)
 
     /// For the events roles: the (good, total) increments one counter increase `inc` adds.
     /// A "bad" SLI counts good = total − bad: the total series adds (inc, inc), a bad series
@@ -35,7 +41,7 @@ public enum SLORole: Sendable, Hashable {
         case .total: sliHasGood ? (0, inc) : (inc, inc)
         case .good: (inc, 0)
         case .bad: (-inc, 0)
-        case .latency: (0, 0)
+        case .latency, .latencyExponential: (0, 0)
         }
     }
 }

@@ -7,6 +7,8 @@ public enum SLOSeriesKind: Sendable, Equatable {
     case counter
     /// An explicit-bucket histogram, exposed as `<name>_bucket{le}`, `<name>_count`, `<name>_sum`.
     case histogram
+    /// An exponential histogram (exposed as classic buckets under the same names).
+    case exponentialHistogram
     /// Anything else (gauges, non-monotonic sums, summaries, exponential histograms): no SLI
     /// reads them.
     case other
@@ -62,7 +64,11 @@ public final class SLOMatcher: Sendable {
                     links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: role))
                 }
             case .latency(let histogram, let threshold, let interpolate):
-                guard kind == .histogram, histogram.matches(metricName: name, labels: map) else { continue }
+                guard kind != .counter, histogram.matches(metricName: name, labels: map) else { continue }
+                if kind == .exponentialHistogram {
+                    links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: .latencyExponential(threshold: threshold)))
+                    continue
+                }
                 switch Self.latencyRole(bounds: bounds, threshold: threshold, interpolate: interpolate) {
                 case .success(let role):
                     links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: role))

@@ -1,4 +1,5 @@
 import Foundation
+import OTLP
 import Testing
 @testable import Aggregation
 import SLO
@@ -128,10 +129,77 @@ import Selectors
         #expect(Self.fiveMinutes(sd) == (4, 12))
     }
 
+    @Test func refusedSeriesAreReportedAndCountNothing() throws {
+        let sli = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.3, interpolate: false)
+        let spec = try Self.spec(sli)
+        final class Messages: @unchecked Sendable { var list: [String] = [] }
+        let messages = Messages()
+        let shard = AggregatorShard(slo: ShardSLO(matcher: SLOMatcher(specs: [spec]), registry: SLOInstanceRegistry(specs: [spec]),
+                                                  layouts: [try SLOLayout(spec.configuration)], wallClock: { Self.t0 },
+                                                  onRefusal: { messages.list.append($0) }))
+        let p = ShardPipeline(shards: 1) { shard }
+        let bounds = [0.1, 0.25, 0.5]
+        try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(70), time: Self.at(60), counts: [1, 2, 3, 4], bounds: bounds), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(60), time: Self.at(50), counts: [1, 2, 3, 4], bounds: bounds), json: true)
+        #expect(messages.list.count == 1, "\(messages.list)")
+        #expect(messages.list.first?.contains("nearest bounds: 0.25 and 0.5") == true, "\(messages.list)")
+        #expect(Self.fiveMinutes(p.shards) == (0, 0))
+    }
+
     @Test func seriesThatFeedNothingAreNotLinked() throws {
         let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)])
         try p.ingest(ShardBehaviourTests.request(metric: "other", temporality: 1, points: [("", Self.at(70), Self.at(60), 7)]), json: true)
         try p.ingest(ShardBehaviourTests.request(metric: "req", kind: "gauge", points: [("", Self.at(70), Self.at(60), 7)]), json: true)
         #expect(s[0].sloReport(now: Self.t0).isEmpty)
+    }
+}
+
+/// Exponential histograms under a latency SLI.
+@Suite struct ExponentialLatencySLOTests {
+    static func state() -> ExponentialHistogramState {
+        var s = ExponentialHistogramState()
+        let positive: [UInt64] = [1, 2, 3, 4]        // scale 0, index -3…0: (1/8,1/4], (1/4,1/2], (1/2,1], (1,2]
+        let negative: [UInt64] = [7]
+        positive.withUnsafeBufferPointer { p in
+            negative.withUnsafeBufferPointer { n in
+                let view = ExponentialHistogramPointView(
+                    common: PointCommon(attributes: UnsafeBufferPointer(start: nil, count: 0), startTimeUnixNano: 1, timeUnixNano: 2),
+                    count: 22, sum: nil, min: nil, max: nil, scale: 0, zeroCount: 5, zeroThreshold: 0,
+                    positive: ExponentialBuckets(offset: -3, counts: p), negative: ExponentialBuckets(offset: 0, counts: n))
+                _ = s.apply(view, temporality: .cumulative, maxBuckets: 40, now: 1)
+            }
+        }
+        return s
+    }
+
+    @Test func observationsAtOrBelowCountWholeBucketsOnly() {
+        let s = Self.state()
+        #expect(s.count == 22)
+        #expect(s.observations(atOrBelow: 0.25) == 7 + 5 + 1)
+        #expect(s.observations(atOrBelow: 0.3) == 7 + 5 + 1)          // (1/4, 1/2] straddles 0.3: not counted
+        #expect(s.observations(atOrBelow: 1) == 7 + 5 + 1 + 2 + 3)
+        #expect(s.observations(atOrBelow: 100) == 22)
+        #expect(s.observations(atOrBelow: 0) == 7)
+    }
+
+    static func request(temporality: Int, start: UInt64, time: UInt64, positive: [Int]) -> [UInt8] {
+        let json = """
+        {"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},\
+        "scopeMetrics":[{"scope":{"name":"s"},"metrics":[{"name":"lat","unit":"s","exponentialHistogram":{"aggregationTemporality":\(temporality),\
+        "dataPoints":[{"startTimeUnixNano":"\(start)","timeUnixNano":"\(time)","count":"\(positive.reduce(0, +))","scale":0,\
+        "positive":{"offset":-3,"bucketCounts":[\(positive.map { "\"\($0)\"" }.joined(separator: ","))]}}]}}]}]}]}
+        """
+        return Array(json.utf8)
+    }
+
+    @Test func shardsCountExponentialLatencyIncreases() throws {
+        let sli = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.5, interpolate: false)
+        let (p, s) = try ShardSLOTests.pipeline([ShardSLOTests.spec(sli)])
+        let start = ShardSLOTests.at(1_000)
+        try p.ingest(Self.request(temporality: 2, start: start, time: ShardSLOTests.at(60), positive: [1, 1, 1, 1]), json: true)
+        #expect(ShardSLOTests.fiveMinutes(s) == (0, 0))     // baseline
+        try p.ingest(Self.request(temporality: 2, start: start, time: ShardSLOTests.at(50), positive: [4, 3, 1, 2]), json: true)
+        // Increases (3, 2, 0, 1): ≤ 0.5 s are the first two buckets → good 5 of 6.
+        #expect(ShardSLOTests.fiveMinutes(s) == (5, 6))
     }
 }

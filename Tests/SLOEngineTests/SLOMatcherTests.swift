@@ -65,8 +65,10 @@ import Testing
         let m = SLOMatcher(specs: [try Self.spec("latency", Self.latency(#"http_duration_seconds{route="/pay"}"#, 0.25))])
         let r = m.links(name: "http_duration_seconds", labels: Self.labels200, kind: .histogram, bounds: [0.1, 0.25, 0.5, 1])
         #expect(r.links == [SLOLink(slo: 0, groupValues: [], role: .latency(fullBuckets: 2, fraction: 0))])
-        // Counters are not histograms.
+        // Counters are not histograms; exponential histograms are read at each point's scale.
         #expect(m.links(name: "http_duration_seconds", labels: Self.labels200, kind: .counter).links.isEmpty)
+        #expect(m.links(name: "http_duration_seconds", labels: Self.labels200, kind: .exponentialHistogram).links
+                == [SLOLink(slo: 0, groupValues: [], role: .latencyExponential(threshold: 0.25))])
     }
 
     @Test func latencyThresholdBetweenBoundsIsRefusedOrInterpolated() throws {
