@@ -38,7 +38,7 @@ let package = Package(
         // The SLO evaluator: instance registry, series matching, merging shards' partial states,
         // Sloth-compatible exposition and the JSON API.
         .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLOEngine", "CZlib"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).

@@ -1,3 +1,4 @@
+import Exposition
 import SLO
 import SLOEngine
 
@@ -111,6 +112,30 @@ extension AggregatorShard {
             let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
             account(result, hot.index, &outcome)
             return result
+        }
+    }
+
+    /// Switches this shard to new SLOs (on reload; call on the shard's thread, e.g. through
+    /// `ShardRuntime.onEachShard`): unchanged SLOs keep their partial states (see
+    /// `ShardSLO.reconfigure`), and every live series is matched again against the new SLOs —
+    /// membership is decided on creation and on reload. Cost: one match per series.
+    public func reconfigureSLO(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout], keep: [Int: Int]) {
+        guard let slo else { return }
+        slo.reconfigure(matcher: matcher, registry: registry, layouts: layouts, keep: keep)
+        var bytes: [UInt8] = []
+        for i in 0..<series.count where series[i].family >= 0 && !series[i].expired && series[i].ctx >= 0 {
+            let e = series[i]
+            bytes.removeAll(keepingCapacity: true)
+            fullLabels(e, into: &bytes)
+            let labels = RenderedLabels.pairs(of: bytes)
+            series[i].sloLinks = contexts[Int(e.ctx)].map { linkSLOs($0, e.kind, e.slot, labels) } ?? -1
+        }
+        // Raw identity headers carry a copy of their series' links.
+        forEachRaw { w, h, _ in
+            let record = UnsafeMutableRawPointer(rawArena.pointer(at: w))
+            var header = h
+            header.sloLinks = series[Int(h.series)].sloLinks
+            record.storeBytes(of: header, as: RawHeader.self)
         }
     }
 

@@ -20,7 +20,8 @@ extension AggregatorShard {
         if let reserved = PrometheusLabels.reservedLabel(for: c.kind) { point.removeAll { $0.name == reserved } }
         if !c.labelList.isEmpty { point.removeAll { p in c.labelList.contains { $0.name == p.name } } }
         let own = RenderedLabels(point.map { ($0.name, $0.value) }).bytes
-        let sloLabels: [(name: String, value: String)] = slo == nil ? [] : c.labelList.map { ($0.name, $0.value) } + point.map { ($0.name, $0.value) }
+        let wantsSLO = slo.map { !$0.matcher.isEmpty } ?? false
+        let sloLabels: [(name: String, value: String)] = wantsSLO ? c.labelList.map { ($0.name, $0.value) } + point.map { ($0.name, $0.value) } : []
         var full: [UInt8] = []
         c.labels.bytes.withUnsafeBytes { pre in own.withUnsafeBytes { RenderedLabels.mergeSorted(pre, $0, into: &full) } }
         let labelHash = Self.labelHash(family: c.family, full)
@@ -65,7 +66,7 @@ extension AggregatorShard {
             c.boundsHint = histograms[slot].bounds
         }
         let (offset, length) = storeLabels(own)
-        let links = slo == nil ? -1 : linkSLOs(c, stateKind, slot, sloLabels)
+        let links = wantsSLO ? linkSLOs(c, stateKind, slot, sloLabels) : -1
         let s = addSeries(Series(family: c.family, ctx: ctx, slot: slot, labelOffset: offset, labelLength: length,
                                  kind: stateKind, expired: false, labelHash: labelHash, sloLinks: links))
         if links >= 0 { feedFirstPoint(stateKind, slot, links, hot, p) }

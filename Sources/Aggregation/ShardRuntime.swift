@@ -88,6 +88,7 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     enum ControlRequest: @unchecked Sendable {
         case snapshot(ShardRequest<MetricFamily>)
         case sloReport(ShardRequest<SLOPartialReport>, now: Int64)
+        case perform(@Sendable (ShardWorker) -> Void, ShardRequest<Int>)
     }
 
     final class Shard: @unchecked Sendable {
@@ -209,6 +210,12 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         post(.sloReport(ShardRequest(shards: shards.count, done: done), now: now))
     }
 
+    /// Runs `body` on every shard's own thread (between slices: the shard is not applying
+    /// anything meanwhile); `done` runs once, on the last shard's thread, after all of them.
+    public func onEachShard(_ body: @escaping @Sendable (ShardWorker) -> Void, done: @escaping @Sendable () -> Void) {
+        post(.perform(body, ShardRequest(shards: shards.count) { _ in done() }))
+    }
+
     func post(_ request: ControlRequest) {
         for s in shards {
             s.control.withLock { $0.append(request) }
@@ -251,6 +258,9 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
                     request.finish(shard: shard.index, families)
                 case .sloReport(let request, let now):
                     request.finish(shard: shard.index, shard.worker.sloReport(now: now))
+                case .perform(let body, let request):
+                    body(shard.worker)
+                    request.finish(shard: shard.index, [])
                 }
             }
             let now = clock()

@@ -20,10 +20,11 @@ import SLOEngine
 /// Owned by one shard thread. Memory: one partial state per instance this shard feeds
 /// (≤ 64 KiB for a 30-day period, see `slod-bench slo`).
 public final class ShardSLO {
-    let matcher: SLOMatcher
-    let registry: SLOInstanceRegistry
+    /// Replaced on reload (`reconfigure`), on the shard thread.
+    private(set) var matcher: SLOMatcher
+    private(set) var registry: SLOInstanceRegistry
     /// One layout per SLO (the matcher's spec order), shared with the engine.
-    let layouts: [SLOLayout]
+    private(set) var layouts: [SLOLayout]
     /// Wall clock, Unix ns (injectable for tests): partial states start at the current instant.
     let wallClock: () -> Int64
 
@@ -157,6 +158,35 @@ public final class ShardSLO {
         }
         links = kept
         garbageLinks = 0
+    }
+
+    /// Switches to new SLOs (reload), on the shard thread. The partial states of instances whose
+    /// SLO is unchanged (`keep[old index] = new index`) move over under their new instance ids,
+    /// so their windows and budgets continue; the others are dropped. Every link is forgotten:
+    /// the shard then re-links each series (`AggregatorShard.reconfigureSLO`).
+    func reconfigure(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout], keep: [Int: Int]) {
+        precondition(layouts.count == matcher.specs.count, "one layout per SLO")
+        var oldKeys: [Int32: SLOInstanceKey] = [:]
+        for (id, key) in self.registry.instances() { oldKeys[id] = key }
+        var moved = FlatArray<Partial>(capacity: 16)
+        var byInstance: [Int32: Int32] = [:]
+        for i in 0..<partials.count {
+            var p = partials.pointer(at: i).pointee
+            guard let key = oldKeys[p.instance], let newSLO = keep[key.slo],
+                  let id = registry.instance(for: SLOInstanceKey(slo: newSLO, groupValues: key.groupValues)) else { continue }
+            p.instance = id
+            byInstance[id] = Int32(moved.count)
+            moved.append(p)
+        }
+        partials = moved
+        partialByInstance = byInstance
+        links = FlatArray<Link>(capacity: 64)
+        lists = FlatArray<ListRange>(capacity: 64)
+        freeLists = []
+        garbageLinks = 0
+        self.matcher = matcher
+        self.registry = registry
+        self.layouts = layouts
     }
 
     func partialIndex(_ instance: Int32, slo: Int) -> Int32 {

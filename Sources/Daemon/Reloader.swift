@@ -1,4 +1,5 @@
 import Config
+import SLO
 import Dispatch
 import Platform
 import Synchronization
@@ -13,6 +14,13 @@ final class Reloader: Sendable {
     let logger: Logger
     let current: Mutex<SlodConfiguration>
     let queue = DispatchQueue(label: "slod.reload")
+    /// Applies a changed SLO list (the daemon's `SLOService.reconfigure`); nil: SLO changes
+    /// need a restart.
+    private let sloHandler = Mutex<(@Sendable ([SLOSpec]) throws -> Void)?>(nil)
+
+    func setSLOHandler(_ handler: @escaping @Sendable ([SLOSpec]) throws -> Void) {
+        sloHandler.withLock { $0 = handler }
+    }
 
     init(configPath: String?, logLevelOverride: String?, initial: SlodConfiguration, logger: Logger) {
         self.configPath = configPath
@@ -49,7 +57,18 @@ final class Reloader: Sendable {
             if old.server.timeouts != new.server.timeouts { restart.append("server.timeouts") }
             if old.ingest != new.ingest { restart.append("ingest") }
             if old.aggregation != new.aggregation { restart.append("aggregation") }
-            if old.slos != new.slos { restart.append("slos") }
+            if old.slos != new.slos {
+                if let handler = sloHandler.withLock({ $0 }) {
+                    do {
+                        try handler(new.slos)
+                    } catch {
+                        logger.error("cannot apply the new SLOs; restart to apply them", ["error": "\(error)"])
+                        restart.append("slos")
+                    }
+                } else {
+                    restart.append("slos")
+                }
+            }
             if restart.isEmpty {
                 logger.info("configuration reloaded", ["config": configPath ?? "<embedded default>"])
             } else {

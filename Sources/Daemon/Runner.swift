@@ -96,6 +96,7 @@ struct Runner {
         let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver, runtime: runtime,
                                   slo: sloService)
         sloService.start(runtime: runtime)
+        reloader.setSLOHandler { specs in try sloService.reconfigure(specs: specs, runtime: runtime) }
         registerShardMetrics(registry, stats: shardStats, runtime: runtime)
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)

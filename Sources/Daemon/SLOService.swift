@@ -5,6 +5,9 @@ import Platform
 import SLO
 import SLOEngine
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs SLO evaluation for the daemon: every `interval` it asks the shards for their partial
 /// SLO states (`ShardRuntime.sloReports`), lets the `SLOEngine` merge and evaluate them on its
@@ -12,28 +15,39 @@ import Synchronization
 /// `SLOSnapshot`, which `/metrics` and `/api/v1/slos` read.
 ///
 /// A tick starts only when the previous one has finished, so a slow tick delays the next
-/// instead of piling up. Without SLOs nothing runs.
+/// instead of piling up. Without SLOs nothing is evaluated. `reconfigure` switches to new SLOs
+/// on reload, keeping the state of the unchanged ones.
 final class SLOService: Sendable {
-    let specs: [SLOSpec]
-    let registry: SLOInstanceRegistry
-    let matcher: SLOMatcher
-    let layouts: [SLOLayout]
-    private let engine: Mutex<SLOEngine>
-    private let latest: Mutex<SLOSnapshot?>
-    private let inFlight = Atomic<Bool>(false)
+    /// Everything that depends on the SLO list; replaced whole on reload.
+    struct Setup: @unchecked Sendable {
+        let specs: [SLOSpec]
+        let registry: SLOInstanceRegistry
+        let matcher: SLOMatcher
+        let layouts: [SLOLayout]
+        /// Used by one thread at a time: the evaluation queue (or the reload, between ticks).
+        let engine: SLOEngine
+
+        init(specs: [SLOSpec]) throws {
+            self.specs = specs
+            registry = SLOInstanceRegistry(specs: specs)
+            matcher = SLOMatcher(specs: specs)
+            var layouts: [SLOLayout] = []
+            for s in specs { layouts.append(try SLOLayout(s.configuration)) }
+            self.layouts = layouts
+            engine = try SLOEngine(specs: specs, registry: registry)
+        }
+    }
+
+    private let setup: Mutex<Setup>
+    private let latest = Mutex<SLOSnapshot?>(nil)
+    /// True while a tick or a reconfiguration runs.
+    private let busy = Atomic<Bool>(false)
     let queue = DispatchQueue(label: "slod.slo")
     private let timer: Mutex<DispatchSourceTimer?> = Mutex(nil)
     let wallClock: @Sendable () -> Int64
 
     init(specs: [SLOSpec], wallClock: @escaping @Sendable () -> Int64 = SLOService.wallNanos) throws {
-        self.specs = specs
-        registry = SLOInstanceRegistry(specs: specs)
-        matcher = SLOMatcher(specs: specs)
-        var layouts: [SLOLayout] = []
-        for s in specs { layouts.append(try SLOLayout(s.configuration)) }
-        self.layouts = layouts
-        engine = Mutex(try SLOEngine(specs: specs, registry: registry))
-        latest = Mutex(nil)
+        setup = Mutex(try Setup(specs: specs))
         self.wallClock = wallClock
     }
 
@@ -42,17 +56,18 @@ final class SLOService: Sendable {
         return Int64(t.seconds) * 1_000_000_000 + Int64(t.nanos)
     }
 
+    var specs: [SLOSpec] { setup.withLock { $0.specs } }
     var isEmpty: Bool { specs.isEmpty }
 
-    /// A shard's SLO part (one per shard; nil without SLOs).
-    func shardPart() -> ShardSLO? {
-        isEmpty ? nil : ShardSLO(matcher: matcher, registry: registry, layouts: layouts,
-                                 onRefusal: { Logger.shared.warn("series not counted for an SLO", ["reason": $0]) })
+    /// A shard's SLO part (one per shard; present even without SLOs, so a reload can add some).
+    func shardPart() -> ShardSLO {
+        let s = setup.withLock { $0 }
+        return ShardSLO(matcher: s.matcher, registry: s.registry, layouts: s.layouts,
+                        onRefusal: { Logger.shared.warn("series not counted for an SLO", ["reason": $0]) })
     }
 
     /// Starts the periodic evaluation against `runtime`.
     func start(runtime: ShardRuntime, interval: Duration = .seconds(1)) {
-        guard !isEmpty else { return }
         let queue = self.queue
         timer.withLock { slot in
             let t = DispatchSource.makeTimerSource(queue: queue)
@@ -70,17 +85,54 @@ final class SLOService: Sendable {
         }
     }
 
-    /// One evaluation: gather, merge, publish. Skipped while the previous one is running.
+    /// One evaluation: gather, merge, publish. Skipped while the previous one (or a
+    /// reconfiguration) is running, and without SLOs.
     func tick(runtime: ShardRuntime) {
-        guard inFlight.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        guard !isEmpty, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let now = wallClock()
         runtime.sloReports(now: now) { [self] parts in
             queue.async { [self] in
-                let snapshot = engine.withLock { $0.evaluate(reports: parts, now: now) }
+                let engine = setup.withLock { $0.engine }
+                let snapshot = engine.evaluate(reports: parts, now: now)
                 latest.withLock { $0 = snapshot }
-                inFlight.store(false, ordering: .releasing)
+                busy.store(false, ordering: .releasing)
             }
         }
+    }
+
+    /// Switches to `specs` (a reload). SLOs whose definition is unchanged keep their state: the
+    /// shards move their partial states to the new instance ids and re-match every series
+    /// against the new selectors. Blocks the calling thread (the reload queue) until done.
+    /// Known loss: timeslice SLOs restart their judged slices (the engine's whole states are
+    /// not carried over yet).
+    func reconfigure(specs newSpecs: [SLOSpec], runtime: ShardRuntime) throws {
+        let next = try Setup(specs: newSpecs)
+        // Wait (bounded) for a running tick, then hold ticks off.
+        var waited = 0
+        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            usleep(1_000)
+            waited += 1
+            if waited > 10_000 { break }     // 10 s: a stuck tick must not block reloads forever
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        let old = setup.withLock { $0.specs }
+        var keep: [Int: Int] = [:]
+        for (i, o) in old.enumerated() {
+            if let j = newSpecs.firstIndex(where: { $0.sameDefinition(as: o) }) { keep[i] = j }
+        }
+        let finished = PThreadLocked(false)
+        let matcher = next.matcher, registry = next.registry, layouts = next.layouts, kept = keep
+        runtime.onEachShard({ worker in
+            (worker as? AggregatorShard)?.reconfigureSLO(matcher: matcher, registry: registry, layouts: layouts, keep: kept)
+        }, done: { finished.withLock { $0 = true } })
+        var spins = 0
+        while !finished.withLock({ $0 }) && spins < 60_000 {
+            usleep(1_000)
+            spins += 1
+        }
+        setup.withLock { $0 = next }
+        latest.withLock { $0 = nil }
+        Logger.shared.info("SLOs reconfigured", ["slos": String(newSpecs.count), "kept": String(kept.count)])
     }
 
     /// The latest evaluation, nil before the first one.

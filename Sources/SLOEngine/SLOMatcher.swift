@@ -114,3 +114,14 @@ public final class SLOMatcher: Sendable {
         v == v.rounded() && v.magnitude < 1e15 ? String(Int64(v)) : "\(v)"
     }
 }
+
+extension SLOSpec {
+    /// Same SLO, same state shape: everything but where it was written (`source`) is equal. A
+    /// reload keeps the state of SLOs whose definition did not change.
+    public func sameDefinition(as other: SLOSpec) -> Bool {
+        service == other.service && name == other.name && description == other.description
+            && objective == other.objective && period == other.period && budgeting == other.budgeting
+            && sli == other.sli && groupBy == other.groupBy && maxInstances == other.maxInstances
+            && labels == other.labels && noData == other.noData
+    }
+}

@@ -203,3 +203,50 @@ import Selectors
         #expect(ShardSLOTests.fiveMinutes(s) == (5, 6))
     }
 }
+
+/// Reload: new SLOs, unchanged ones keep their state, existing series are matched again.
+@Suite struct ShardSLOReconfigureTests {
+    @Test func unchangedSLOsKeepTheirStateAndSeriesAreMatchedAgain() throws {
+        let errors = try ShardSLOTests.spec(ShardSLOTests.errorsSLI)
+        let other = try SLOSpec(service: "svc", name: "other", objective: Objective(percent: "90"), period: .rolling(seconds: 7 * 86_400),
+                                sli: .events(total: try SeriesSelector.parse("req_total"), good: try SeriesSelector.parse(#"req_total{code="200"}"#), bad: nil),
+                                source: ShardSLOTests.source)
+        let (p, s) = try ShardSLOTests.pipeline([errors])
+        let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
+        try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, ShardSLOTests.at(70), ShardSLOTests.at(60), 9), (err, ShardSLOTests.at(70), ShardSLOTests.at(60), 1)]), json: true)
+        #expect(ShardSLOTests.fiveMinutes(s) == (9, 10))
+
+        // New list: `other` first, then `errors` moved to index 1 (and declared elsewhere).
+        let moved = try SLOSpec(service: "svc", name: "slo", objective: Objective(percent: "99"), period: .rolling(seconds: 30 * 86_400),
+                                sli: ShardSLOTests.errorsSLI, source: SLOSpec.Source(file: "other.yaml", line: 9, column: 3))
+        let specs = [other, moved]
+        let registry = SLOInstanceRegistry(specs: specs)
+        s[0].reconfigureSLO(matcher: SLOMatcher(specs: specs), registry: registry, layouts: try specs.map { try SLOLayout($0.configuration) },
+                            keep: [0: 1])
+        // The errors SLO's events survived the reload; `other` starts empty.
+        let reports = s[0].sloReport(now: ShardSLOTests.t0)
+        let byKey = Dictionary(uniqueKeysWithValues: registry.instances().map { ($0.key.slo, $0.id) })
+        let kept = try #require(reports.first { $0.instance == byKey[1] })
+        #expect(Double(kept.sums[0].total) / 4096 == 10 && Double(kept.sums[0].good) / 4096 == 9)
+        let fresh = try #require(reports.first { $0.instance == byKey[0] })   // linked on reload, nothing counted yet
+        #expect(fresh.sums[0].total == 0 && fresh.totalEvents == 0)
+
+        // Existing series now also feed `other` (good = code 200 over all).
+        try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, ShardSLOTests.at(60), ShardSLOTests.at(50), 18), (err, ShardSLOTests.at(60), ShardSLOTests.at(50), 2)]), json: true)
+        let after = s[0].sloReport(now: ShardSLOTests.t0)
+        let o = try #require(after.first { $0.instance == byKey[0] })
+        #expect(Double(o.sums[0].good) / 4096 == 18 && Double(o.sums[0].total) / 4096 == 20)
+        let e = try #require(after.first { $0.instance == byKey[1] })
+        #expect(Double(e.sums[0].good) / 4096 == 9 + 18 && Double(e.sums[0].total) / 4096 == 30)
+    }
+
+    @Test func sameDefinitionIgnoresOnlyTheSource() throws {
+        let a = try ShardSLOTests.spec(ShardSLOTests.errorsSLI)
+        let b = try SLOSpec(service: "svc", name: "slo", objective: Objective(percent: "99"), period: .rolling(seconds: 30 * 86_400),
+                            sli: ShardSLOTests.errorsSLI, source: SLOSpec.Source(file: "x.yaml", line: 2, column: 2))
+        let c = try SLOSpec(service: "svc", name: "slo", objective: Objective(percent: "99.5"), period: .rolling(seconds: 30 * 86_400),
+                            sli: ShardSLOTests.errorsSLI, source: ShardSLOTests.source)
+        #expect(a.sameDefinition(as: b))
+        #expect(!a.sameDefinition(as: c))
+    }
+}

@@ -85,19 +85,22 @@ extension Integration {
             #expect(gen.exitCode == 0, "\(gen)")
             let labels = #"sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability""#
             func scaled(_ v: Double?) -> String { String(Int64(((v ?? .nan) * 1e9).rounded())) }
-            // (recorded series, its sloth_window, slod's value), each compared as round(x · 1e9).
-            let checks: [(String, String, Double?)] = [
-                ("slo:sli_error:ratio_rate5m", "5m", window("5m", "error_ratio")),
-                ("slo:sli_error:ratio_rate30m", "30m", window("30m", "error_ratio")),
-                ("slo:sli_error:ratio_rate30d", "30d", window("30d", "error_ratio")),
-                ("slo:current_burn_rate:ratio", "5m", window("5m", "burn_rate")),
-                ("slo:period_burn_rate:ratio", "30d", window("30d", "burn_rate")),
-                ("slo:period_error_budget_remaining:ratio", "30d", remaining),
+            // (recorded series, its sloth_window, slod's value, minute), compared as round(x · 1e9).
+            // Rules that read other recorded series (burn rates, remaining budget) may see them
+            // one evaluation late in Prometheus, as with Sloth: the input repeats its last sample
+            // at 141m (no new events), and those are compared there.
+            let checks: [(String, String, Double?, Int)] = [
+                ("slo:sli_error:ratio_rate5m", "5m", window("5m", "error_ratio"), 140),
+                ("slo:sli_error:ratio_rate30m", "30m", window("30m", "error_ratio"), 140),
+                ("slo:sli_error:ratio_rate30d", "30d", window("30d", "error_ratio"), 140),
+                ("slo:sli_error:ratio_rate30d", "30d", window("30d", "error_ratio"), 141),
+                ("slo:period_burn_rate:ratio", "30d", window("30d", "burn_rate"), 141),
+                ("slo:period_error_budget_remaining:ratio", "30d", remaining, 141),
             ]
-            let exprTests = checks.map { name, w, value in
+            let exprTests = checks.map { name, w, value, minute in
                 """
                       - expr: round(\(name) * 1e9)
-                        eval_time: 140m
+                        eval_time: \(minute)m
                         exp_samples:
                           - labels: '{\(labels),sloth_window="\(w)"}'
                             value: \(scaled(value))
@@ -111,15 +114,71 @@ extension Integration {
               - interval: 1m
                 input_series:
                   - series: 'http_requests_total{code="200"}'
-                    values: '0+99x100 9990+90x39'
+                    values: '0+99x100 9990+90x39 13500'
                   - series: 'http_requests_total{code="500"}'
-                    values: '0+1x100 110+10x39'
+                    values: '0+1x100 110+10x39 500'
                 promql_expr_test:
             \(exprTests)
 
             """)
             let result = try runTool(Paths.promtool, ["test", "rules", test], timeout: 60)
             #expect(result.exitCode == 0, "promtool disagrees with slod: \(result)\n--- slod ---\n\(slo)")
+        }
+
+        /// `POST /-/reload` with one SLO added and the other unchanged (but moved in the file):
+        /// no restart needed, the unchanged SLO keeps its 14,000 counted events, the new one
+        /// exists and matches the existing series.
+        @Test func reloadKeepsTheStateOfUnchangedSLOs() throws {
+            guard Paths.peer(Paths.curl) else { return }
+            let dir = try TempDir()
+            let slod = try SlodServer(config: testConfig() + Self.config)
+            defer { slod.stop() }
+            let end = (UInt64(Date().timeIntervalSince1970) / 60 - 1) * 60 * 1_000_000_000
+            let body = try dir.write("request.json", Self.request(end: end))
+            func push() throws -> String {
+                try runTool(Paths.curl, ["-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                                         "--data-binary", "@\(body)", "\(slod.url)/v1/metrics"], timeout: 15).stdout
+            }
+            #expect(try push() == "200")
+            func totals() -> [String: Double] {
+                guard let text = try? slod.get("/api/v1/slos").text,
+                      let obj = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                      let slos = obj["slos"] as? [[String: Any]] else { return [:] }
+                var out: [String: Double] = [:]
+                for s in slos {
+                    let windows = s["windows"] as? [String: Any]
+                    let w = (windows?["30d"] ?? windows?["7d"]) as? [String: Any]
+                    out[s["name"] as? String ?? ""] = (w?["total"] as? NSNumber)?.doubleValue ?? -1
+                }
+                return out
+            }
+            #expect(Time.eventually(timeout: 15, interval: 0.25) { totals()["availability"] == 14_000 }, "\(totals())")
+
+            // Same SLO after a new one, plus a comment line: its source moves, its definition not.
+            let added = """
+            slos:
+              - service: checkout
+                name: successes
+                objective: 95
+                period: 7d
+                sli:
+                  events:
+                    total: http_requests_total
+                    good: 'http_requests_total{code="200"}'
+            # moved down
+            """ + "\n" + Self.config.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+            try (testConfig() + added).write(toFile: slod.configPath, atomically: true, encoding: .utf8)
+            let reload = try runTool(Paths.curl, ["-sS", "--max-time", "20", "--data", "", "\(slod.url)/-/reload"], timeout: 25)
+            #expect(reload.stdout == "reloaded\n", "\(reload) \(slod.log.suffix(2000))")
+            // The kept SLO still has its events; the new one exists (and sees no old events: they
+            // were counted before it existed).
+            var seen: [String: Double] = [:]
+            let both = Time.eventually(timeout: 15, interval: 0.25) {
+                seen = totals()
+                return seen["availability"] == 14_000 && seen["successes"] != nil
+            }
+            #expect(both, "\(seen) \(slod.log.suffix(2000))")
+            #expect(seen["successes"] == 0, "\(seen)")
         }
     }
 }
