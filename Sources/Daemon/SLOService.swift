@@ -103,8 +103,7 @@ final class SLOService: Sendable {
     /// Switches to `specs` (a reload). SLOs whose definition is unchanged keep their state: the
     /// shards move their partial states to the new instance ids and re-match every series
     /// against the new selectors. Blocks the calling thread (the reload queue) until done.
-    /// Known loss: timeslice SLOs restart their judged slices (the engine's whole states are
-    /// not carried over yet).
+    /// Timeslice SLOs keep their judged slices too (the engine's whole states move over).
     func reconfigure(specs newSpecs: [SLOSpec], runtime: ShardRuntime) throws {
         let next = try Setup(specs: newSpecs)
         // Wait (bounded) for a running tick, then hold ticks off.
@@ -115,7 +114,8 @@ final class SLOService: Sendable {
             if waited > 10_000 { break }     // 10 s: a stuck tick must not block reloads forever
         }
         defer { busy.store(false, ordering: .releasing) }
-        let old = setup.withLock { $0.specs }
+        let previous = setup.withLock { $0 }
+        let old = previous.specs
         var keep: [Int: Int] = [:]
         for (i, o) in old.enumerated() {
             if let j = newSpecs.firstIndex(where: { $0.sameDefinition(as: o) }) { keep[i] = j }
@@ -130,6 +130,7 @@ final class SLOService: Sendable {
             usleep(1_000)
             spins += 1
         }
+        next.engine.adoptWholeStates(from: previous.engine, keep: kept)
         setup.withLock { $0 = next }
         latest.withLock { $0 = nil }
         Logger.shared.info("SLOs reconfigured", ["slos": String(newSpecs.count), "kept": String(kept.count)])

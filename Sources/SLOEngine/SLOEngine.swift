@@ -96,6 +96,21 @@ public final class SLOEngine: @unchecked Sendable {
 
     // MARK: Instances
 
+    /// Whole states handed over from the engine this one replaces (reload), by new instance id;
+    /// taken when the instance first shows up.
+    var adoptedWholes: [Int32: SLOState] = [:]
+
+    /// On reload: takes over the timeslice whole states (the judged slices) of `old`'s instances
+    /// whose SLO is unchanged (`keep[old SLO index] = new SLO index`), under this engine's
+    /// instance ids. Call before the first `evaluate`.
+    public func adoptWholeStates(from old: SLOEngine, keep: [Int: Int]) {
+        for (id, key) in old.registry.instances() where Int(id) < old.wholes.count {
+            guard let state = old.wholes[Int(id)], let slo = keep[key.slo],
+                  let newID = registry.instance(for: SLOInstanceKey(slo: slo, groupValues: key.groupValues)) else { continue }
+            adoptedWholes[newID] = state
+        }
+    }
+
     /// Takes in the instances the registry assigned since the last tick.
     func syncInstances() {
         let added = registry.instances(from: instanceSLO.count)
@@ -107,7 +122,7 @@ public final class SLOEngine: @unchecked Sendable {
             instanceSLO.append(key.slo)
             sumsBase.append(sums.count)
             labels.append(InstanceLabels(output: outputs[key.slo], spec: specs[key.slo], groupValues: key.groupValues))
-            wholes.append(nil)
+            wholes.append(adoptedWholes.removeValue(forKey: id))
             sums.append(contentsOf: repeatElement(.zero, count: layout.windowCount))
         }
         let count = instanceSLO.count

@@ -96,4 +96,29 @@ import Testing
         #expect(i.drops.sliceClosed == 1)
         #expect(snapshot.windows(of: i).allSatisfy { $0.total == 0 })
     }
+
+    /// Reload: a new engine for an unchanged timeslice SLO (now second in the list) takes over
+    /// the judged slices, so its windows continue instead of starting empty.
+    @Test func reloadCarriesJudgedSlicesOver() throws {
+        let spec = try E.spec(budgeting: .timeslices(try Self.options()))
+        let old = try E.engine([spec])
+        var (a, b) = Self.shards(old)
+        var now = E.t0
+        while now <= E.t0 + 4 * E.minute {
+            _ = old.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now)
+            now += 10 * E.second
+        }
+        let other = try E.spec(name: "other", budgeting: .timeslices(try Self.options()))
+        let specs = [other, spec]
+        let fresh = try SLOEngine(specs: specs, registry: SLOInstanceRegistry(specs: specs))
+        fresh.adoptWholeStates(from: old, keep: [0: 1])
+        let snapshot = fresh.evaluate(reports: [], now: now)
+        let kept = try #require(snapshot.instances.firstIndex { $0.slo == 1 })
+        let status = snapshot.status(kept)
+        #expect(status.windows[1].total == 3 && status.windows[1].good == 2, "\(status.windows[1])")
+        // Without adopting, the same engine starts empty.
+        let empty = try SLOEngine(specs: specs, registry: SLOInstanceRegistry(specs: specs)).evaluate(reports: [], now: now)
+        let e = try #require(empty.instances.firstIndex { $0.slo == 1 })
+        #expect(empty.status(e).windows[1].total == 0)
+    }
 }
