@@ -8,7 +8,8 @@ import SLO
 ///       fill every window's status, in ms per tick (target ≤ 5 ms), plus the read-only cost of
 ///       adding window sums (what merging partial states costs);
 ///   (c) bytes per instance for the period kinds (≤ 64 KiB for 30d);
-///   (d) what linking a series to an SLO adds to the shard's per-point path (`SLOShard.swift`).
+///   (d) what linking a series to an SLO adds to the shard's per-point path (`SLOShard.swift`);
+///   (e) the shard side of an evaluation tick for 10,000 instances.
 func runSLOBench(arguments: [String]) {
     var rounds = 5
     var instances = 10_000
@@ -92,6 +93,8 @@ func runSLOBench(arguments: [String]) {
     print("slo bytes per instance: " + sizes.joined(separator: ", ") + " (target 30d <= 65536)")
     // (d) the shard path
     benchSLOShardPath(rounds: rounds)
+    // (e) the shard side of a tick
+    benchSLOShardTick(rounds: rounds)
 }
 
 private func sloSeconds(_ d: Duration) -> Double {

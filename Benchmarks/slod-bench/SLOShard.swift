@@ -64,3 +64,38 @@ func benchSLOShardPath(rounds: Int) {
     print(String(format: "slo shard path: counter points %.1f ns without SLOs, %.1f ns feeding one SLO instance: +%.1f ns per matching point (target <= 15)",
                  plain * 1e9, linked * 1e9, (linked - plain) * 1e9))
 }
+
+/// `slod-bench slo`, part (e): the shard side of an evaluation tick — advancing every partial
+/// state the shard holds and building its reports — for 10,000 instances on one shard (an SLO
+/// grouped by a label with 10,000 values), in ms per tick (best of rounds). The shard applies
+/// no slice meanwhile, so this is ingestion paused once a second.
+func benchSLOShardTick(rounds: Int) {
+    let series = 10_000
+    let second: Int64 = 1_000_000_000
+    let t0 = Int64(Date().timeIntervalSince1970) * second
+    var points: [String] = []
+    for s in 0..<series {
+        points.append(#"{"attributes":[{"key":"route","value":{"stringValue":"/r\#(s)"}}],"startTimeUnixNano":"\#(t0 - 60 * second)","timeUnixNano":"\#(t0 - 30 * second)","asInt":"\#(s)"}"#)
+    }
+    let body = Array(#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"req","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[\#(points.joined(separator: ","))]}}]}]}]}"#.utf8)
+    let spec = try! SLOSpec(service: "bench", name: "grouped", objective: Objective(percent: "99.9"), period: .rolling(seconds: 30 * 86_400),
+                            sli: .events(total: try! SeriesSelector.parse("req_total"), good: nil,
+                                         bad: try! SeriesSelector.parse(#"req_total{code="500"}"#)),
+                            groupBy: ["route"], maxInstances: SLOSpec.maxInstancesLimit,
+                            source: SLOSpec.Source(file: "bench", line: 1, column: 1))
+    let sink = ShardingSink(shards: 1)
+    _ = body.withUnsafeBytes { try! OTLPJSONDecoder().decode($0, context: RequestContext(encoding: .json), into: sink) }
+    let shard = AggregatorShard(slo: ShardSLO(matcher: SLOMatcher(specs: [spec]), registry: SLOInstanceRegistry(specs: [spec]),
+                                              layouts: [try! SLOLayout(spec.configuration)], wallClock: { t0 }))
+    _ = shard.apply(sink.takeSlices()[0]!, now: 1)
+    var now = t0
+    precondition(shard.sloReport(now: now).count == series, "expected one partial state per route")
+    let clock = ContinuousClock()
+    var best = Double.infinity
+    for _ in 0..<max(5, rounds) {
+        now += second
+        let t = clock.measure { precondition(shard.sloReport(now: now).count == series) }
+        best = min(best, Double(t.components.seconds) + Double(t.components.attoseconds) / 1e18)
+    }
+    print(String(format: "slo shard tick: %d instances on one shard: %.2f ms per tick (advance + report)", series, best * 1e3))
+}

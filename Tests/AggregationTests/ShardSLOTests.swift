@@ -146,6 +146,32 @@ import Selectors
         #expect(Self.fiveMinutes(p.shards) == (0, 0))
     }
 
+    /// Timeslice budgeting: the shard's partial state keeps raw slices and hands each one over,
+    /// once, when its grace period has passed (the engine judges them on the whole instance).
+    @Test func timesliceSLOsHandOverClosedSlicesOnce() throws {
+        let spec = try SLOSpec(service: "svc", name: "slices", objective: Objective(percent: "99"), period: .rolling(seconds: 30 * 86_400),
+                               budgeting: .timeslices(TimesliceOptions(sliceSeconds: 60, graceSeconds: 60)), sli: Self.errorsSLI, source: Self.source)
+        let (p, s) = try Self.pipeline([spec])
+        let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
+        // Minute-aligned slices: 30 ok + 3 bad in the slice holding t0 − 20 s (the partial
+        // state starts at t0, so that slice is still open); it closes a grace minute after its end.
+        let time = Self.t0 - 20 * Self.second
+        let slice = time / (60 * Self.second) * (60 * Self.second)
+        let t = UInt64(time)
+        try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, t - 5_000_000_000, t, 30), (err, t - 5_000_000_000, t, 3)]), json: true)
+        #expect(s[0].sloReport(now: Self.t0).first?.closedSlices.isEmpty == true)    // still within its grace
+        let closeTime = slice + 121 * Self.second
+        let first = s[0].sloReport(now: closeTime)
+        #expect(first.count == 1)
+        let closed = first.first?.closedSlices ?? []
+        #expect(closed.count == 1 && closed.first?.startNanos == slice, "\(closed)")
+        #expect(closed.first?.good == 30 * 4096 && closed.first?.total == 33 * 4096, "\(closed)")
+        // Partial windows stay empty (the engine keeps the judged slices), and a slice is handed
+        // over only once.
+        #expect(first.first?.sums.allSatisfy { $0.total == 0 } == true)
+        #expect(s[0].sloReport(now: closeTime + Self.second).first?.closedSlices.isEmpty == true)
+    }
+
     @Test func seriesThatFeedNothingAreNotLinked() throws {
         let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)])
         try p.ingest(ShardBehaviourTests.request(metric: "other", temporality: 1, points: [("", Self.at(70), Self.at(60), 7)]), json: true)
