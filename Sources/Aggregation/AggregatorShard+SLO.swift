@@ -36,22 +36,12 @@ extension AggregatorShard {
     /// stream's first point has no baseline (its value covers time before slod saw it), so it
     /// counts nothing, like Prometheus' `increase()`.
     func feedFirstPoint(_ kind: StateKind, _ slot: Int32, _ links: Int32, _ hot: HotContext, _ p: PointHeader) {
-        guard let slo, hot.temporality == .delta else { return }
+        guard slo != nil, hot.temporality == .delta else { return }
         switch kind {
-        case .counter:
-            slo.addIncrease(list: links, counters[slot].lastIncrease, time: p.time)
-        case .histogram:
-            let h = histograms.pointer(slot)
-            h.pointee.bucketCounts.withUnsafeBufferPointer { after in
-                slo.addHistogram(list: links, before: UnsafeBufferPointer(start: nil, count: 0), after: after,
-                                 countIncrease: Double(h.pointee.count), time: p.time)
-            }
-        case .exponential:
-            let after = exponentials[slot]
-            slo.addExponential(list: links, countIncrease: Double(after.count), time: p.time, goodBefore: nil,
-                               goodAfter: { after.observations(atOrBelow: $0) })
-        default:
-            break
+        case .counter: counterSLO(slot, links, time: p.time)
+        case .histogram: feedHistogram(slot, links, fresh: true, countBefore: 0, time: p.time)
+        case .exponential: feedExponential(slot, links, before: nil, time: p.time)
+        default: break
         }
     }
 
@@ -60,58 +50,64 @@ extension AggregatorShard {
     @discardableResult @inline(never)
     func applyLinked(_ tag: RecordTag, _ r: inout RecordReader, _ kind: StateKind, _ slot: Int32, _ links: Int32,
                      _ hot: HotContext, _ p: PointHeader, now: UInt64, outcome: inout SliceOutcome) -> ApplyResult {
-        guard let slo else {
-            let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
-            account(result, hot.index, &outcome)
-            return result
-        }
+        // Histograms keep no "last increase": remember what the point is measured against.
+        var hadValue = true, countBefore: UInt64 = 0
+        var exponentialBefore: ExponentialHistogramState? = nil
         switch kind {
-        case .counter:
-            let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
-            account(result, hot.index, &outcome)
-            if result == .applied || result == .reset {
-                slo.addIncrease(list: links, counters[slot].lastIncrease, time: p.time)
-            }
-            return result
         case .histogram:
             let h = histograms.pointer(slot)
-            let hadValue = h.pointee.hasValue
-            let countBefore = h.pointee.count
+            hadValue = h.pointee.hasValue
+            countBefore = h.pointee.count
             bucketScratch.removeAll(keepingCapacity: true)
             bucketScratch.append(contentsOf: h.pointee.bucketCounts)
-            let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
-            account(result, hot.index, &outcome)
-            guard result == .applied || result == .reset else { return result }
-            // No baseline: a cumulative stream seen for the first time (or again after a stale
-            // marker) counts nothing; a reset counts the new stream's whole value; a delta
-            // stream's accumulated state grew by exactly the point.
-            if !hadValue && hot.temporality == .cumulative { return result }
-            let fresh = !hadValue || result == .reset
-            let countIncrease = fresh ? Double(h.pointee.count) : Double(h.pointee.count) - Double(countBefore)
-            h.pointee.bucketCounts.withUnsafeBufferPointer { after in
-                bucketScratch.withUnsafeBufferPointer { before in
-                    slo.addHistogram(list: links, before: fresh ? UnsafeBufferPointer(start: nil, count: 0) : before,
-                                     after: after, countIncrease: countIncrease, time: p.time)
+        case .exponential:
+            exponentialBefore = exponentials[slot]
+            hadValue = exponentialBefore!.hasValue
+        default:
+            break
+        }
+        let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
+        account(result, hot.index, &outcome)
+        guard slo != nil, result == .applied || result == .reset else { return result }
+        if kind == .counter {
+            counterSLO(slot, links, time: p.time)
+            return result
+        }
+        // No baseline: a cumulative stream seen for the first time (or again after a stale
+        // marker) counts nothing; a reset counts the new stream's whole value; a delta stream's
+        // accumulated state grew by exactly the point.
+        if !hadValue && hot.temporality == .cumulative { return result }
+        let fresh = !hadValue || result == .reset
+        switch kind {
+        case .histogram: feedHistogram(slot, links, fresh: fresh, countBefore: countBefore, time: p.time)
+        case .exponential: feedExponential(slot, links, before: fresh ? nil : exponentialBefore, time: p.time)
+        default: break
+        }
+        return result
+    }
+
+    /// Adds an explicit-bucket histogram point's increase: from `bucketScratch` (the counts
+    /// before it) to the state's counts, or all of them when `fresh`.
+    func feedHistogram(_ slot: Int32, _ links: Int32, fresh: Bool, countBefore: UInt64, time: UInt64) {
+        let h = histograms.pointer(slot)
+        let countIncrease = Double(h.pointee.count) - (fresh ? 0 : Double(countBefore))
+        h.pointee.bucketCounts.withUnsafeBufferPointer { after in
+            bucketScratch.withUnsafeBufferPointer { scratch in
+                let before = fresh ? UnsafeBufferPointer(start: nil, count: 0) : scratch
+                slo!.addHistogram(list: links, countIncrease: countIncrease, time: time) {
+                    ShardSLO.explicitGood($0, before: before, after: after)
                 }
             }
-            return result
-        case .exponential:
-            let before = exponentials[slot]
-            let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
-            account(result, hot.index, &outcome)
-            guard result == .applied || result == .reset else { return result }
-            if !before.hasValue && hot.temporality == .cumulative { return result }
-            let after = exponentials[slot]
-            let fresh = !before.hasValue || result == .reset
-            let countIncrease = fresh ? Double(after.count) : Double(after.count) - Double(before.count)
-            slo.addExponential(list: links, countIncrease: countIncrease, time: p.time,
-                               goodBefore: fresh ? nil : { before.observations(atOrBelow: $0) },
-                               goodAfter: { after.observations(atOrBelow: $0) })
-            return result
-        default:
-            let result = applyRecord(tag, &r, kind, slot, hot, p, now: now)
-            account(result, hot.index, &outcome)
-            return result
+        }
+    }
+
+    /// Adds an exponential histogram point's increase since `before` (nil: no baseline).
+    func feedExponential(_ slot: Int32, _ links: Int32, before: ExponentialHistogramState?, time: UInt64) {
+        let after = exponentials[slot]
+        let countIncrease = Double(after.count) - Double(before?.count ?? 0)
+        slo!.addHistogram(list: links, countIncrease: countIncrease, time: time) { l in
+            guard l.fullBuckets == ShardSLO.Link.exponential else { return nil }
+            return Double(after.observations(atOrBelow: l.good)) - Double(before?.observations(atOrBelow: l.good) ?? 0)
         }
     }
 

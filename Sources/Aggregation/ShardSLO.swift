@@ -61,7 +61,6 @@ public final class ShardSLO {
     struct Partial {
         var instance: Int32
         var state: SLOState
-        var timeslices: Bool
         var goodEvents: Double = 0
         var totalEvents: Double = 0
         var closed: [ClosedSlice] = []
@@ -72,7 +71,6 @@ public final class ShardSLO {
     var partialByInstance: [Int32: Int32] = [:]
     /// Series a selector picked that cannot feed their SLO, and series over an SLO's instance cap.
     var refusedLinks = 0
-    var lastRefusal: String? = nil
     /// Told about refused series (cold path): the first 10 refusals, then every 1,000th.
     let onRefusal: (String) -> Void
 
@@ -89,7 +87,6 @@ public final class ShardSLO {
 
     func refuse(_ message: String) {
         refusedLinks += 1
-        lastRefusal = message
         if refusedLinks <= 10 || refusedLinks % 1_000 == 0 { onRefusal(message + " (refusal \(refusedLinks) on this shard)") }
     }
 
@@ -192,8 +189,7 @@ public final class ShardSLO {
     func partialIndex(_ instance: Int32, slo: Int) -> Int32 {
         if let p = partialByInstance[instance] { return p }
         let layout = layouts[slo]
-        partials.append(Partial(instance: instance, state: SLOState(layout: layout, now: wallClock()),
-                                timeslices: layout.configuration.budgeting.usesTimeslices))
+        partials.append(Partial(instance: instance, state: SLOState(layout: layout, now: wallClock())))
         let p = Int32(partials.count - 1)
         partialByInstance[instance] = p
         return p
@@ -213,41 +209,31 @@ public final class ShardSLO {
         }
     }
 
-    /// A histogram point changed the cumulative bucket counts from `before` to `after`
-    /// (`before` empty when there is no baseline: its increase is `after`).
-    func addHistogram(list: Int32, before: UnsafeBufferPointer<UInt64>, after: UnsafeBufferPointer<UInt64>,
-                      countIncrease: Double, time: UInt64) {
+    /// A histogram point (explicit or exponential) was applied: events links (an SLI over the
+    /// histogram's `_count`) add `countIncrease`; latency links add the good observations
+    /// `goodIncrease` finds for them (nil: the link cannot read this point) out of `countIncrease`.
+    func addHistogram(list: Int32, countIncrease: Double, time: UInt64, goodIncrease: (Link) -> Double?) {
         let r = lists.pointer(at: Int(list)).pointee
         for i in Int(r.start)..<Int(r.start + r.count) {
             let l = links.pointer(at: i).pointee
             if l.fullBuckets == Link.events {
-                // An events SLI over the histogram's `_count`.
                 if countIncrease != 0 { add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time) }
                 continue
             }
-            guard l.fullBuckets >= 0 else { continue }
-            guard after.count == Int(l.buckets), before.isEmpty || before.count == after.count else { continue }
-            var good = 0.0
-            for b in 0..<Int(l.fullBuckets) { good += Self.delta(before, after, b) }
-            if l.good > 0, Int(l.fullBuckets) < after.count { good += l.good * Self.delta(before, after, Int(l.fullBuckets)) }
+            guard let good = goodIncrease(l) else { continue }
             if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
         }
     }
 
-    /// An exponential histogram point: `goodBefore`/`goodAfter` give the observations at or
-    /// below a threshold before and after it (`goodBefore` nil when there is no baseline).
-    func addExponential(list: Int32, countIncrease: Double, time: UInt64,
-                        goodBefore: ((Double) -> UInt64)?, goodAfter: (Double) -> UInt64) {
-        let r = lists.pointer(at: Int(list)).pointee
-        for i in Int(r.start)..<Int(r.start + r.count) {
-            let l = links.pointer(at: i).pointee
-            if l.fullBuckets == Link.events {
-                if countIncrease != 0 { add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time) }
-            } else if l.fullBuckets == Link.exponential {
-                let good = Double(goodAfter(l.good)) - (goodBefore.map { Double($0(l.good)) } ?? 0)
-                if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
-            }
-        }
+    /// An explicit-bucket latency link's good observations between bucket counts `before` and
+    /// `after` (`before` empty: no baseline, all of `after`); nil for other links, or when the
+    /// bucket layout is not the one the link was made for.
+    static func explicitGood(_ l: Link, before: UnsafeBufferPointer<UInt64>, after: UnsafeBufferPointer<UInt64>) -> Double? {
+        guard l.fullBuckets >= 0, after.count == Int(l.buckets), before.isEmpty || before.count == after.count else { return nil }
+        var good = 0.0
+        for b in 0..<Int(l.fullBuckets) { good += delta(before, after, b) }
+        if l.good > 0, Int(l.fullBuckets) < after.count { good += l.good * delta(before, after, Int(l.fullBuckets)) }
+        return good
     }
 
     @inline(__always)
@@ -273,7 +259,7 @@ public final class ShardSLO {
         for i in 0..<partials.count {
             let p = partials.pointer(at: i)
             var closed: [ClosedSlice] = []
-            if p.pointee.timeslices {
+            if p.pointee.state.layout.configuration.budgeting.usesTimeslices {
                 p.pointee.state.advance(to: now) { closed.append($0) }
             } else {
                 p.pointee.state.advance(to: now)

@@ -106,13 +106,9 @@ final class SLOService: Sendable {
     /// Timeslice SLOs keep their judged slices too (the engine's whole states move over).
     func reconfigure(specs newSpecs: [SLOSpec], runtime: ShardRuntime) throws {
         let next = try Setup(specs: newSpecs)
-        // Wait (bounded) for a running tick, then hold ticks off.
-        var waited = 0
-        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
-            usleep(1_000)
-            waited += 1
-            if waited > 10_000 { break }     // 10 s: a stuck tick must not block reloads forever
-        }
+        // Wait (bounded: a stuck tick must not block reloads forever) for a running tick, then
+        // hold ticks off.
+        Self.wait(seconds: 10) { busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
         defer { busy.store(false, ordering: .releasing) }
         let previous = setup.withLock { $0 }
         let old = previous.specs
@@ -125,15 +121,20 @@ final class SLOService: Sendable {
         runtime.onEachShard({ worker in
             (worker as? AggregatorShard)?.reconfigureSLO(matcher: matcher, registry: registry, layouts: layouts, keep: kept)
         }, done: { finished.withLock { $0 = true } })
-        var spins = 0
-        while !finished.withLock({ $0 }) && spins < 60_000 {
-            usleep(1_000)
-            spins += 1
-        }
+        Self.wait(seconds: 60) { finished.withLock { $0 } }
         next.engine.adoptWholeStates(from: previous.engine, keep: kept)
         setup.withLock { $0 = next }
         latest.withLock { $0 = nil }
         Logger.shared.info("SLOs reconfigured", ["slos": String(newSpecs.count), "kept": String(kept.count)])
+    }
+
+    /// Polls `done` every millisecond until it holds or `seconds` have passed.
+    static func wait(seconds: Int, until done: () -> Bool) {
+        var polls = 0
+        while !done() && polls < seconds * 1_000 {
+            usleep(1_000)
+            polls += 1
+        }
     }
 
     /// The latest evaluation, nil before the first one.
