@@ -35,7 +35,7 @@ let package = Package(
         // SLO specs, time-bucketed state, windows, budgets, burn rates. Pure: time is passed in.
         .target(name: "SLO", dependencies: ["Selectors"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["SLO", "Selectors"], swiftSettings: optimize),
-        // The SLO evaluator: instance registry, series matching, merging shards' partial states,
+        // The SLO evaluator: instance registry, series matching, the instances' states fed by the shards' deltas,
         // Sloth-compatible exposition and the JSON API.
         .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
         .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "CZlib"], swiftSettings: optimize),

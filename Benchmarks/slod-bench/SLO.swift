@@ -4,12 +4,12 @@ import SLO
 /// `slod-bench slo [--rounds N] [--instances N]`: the SLO state's costs.
 ///   (a) ns per `add` on a warm 30d instance: all points in the current bucket, then a mix with
 ///       10 % late points (up to 2 h old), the shard's hot path (target ≤ 15 ns);
-///   (b) one evaluator tick over N instances (default 10,000) × 8 windows: advance by 1 s and
-///       fill every window's status, in ms per tick (target ≤ 5 ms), plus the read-only cost of
-///       adding window sums (what merging partial states costs);
+///   (b) N bare states (default 10,000) × 8 windows: advance by 1 s and fill every window's
+///       status, in ms per tick, plus the read-only cost of adding window sums;
 ///   (c) bytes per instance for the period kinds (≤ 64 KiB for 30d);
 ///   (d) what linking a series to an SLO adds to the shard's per-point path (`SLOShard.swift`);
-///   (e) the shard side of an evaluation tick for 10,000 instances.
+///   (e) a whole evaluation tick for 10,000 instances: the shard's hand-over and the engine's
+///       work (adding deltas, advancing, the snapshot; target ≤ 5 ms).
 func runSLOBench(arguments: [String]) {
     var rounds = 5
     var instances = 10_000
@@ -93,8 +93,8 @@ func runSLOBench(arguments: [String]) {
     print("slo bytes per instance: " + sizes.joined(separator: ", ") + " (target 30d <= 65536)")
     // (d) the shard path
     benchSLOShardPath(rounds: rounds)
-    // (e) the shard side of a tick
-    benchSLOShardTick(rounds: rounds)
+    // (e) a whole tick, shard and engine
+    benchSLOTick(rounds: rounds)
 }
 
 private func sloSeconds(_ d: Duration) -> Double {

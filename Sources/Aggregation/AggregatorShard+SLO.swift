@@ -112,7 +112,7 @@ extension AggregatorShard {
     }
 
     /// Switches this shard to new SLOs (on reload; call on the shard's thread, e.g. through
-    /// `ShardRuntime.onEachShard`): unchanged SLOs keep their partial states (see
+    /// `ShardRuntime.onEachShard`): unchanged SLOs keep their pending deltas (see
     /// `ShardSLO.reconfigure`), and every live series is matched again against the new SLOs —
     /// membership is decided on creation and on reload. Cost: one match per series.
     public func reconfigureSLO(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout], keep: [Int: Int]) {
@@ -135,8 +135,8 @@ extension AggregatorShard {
         }
     }
 
-    /// This shard's partial SLO states, advanced to `now` (Unix ns); empty without SLOs.
-    public func sloReport(now: Int64) -> [SLOPartialReport] {
-        slo?.report(now: now) ?? []
+    /// What this shard collected for SLO instances since the last call; empty without SLOs.
+    public func sloReport() -> [SLODelta] {
+        slo?.report() ?? []
     }
 }

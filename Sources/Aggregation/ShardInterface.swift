@@ -61,8 +61,8 @@ public protocol ShardWorker: AnyObject {
     func snapshot(into families: inout [MetricFamily])
     /// Drops series idle longer than the TTL.
     func sweep(now: UInt64)
-    /// Advances this shard's partial SLO states to `now` (Unix ns) and reports them.
-    func sloReport(now: Int64) -> [SLOPartialReport]
+    /// Hands over what this shard collected for SLO instances since the last call.
+    func sloReport() -> [SLODelta]
 }
 
 /// Self-metric instruments of one aggregator shard. Give every shard its own instance: `series`

@@ -57,7 +57,7 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     }
 
     /// A reader waiting for one part from every shard (same slot + countdown scheme): a
-    /// scrape's families, or an SLO tick's partial reports.
+    /// scrape's families, or an SLO tick's deltas.
     final class ShardRequest<Part>: @unchecked Sendable {
         let parts: UnsafeMutablePointer<[Part]>
         let count: Int
@@ -87,7 +87,7 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     /// Work for a shard's control queue (rare: a lock per request is fine).
     enum ControlRequest: @unchecked Sendable {
         case snapshot(ShardRequest<MetricFamily>)
-        case sloReport(ShardRequest<SLOPartialReport>, now: Int64)
+        case sloReport(ShardRequest<SLODelta>)
         case perform(@Sendable (ShardWorker) -> Void, ShardRequest<Int>)
     }
 
@@ -204,10 +204,10 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         post(.snapshot(ShardRequest(shards: shards.count, done: done)))
     }
 
-    /// Asks every shard to advance its partial SLO states to `now` (Unix ns) and report them;
-    /// `done` runs on the last shard's thread with one part per shard (for `SLOEngine.evaluate`).
-    public func sloReports(now: Int64, _ done: @escaping @Sendable ([[SLOPartialReport]]) -> Void) {
-        post(.sloReport(ShardRequest(shards: shards.count, done: done), now: now))
+    /// Asks every shard for the SLO deltas it collected since the last request; `done` runs on
+    /// the last shard's thread with one part per shard (for `SLOEngine.evaluate`).
+    public func sloReports(_ done: @escaping @Sendable ([[SLODelta]]) -> Void) {
+        post(.sloReport(ShardRequest(shards: shards.count, done: done)))
     }
 
     /// Runs `body` on every shard's own thread (between slices: the shard is not applying
@@ -256,8 +256,8 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
                     var families: [MetricFamily] = []
                     shard.worker.snapshot(into: &families)
                     request.finish(shard: shard.index, families)
-                case .sloReport(let request, let now):
-                    request.finish(shard: shard.index, shard.worker.sloReport(now: now))
+                case .sloReport(let request):
+                    request.finish(shard: shard.index, shard.worker.sloReport())
                 case .perform(let body, let request):
                     body(shard.worker)
                     request.finish(shard: shard.index, [])

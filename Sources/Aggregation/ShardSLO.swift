@@ -7,28 +7,29 @@ import SLOEngine
 ///
 /// When the shard creates a series, `link` asks the `SLOMatcher` which SLO instances the series
 /// feeds, gets the instance ids from the shared `SLOInstanceRegistry` (a lock taken once per new
-/// series, never per point), and records a *link list*: per instance this shard's partial
-/// `SLOState` and how a point's increase turns into (good, total) events. Roles of one series for
-/// one instance are folded together (a series that is both `total` and `bad` adds (0, inc)), so
-/// a point costs one `SLOState.add` per instance it feeds.
+/// series, never per point), and records a *link list*: per instance this shard's pending sum
+/// and how a point's increase turns into (good, total) events. Roles of one series for one
+/// instance are folded together (a series that is both `total` and `bad` adds (0, inc)), so a
+/// point costs one pending add per instance it feeds.
 ///
-/// Per point (`add*`) the shard adds the increments at the point's event time to its partial
-/// states. At each evaluation tick `report(now:)` advances every partial state and returns its
-/// window sums (or, for the timeslice methods, the raw slices it closed) for the `SLOEngine`,
-/// which merges the shards' partial states.
+/// Per point (`add*`) the increments, in units of 2^-12 events, join the instance's pending sum
+/// when the point's event time falls in the pending bucket (`SLOLayout.deltaBucketNanos`, 10 s
+/// for occurrences): two compares and two adds. A point of another bucket (the next bucket, or
+/// a late point) first moves the pending sum onto `deltas`. At each evaluation tick `report()`
+/// moves every pending sum there and hands the list to the `SLOEngine`, which owns the
+/// instances' `SLOState`s; a tick costs the shard O(instances touched since the last one).
 ///
-/// Owned by one shard thread. Memory: one partial state per instance this shard feeds
-/// (≤ 64 KiB for a 30-day period, see `slod-bench slo`).
+/// Owned by one shard thread. Memory: 48 bytes per instance this shard feeds, plus the deltas
+/// of one tick (32 bytes each; when a burst of late points makes the list long, equal
+/// (instance, bucket) entries are merged, so it stays bounded by instances × buckets).
 public final class ShardSLO {
     /// Replaced on reload (`reconfigure`), on the shard thread.
     private(set) var matcher: SLOMatcher
     private(set) var registry: SLOInstanceRegistry
     /// One layout per SLO (the matcher's spec order), shared with the engine.
     private(set) var layouts: [SLOLayout]
-    /// Wall clock, Unix ns (injectable for tests): partial states start at the current instant.
-    let wallClock: () -> Int64
 
-    /// How one point of a linked series feeds one partial state.
+    /// How one point of a linked series feeds one instance's pending sum.
     struct Link {
         var partial: Int32
         /// Latency links on explicit buckets: buckets counted whole, and the fraction of the next
@@ -58,30 +59,43 @@ public final class ShardSLO {
     /// Links of freed lists still in `links` (reclaimed by `compact` when they dominate).
     var garbageLinks = 0
 
+    /// The pending sum of one instance: events of points stamped in `[start, end)` (an empty
+    /// range when nothing is pending).
     struct Partial {
         var instance: Int32
-        var state: SLOState
-        var goodEvents: Double = 0
-        var totalEvents: Double = 0
-        var closed: [ClosedSlice] = []
+        /// Points whose increment could not be converted to units since the last tick.
+        var invalid: UInt32 = 0
+        var start: Int64 = .max
+        var end: Int64 = .min
+        var good: Int64 = 0
+        var total: Int64 = 0
+        /// `SLOLayout.deltaBucketNanos` of the instance's SLO.
+        let width: Int64
+        /// In `touched` since the last tick.
+        var listed = false
     }
-    /// Flat storage: the per-point path reaches a partial state through a pointer (no
-    /// uniqueness check, no retain).
+    /// Flat storage: the per-point path reaches a pending sum through a pointer (no uniqueness
+    /// check, no retain).
     var partials = FlatArray<Partial>(capacity: 16)
     var partialByInstance: [Int32: Int32] = [:]
+    /// Partials with something pending, to flush at the next tick.
+    var touched: [Int32] = []
+    /// Sums of finished buckets since the last tick.
+    var deltas: [SLODelta] = []
+    /// `deltas.count` at which equal (instance, bucket) entries are merged.
+    var mergeAt = ShardSLO.minimumMergeAt
+    static let minimumMergeAt = 65_536
     /// Series a selector picked that cannot feed their SLO, and series over an SLO's instance cap.
     var refusedLinks = 0
     /// Told about refused series (cold path): the first 10 refusals, then every 1,000th.
     let onRefusal: (String) -> Void
 
     public init(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout],
-                wallClock: @escaping () -> Int64 = { let t = Platform.Clock.wallTimespec(); return Int64(t.seconds) * 1_000_000_000 + Int64(t.nanos) },
                 onRefusal: @escaping (String) -> Void = { _ in }) {
         precondition(layouts.count == matcher.specs.count, "one layout per SLO")
         self.matcher = matcher
         self.registry = registry
         self.layouts = layouts
-        self.wallClock = wallClock
         self.onRefusal = onRefusal
     }
 
@@ -132,8 +146,8 @@ public final class ShardSLO {
         return Int32(lists.count - 1)
     }
 
-    /// Forgets the link list of a removed series (its partial states stay: the instance's
-    /// windows still hold its events).
+    /// Forgets the link list of a removed series (what it added stays: the instance's windows
+    /// in the engine still hold its events).
     func unlink(_ list: Int32) {
         let r = lists.pointer(at: Int(list)).pointee
         guard r.count >= 0 else { return }
@@ -157,26 +171,28 @@ public final class ShardSLO {
         garbageLinks = 0
     }
 
-    /// Switches to new SLOs (reload), on the shard thread. The partial states of instances whose
-    /// SLO is unchanged (`keep[old index] = new index`) move over under their new instance ids,
-    /// so their windows and budgets continue; the others are dropped. Every link is forgotten:
-    /// the shard then re-links each series (`AggregatorShard.reconfigureSLO`).
+    /// Switches to new SLOs (reload), on the shard thread. What is pending for instances whose
+    /// SLO is unchanged (`keep[old index] = new index`) stays in `deltas` under the new instance
+    /// ids, for the new engine (which takes over the old engine's states of those instances);
+    /// the rest is dropped. Every link is forgotten: the shard then re-links each series
+    /// (`AggregatorShard.reconfigureSLO`).
     func reconfigure(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout], keep: [Int: Int]) {
         precondition(layouts.count == matcher.specs.count, "one layout per SLO")
+        flushPending()
         var oldKeys: [Int32: SLOInstanceKey] = [:]
         for (id, key) in self.registry.instances() { oldKeys[id] = key }
-        var moved = FlatArray<Partial>(capacity: 16)
-        var byInstance: [Int32: Int32] = [:]
-        for i in 0..<partials.count {
-            var p = partials.pointer(at: i).pointee
-            guard let key = oldKeys[p.instance], let newSLO = keep[key.slo],
-                  let id = registry.instance(for: SLOInstanceKey(slo: newSLO, groupValues: key.groupValues)) else { continue }
-            p.instance = id
-            byInstance[id] = Int32(moved.count)
-            moved.append(p)
+        var newIDs: [Int32: Int32] = [:]
+        for (id, key) in oldKeys {
+            if let slo = keep[key.slo], let n = registry.instance(for: SLOInstanceKey(slo: slo, groupValues: key.groupValues)) { newIDs[id] = n }
         }
-        partials = moved
-        partialByInstance = byInstance
+        deltas = deltas.compactMap { d in
+            guard let id = newIDs[d.instance] else { return nil }
+            var moved = d
+            moved.instance = id
+            return moved
+        }
+        partials = FlatArray<Partial>(capacity: 16)
+        partialByInstance = [:]
         links = FlatArray<Link>(capacity: 64)
         lists = FlatArray<ListRange>(capacity: 64)
         freeLists = []
@@ -188,8 +204,7 @@ public final class ShardSLO {
 
     func partialIndex(_ instance: Int32, slo: Int) -> Int32 {
         if let p = partialByInstance[instance] { return p }
-        let layout = layouts[slo]
-        partials.append(Partial(instance: instance, state: SLOState(layout: layout, now: wallClock())))
+        partials.append(Partial(instance: instance, width: layouts[slo].deltaBucketNanos))
         let p = Int32(partials.count - 1)
         partialByInstance[instance] = p
         return p
@@ -244,31 +259,100 @@ public final class ShardSLO {
     @inline(__always)
     func add(_ partial: Int32, good: Double, total: Double, time: UInt64) {
         let p = partials.pointer(at: Int(partial))
-        if p.pointee.state.add(good: good, total: total, at: Int64(truncatingIfNeeded: time)) == .accepted {
-            p.pointee.goodEvents += good
-            p.pointee.totalEvents += total
+        let t = Int64(truncatingIfNeeded: time)
+        guard let g = SLOState.units(good), let u = SLOState.units(total) else { return addInvalid(partial) }
+        if t >= p.pointee.start && t < p.pointee.end {
+            p.pointee.good &+= g
+            p.pointee.total &+= u
+            return
         }
+        addToOtherBucket(partial, good: g, total: u, time: t)
+    }
+
+    /// A point outside the pending bucket: the pending sum becomes a delta and the point's bucket
+    /// pending.
+    @inline(never)
+    func addToOtherBucket(_ partial: Int32, good: Int64, total: Int64, time t: Int64) {
+        let p = partials.pointer(at: Int(partial))
+        if p.pointee.start <= p.pointee.end {
+            emit(p.pointee)
+        } else if !p.pointee.listed {
+            p.pointee.listed = true
+            touched.append(partial)
+        }
+        let w = p.pointee.width
+        let start = t - ((t % w) + w) % w   // floor to a multiple of w (t may be negative)
+        p.pointee.start = start
+        p.pointee.end = start &+ p.pointee.width
+        p.pointee.good = good
+        p.pointee.total = total
+    }
+
+    @inline(never)
+    func addInvalid(_ partial: Int32) {
+        let p = partials.pointer(at: Int(partial))
+        p.pointee.invalid &+= 1
+        if !p.pointee.listed {
+            p.pointee.listed = true
+            touched.append(partial)
+        }
+    }
+
+    /// Appends the pending sum of `p` to `deltas`, merging the list when it grew long.
+    func emit(_ p: Partial) {
+        deltas.append(SLODelta(instance: p.instance, time: p.start, good: p.good, total: p.total))
+        if deltas.count >= mergeAt { mergeDeltas() }
+    }
+
+    /// Merges entries of one (instance, bucket); afterwards the list may grow to twice its
+    /// merged length before the next merge (amortized O(log n) per delta).
+    func mergeDeltas() {
+        deltas.sort { $0.instance != $1.instance ? $0.instance < $1.instance : $0.time < $1.time }
+        var out = 0
+        for d in deltas {
+            if out > 0, deltas[out - 1].instance == d.instance, deltas[out - 1].time == d.time {
+                deltas[out - 1].good &+= d.good
+                deltas[out - 1].total &+= d.total
+                deltas[out - 1].invalid &+= d.invalid
+            } else {
+                deltas[out] = d
+                out += 1
+            }
+        }
+        deltas.removeLast(deltas.count - out)
+        mergeAt = max(ShardSLO.minimumMergeAt, 2 * out)
     }
 
     // MARK: Ticks
 
-    /// Advances every partial state to `now` (Unix ns) and reports it.
-    func report(now: Int64) -> [SLOPartialReport] {
-        var out: [SLOPartialReport] = []
-        out.reserveCapacity(partials.count)
-        for i in 0..<partials.count {
-            let p = partials.pointer(at: i)
-            var closed: [ClosedSlice] = []
-            if p.pointee.state.layout.configuration.budgeting.usesTimeslices {
-                p.pointee.state.advance(to: now) { closed.append($0) }
-            } else {
-                p.pointee.state.advance(to: now)
+    /// Moves every pending sum (and invalid-point count) to `deltas`.
+    func flushPending() {
+        for partial in touched {
+            let p = partials.pointer(at: Int(partial))
+            if p.pointee.start <= p.pointee.end || p.pointee.invalid != 0 {
+                var d = SLODelta(instance: p.pointee.instance, invalid: p.pointee.invalid, time: 0, good: 0, total: 0)
+                if p.pointee.start <= p.pointee.end {
+                    d.time = p.pointee.start
+                    d.good = p.pointee.good
+                    d.total = p.pointee.total
+                }
+                deltas.append(d)
             }
-            let windows = p.pointee.state.layout.windowCount
-            out.append(SLOPartialReport(instance: p.pointee.instance, sums: (0..<windows).map { p.pointee.state.windowSums($0) },
-                                        closedSlices: closed, goodEvents: p.pointee.goodEvents,
-                                        totalEvents: p.pointee.totalEvents, drops: p.pointee.state.drops))
+            p.pointee.start = .max
+            p.pointee.end = .min
+            p.pointee.invalid = 0
+            p.pointee.listed = false
         }
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    /// What this shard collected since the last tick, for the engine. O(instances touched).
+    func report() -> [SLODelta] {
+        flushPending()
+        mergeAt = ShardSLO.minimumMergeAt
+        let out = deltas
+        deltas = []
+        if !out.isEmpty { deltas.reserveCapacity(out.count) }
         return out
     }
 }

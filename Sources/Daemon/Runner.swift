@@ -62,8 +62,9 @@ struct Runner {
         receiverConfig.tenantHeader = config.ingest.tenantHeader
         receiverConfig.rateLimitPointsPerSecond = config.ingest.rateLimitPointsPerSecond
         receiverConfig.rateLimitBurstPoints = config.ingest.rateLimitBurstPoints
-        // SLO evaluation: shards link series to SLO instances and keep partial states; the
-        // service merges them every second.
+        // SLO evaluation: shards link series to SLO instances and sum their points per instance
+        // and 10 s bucket; every second the service hands the sums to the engine, which owns
+        // the instances' states.
         let sloService: SLOService
         do {
             sloService = try SLOService(specs: config.slos)

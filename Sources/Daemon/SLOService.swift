@@ -9,10 +9,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// Runs SLO evaluation for the daemon: every `interval` it asks the shards for their partial
-/// SLO states (`ShardRuntime.sloReports`), lets the `SLOEngine` merge and evaluate them on its
-/// own serial queue (never on an event loop or a shard thread), and publishes the resulting
-/// `SLOSnapshot`, which `/metrics` and `/api/v1/slos` read.
+/// Runs SLO evaluation for the daemon: every `interval` it asks the shards for the SLO deltas
+/// they collected (`ShardRuntime.sloReports`), lets the `SLOEngine` add them to the instances'
+/// states and evaluate them on its own serial queue (never on an event loop or a shard thread),
+/// and publishes the resulting `SLOSnapshot`, which `/metrics` and `/api/v1/slos` read.
 ///
 /// A tick starts only when the previous one has finished, so a slow tick delays the next
 /// instead of piling up. Without SLOs nothing is evaluated. `reconfigure` switches to new SLOs
@@ -90,10 +90,10 @@ final class SLOService: Sendable {
     func tick(runtime: ShardRuntime) {
         guard !isEmpty, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let now = wallClock()
-        runtime.sloReports(now: now) { [self] parts in
+        runtime.sloReports { [self] parts in
             queue.async { [self] in
                 let engine = setup.withLock { $0.engine }
-                let snapshot = engine.evaluate(reports: parts, now: now)
+                let snapshot = engine.evaluate(deltas: parts, now: now)
                 latest.withLock { $0 = snapshot }
                 busy.store(false, ordering: .releasing)
             }
@@ -101,9 +101,9 @@ final class SLOService: Sendable {
     }
 
     /// Switches to `specs` (a reload). SLOs whose definition is unchanged keep their state: the
-    /// shards move their partial states to the new instance ids and re-match every series
-    /// against the new selectors. Blocks the calling thread (the reload queue) until done.
-    /// Timeslice SLOs keep their judged slices too (the engine's whole states move over).
+    /// new engine takes over the old one's states under the new instance ids, the shards move
+    /// their pending deltas to those ids and re-match every series against the new selectors.
+    /// Blocks the calling thread (the reload queue) until done.
     func reconfigure(specs newSpecs: [SLOSpec], runtime: ShardRuntime) throws {
         let next = try Setup(specs: newSpecs)
         // Wait (bounded: a stuck tick must not block reloads forever) for a running tick, then
@@ -122,7 +122,7 @@ final class SLOService: Sendable {
             (worker as? AggregatorShard)?.reconfigureSLO(matcher: matcher, registry: registry, layouts: layouts, keep: kept)
         }, done: { finished.withLock { $0 = true } })
         Self.wait(seconds: 60) { finished.withLock { $0 } }
-        next.engine.adoptWholeStates(from: previous.engine, keep: kept)
+        next.engine.adoptStates(from: previous.engine, keep: kept)
         setup.withLock { $0 = next }
         latest.withLock { $0 = nil }
         Logger.shared.info("SLOs reconfigured", ["slos": String(newSpecs.count), "kept": String(kept.count)])

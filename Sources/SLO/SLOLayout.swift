@@ -117,6 +117,12 @@ public final class SLOLayout: Sendable {
     /// Slice length in nanoseconds for the timeslice methods, else 0.
     let sliceNanos: Int64
     let graceNanos: Int64
+    /// Width of the buckets in which aggregator shards sum an instance's points between two
+    /// evaluation ticks (`SLOState.add(goodUnits:totalUnits:at:)` takes each sum at its
+    /// bucket's start): the finest tier's 10 s, or for the timeslice methods the greatest common
+    /// divisor of 10 s and the slice length, so that every tier bucket and every slice is a
+    /// whole number of these buckets.
+    public let deltaBucketNanos: Int64
 
     public static let tierResolutions: [Int64] = [10, 60, 300, 1_800]
     /// The longest rolling window each tier serves.
@@ -204,10 +210,14 @@ public final class SLOLayout: Sendable {
             unitBits = 32
             sliceNanos = slices.sliceSeconds * TimeMath.nanosPerSecond
             graceNanos = slices.graceSeconds * TimeMath.nanosPerSecond
+            var a = SLOLayout.tierResolutions[0], b = slices.sliceSeconds
+            while b != 0 { (a, b) = (b, a % b) }
+            deltaBucketNanos = a * TimeMath.nanosPerSecond
         } else {
             unitBits = 12
             sliceNanos = 0
             graceNanos = 0
+            deltaBucketNanos = SLOLayout.tierResolutions[0] * TimeMath.nanosPerSecond
         }
         unitsPerCount = Double(Int64(1) << unitBits)
     }

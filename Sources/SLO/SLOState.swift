@@ -23,24 +23,21 @@ public struct DropCounters: Sendable, Equatable {
     public var total: UInt64 { tooOld &+ tooFarInFuture &+ invalidValue &+ sliceClosed }
 }
 
-/// The state of one SLO instance (or of one shard's part of it): good and total counts by event
-/// time in multi-resolution buckets, with O(1) running sums for every window.
+/// The state of one SLO instance: good and total counts by event time in multi-resolution
+/// buckets, with O(1) running sums for every window.
 ///
-/// Owned by one thread (an aggregator shard); not synchronized. The ingest path is
+/// Owned by one thread (the evaluator); not synchronized. The ingest path is
 /// `add(good:total:at:)`: O(1), no allocation, no lock. A copy shares the buffers until either
 /// side writes them, which then copies about 50 KB: readers should take window sums
-/// (`accumulateWindowSums(into:)`) or a status, not keep copies of live states. The evaluator's timer calls
+/// (`windowSums(_:)`) or a status, not keep copies of live states. The evaluator's timer calls
 /// `advance(to:)` (or `evaluate(now:)`, which advances first) once a tick and reads windows in
 /// O(1) each. See `BucketTiers` for the exact window definitions and `SLOLayout` for
 /// resolutions and memory.
 ///
-/// Partial states: when an instance's series live on several shards, each shard keeps an
-/// `SLOState` for its part. For occurrences the evaluator adds the parts' window sums
-/// (`accumulateWindowSums(into:)`) and computes the status from the totals
-/// (`SLOLayout.status(sums:period:now:)`). For the timeslice methods, slices must be judged on
-/// the whole: each part calls `advance(to:emittingClosedSlices:)` every tick and hands the raw
-/// closed slices to the evaluator, which feeds them to one whole state with `addClosedSlice(_:)`
-/// and then advances that state to the same instant, which classifies them.
+/// One state per instance, owned by the `SLOEngine`: aggregator shards only sum their points per
+/// `SLOLayout.deltaBucketNanos` bucket between evaluation ticks and hand the sums over, which
+/// the engine adds with `add(goodUnits:totalUnits:at:)` (so timeslices are judged on the whole
+/// instance, and memory is one state per instance however many shards feed it).
 public struct SLOState: Sendable {
     public let layout: SLOLayout
     var tiers: BucketTiers
@@ -50,9 +47,9 @@ public struct SLOState: Sendable {
     public internal(set) var drops = DropCounters()
 
     /// Units of 2^-12 events: how `add` stores event counts.
-    static let eventUnits: Double = 4_096
+    public static let eventUnits: Double = 4_096
     /// Largest magnitude of one increment in units (2^52: exact in a Double).
-    static let maxIncrementUnits: Double = 4_503_599_627_370_496
+    @usableFromInline static let maxIncrementUnits: Double = 4_503_599_627_370_496
 
     /// A fresh, empty state whose clock starts at `now` (Unix nanoseconds).
     public init(layout: SLOLayout, now: Int64) {
@@ -84,6 +81,17 @@ public struct SLOState: Sendable {
             drops.invalidValue &+= 1
             return .invalidValue
         }
+        return add(goodUnits: g, totalUnits: t, at: eventTimeNanos)
+    }
+
+    /// Adds increments already in units of 2^-12 events (`units(_:)`), e.g. the sum of the
+    /// points an aggregator shard collected for one `SLOLayout.deltaBucketNanos` bucket,
+    /// stamped with the bucket's start: every window, tier bucket and slice boundary is a
+    /// multiple of that width, so this lands exactly where the single points would have
+    /// (only the future tolerance is judged on the bucket's start instead of each point's time).
+    @discardableResult
+    @inline(__always)
+    public mutating func add(goodUnits g: Int64, totalUnits t: Int64, at eventTimeNanos: Int64) -> IngestOutcome {
         guard slices == nil else { return addToSlice(good: g, total: t, at: eventTimeNanos) }
         switch tiers.add(good: g, total: t, at: eventTimeNanos) {
         case .accepted:
@@ -97,9 +105,10 @@ public struct SLOState: Sendable {
         }
     }
 
-    /// Event count → units, rounding half away from zero; nil for NaN, ±Inf or too large.
-    @inline(__always)
-    static func units(_ value: Double) -> Int64? {
+    /// Event count → units of 2^-12 events, rounding half away from zero; nil for NaN, ±Inf or
+    /// a magnitude of 2^40 events or more.
+    @inlinable @inline(__always)
+    public static func units(_ value: Double) -> Int64? {
         let scaled = value * eventUnits
         guard scaled.magnitude < maxIncrementUnits else { return nil }
         return Int64(scaled + (scaled < 0 ? -0.5 : 0.5))
@@ -148,42 +157,13 @@ public struct SLOState: Sendable {
         }
     }
 
-    /// Timeslice methods, partial state: closes the slices whose grace period ended by `now`,
-    /// passes those that received points to `emit` (raw counts, unclassified; empty ones are
-    /// left to the whole state, which counts them by its no-data rule), then moves the clock
-    /// like `advance(to:)`. This part's own windows stay empty: the whole state has them.
-    public mutating func advance(to now: Int64, emittingClosedSlices emit: (ClosedSlice) -> Void) {
-        while let slice = slices?.nextClosed(upTo: now, skipEmptyBefore: Int64.max) {
-            emit(slice)
-        }
-        advance(to: now)
-    }
-
-    /// Timeslice methods, whole state: adds a part's closed raw slice (before `advance(to:)`
-    /// with the `now` the part closed it at; the slice is still open here until then). Refused (`sliceClosed`) if this state already
-    /// classified that slice; `invalidValue` for occurrences states.
-    @discardableResult
-    public mutating func addClosedSlice(_ slice: ClosedSlice) -> IngestOutcome {
-        guard slices != nil else { return .invalidValue }
-        switch slices!.add(good: slice.good, total: slice.total, at: slice.startNanos) {
-        case .accepted: return .accepted
-        case .closed:
-            drops.sliceClosed &+= 1
-            return .sliceClosed
-        case .tooNew:
-            drops.tooFarInFuture &+= 1
-            return .tooFarInFuture
-        }
-    }
-
     // MARK: Reading
 
     /// The running sums of window `index` (`layout.windows` order, period last). O(1).
     @inline(__always)
     public func windowSums(_ index: Int) -> WindowSums { tiers.sums(index) }
 
-    /// Adds this state's window sums to `accumulator` (one element per window), for combining
-    /// the partial states of an instance.
+    /// Adds this state's window sums to `accumulator` (one element per window).
     public func accumulateWindowSums(into accumulator: inout [WindowSums]) {
         let count = layout.windowCount
         precondition(accumulator.count == count, "need one WindowSums per window")

@@ -4,7 +4,7 @@
 /// (timeslices: good slices and counted slices; ratio_timeslices: the sum of slice ratios and
 /// counted slices), counting the slices that closed and whose start lies in the window.
 public struct WindowStatus: Sendable, Equatable {
-    /// The raw fixed-point sums (what partial states add).
+    /// The raw fixed-point sums.
     public var sums: WindowSums
     /// `sums.good / unitsPerCount`.
     public var good: Double
@@ -77,8 +77,8 @@ public struct SLOStatus: Sendable, Equatable {
 }
 
 extension SLOLayout {
-    /// The status from window sums, typically the sums of several partial states added window
-    /// by window (`SLOState.accumulateWindowSums(into:)`). `sums` must have `windowCount`
+    /// The status from window sums (e.g. several states' sums added window by window with
+    /// `SLOState.accumulateWindowSums(into:)`). `sums` must have `windowCount`
     /// elements; `period` is `configuration.period.bounds(containing: now)` (compute it once
     /// per SLO and tick, not per instance).
     public func status(sums: [WindowSums], period: PeriodBounds, now: Int64) -> SLOStatus {

@@ -1,10 +1,5 @@
-/// A time slice whose grace period is over, with its raw event counts (units of 2^-12 events).
-///
-/// Classifying a slice (good or bad, or its ratio) is not additive across partial states: two
-/// shards each seeing half of a slice must add their halves before the slice is judged. So a
-/// shard holding a *part* of an SLO instance with a timeslice method sends its closed raw slices
-/// (`SLOState.advance(to:emittingClosedSlices:)`) to the evaluator, which adds them into the instance's
-/// *whole* state (`SLOState.addClosedSlice(_:)`) before advancing it, and that state classifies.
+/// A time slice whose grace period is over, with its raw event counts (units of 2^-12 events),
+/// about to be classified (good or bad, or its ratio) by `SliceClassifier`.
 public struct ClosedSlice: Sendable, Equatable {
     /// The slice's first instant (a multiple of the slice length), Unix nanoseconds.
     public var startNanos: Int64

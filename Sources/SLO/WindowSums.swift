@@ -1,10 +1,9 @@
 /// The good and total counts of one window, in the layout's fixed-point units
 /// (`SLOLayout.unitsPerCount` units per event or per slice).
 ///
-/// Window sums of partial states add: when several aggregator shards each hold part of an SLO
-/// instance (its series live on different shards), the evaluator adds the parts' sums window by
-/// window and computes ratios from the totals (`SLOLayout.status(sums:period:now:)`). Addition
-/// wraps instead of trapping; the units leave room for 2.2 × 10^15 events per window.
+/// Window sums add: the sums of several states (e.g. several SLO instances rolled up) can be added
+/// window by window and ratios computed from the totals (`SLOLayout.status(sums:period:now:)`).
+/// Addition wraps instead of trapping; the units leave room for 2.2 × 10^15 events per window.
 public struct WindowSums: Sendable, Hashable, CustomStringConvertible {
     public var good: Int64
     public var total: Int64

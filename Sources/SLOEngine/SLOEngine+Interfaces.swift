@@ -4,13 +4,14 @@ import Synchronization
 // The seams between the aggregator shards and the SLO evaluator (issue 5).
 //
 // Data path: a series is linked to SLO instances once, when a shard creates it (`SLOMatcher`
-// decides the roles, `SLOInstanceRegistry` the instance ids). Each shard keeps a *partial*
-// `SLOState` per instance it feeds and adds every linked point's increments to it on its own
-// thread (no lock, no message per point). Once per evaluation tick each shard advances its
-// partial states and hands back one `SLOPartialReport` per instance; the `SLOEngine` sums the
-// partial window sums of every shard (for the timeslice methods it classifies the closed raw
-// slices in one whole state per instance instead), computes each instance's `SLOStatus`, and
-// publishes an immutable `SLOSnapshot` that `/metrics` and `/api/v1/slos` read.
+// decides the roles, `SLOInstanceRegistry` the instance ids). Each shard keeps a
+// pending sum per instance it feeds and adds every linked point's increments to it on its own
+// thread (no lock, no message per point); points of another 10 s bucket (late points, or the
+// next bucket) push the pending sum onto a list of `SLODelta`s. Once per evaluation tick each
+// shard hands its deltas over; the `SLOEngine`, which owns the one `SLOState` of every instance,
+// adds them at their buckets' times, advances every state to the tick, computes each
+// instance's status, and publishes an immutable `SLOSnapshot` that `/metrics` and
+// `/api/v1/slos` read.
 
 /// How a series feeds an SLO instance.
 public enum SLORole: Sendable, Hashable {
@@ -72,29 +73,25 @@ public struct SLOInstanceKey: Sendable, Hashable {
     }
 }
 
-/// What one shard reports for one instance at an evaluation tick (after advancing its partial
-/// state to the tick's instant).
-public struct SLOPartialReport: Sendable {
+/// What a shard collected for one SLO instance in one bucket of event time since the previous
+/// evaluation tick (`ShardSLO`), handed to the `SLOEngine`, which adds it to the instance's state.
+public struct SLODelta: Sendable, Equatable {
     public var instance: Int32
-    /// The partial state's window sums, `SLOLayout.windows` order (period last). For the
-    /// timeslice methods the partial windows stay empty; `closedSlices` carry the data.
-    public var sums: [WindowSums]
-    /// Timeslice methods: raw slices this shard closed since its last report.
-    public var closedSlices: [ClosedSlice]
-    /// Events this shard has counted for the instance since it started (monotonic), for
-    /// `slod_slo_events_total{kind="good"|"total"}`.
-    public var goodEvents: Double
-    public var totalEvents: Double
-    /// Points the partial state dropped (too old, too far in the future, invalid), cumulative.
-    public var drops: DropCounters
+    /// Points the shard could not count: an increment that is not finite or of 2^40 events or
+    /// more (`SLOState.units` refused it). Counted as `invalidValue` drops.
+    public var invalid: UInt32
+    /// The bucket's start, Unix nanoseconds: a multiple of the SLO's `SLOLayout.deltaBucketNanos`;
+    /// every point summed here had an event time in `[time, time + deltaBucketNanos)`.
+    public var time: Int64
+    /// Sums of the points' increments in units of 2^-12 events (`SLOState.units`), wrapping.
+    public var good: Int64
+    public var total: Int64
 
-    public init(instance: Int32, sums: [WindowSums], closedSlices: [ClosedSlice] = [], goodEvents: Double, totalEvents: Double,
-                drops: DropCounters = DropCounters()) {
+    public init(instance: Int32, invalid: UInt32 = 0, time: Int64, good: Int64, total: Int64) {
         self.instance = instance
-        self.sums = sums
-        self.closedSlices = closedSlices
-        self.goodEvents = goodEvents
-        self.totalEvents = totalEvents
-        self.drops = drops
+        self.invalid = invalid
+        self.time = time
+        self.good = good
+        self.total = total
     }
 }

@@ -1,31 +1,30 @@
 import SLO
 
-/// The SLO evaluator: merges the aggregator shards' partial reports of every SLO instance and
-/// computes each instance's windows and budget, once per evaluation tick.
+/// The SLO evaluator: owns the `SLOState` of every SLO instance, adds the increments the
+/// aggregator shards collected since the previous tick (`SLODelta`s), and computes every
+/// instance's windows and budget, once per evaluation tick.
 ///
-/// Occurrences: an instance's window sums are the sums of its shards' partial window sums
-/// (fixed-point integers, so the merge is exact). Timeslice methods: a slice must be judged on
-/// the whole instance, so the engine keeps one *whole* `SLOState` per instance, feeds it every
-/// raw slice the shards closed since the last tick (`addClosedSlice`), advances it to the tick
-/// instant (which classifies the slices) and reads its windows; the shards' partial windows are
-/// not used (see `SLOState`'s notes on partial states).
+/// The shards only sum their points per instance and `SLOLayout.deltaBucketNanos` bucket
+/// (`ShardSLO`); all window, period and slice logic runs here, on the evaluation thread, so a
+/// tick never pauses ingestion for more than handing over a list, an instance costs one state
+/// however many shards feed it, and timeslices are judged on the whole instance.
 ///
-/// Instances the registry knows but no shard has reported yet are evaluated with zero sums.
+/// Instances the registry knows but no shard has reported yet are evaluated with empty states.
 ///
 /// Not thread-safe: one thread at a time calls `evaluate` (the daemon's evaluation timer); the
 /// snapshots it returns are immutable and can be read anywhere. It is `@unchecked Sendable` so
 /// the composition root can build it and hand it to that thread, the way a `BatchSlice` moves
-/// to its shard: whoever hands it over must not touch it again. Cost per tick: O(instances ×
-/// windows + reports + closed slices); the buffers are reused between ticks, and the only
-/// allocations are the snapshot's three arrays (instances, their windows, the refusal counts)
-/// and what new instances need.
+/// to its shard: whoever hands it over must not touch it again. Cost per tick: O(deltas +
+/// instances × windows); the buffers are reused between ticks, and the only allocations are
+/// the snapshot's three arrays (instances, their windows, the refusal counts) and what new
+/// instances need.
 public final class SLOEngine: @unchecked Sendable {
     public let specs: [SLOSpec]
     public let registry: SLOInstanceRegistry
     /// One layout per SLO, shared by all its instances (and usable by the shards).
     public let layouts: [SLOLayout]
     let outputs: [SLOOutput]
-    /// `layouts[slo].windowCount`, as plain integers for the per-report loop.
+    /// `layouts[slo].windowCount`, as plain integers for the per-instance loop.
     let windowCounts: [Int]
 
     // Per known instance, indexed by id (flat arrays: the tick loops touch only what they need).
@@ -35,26 +34,26 @@ public final class SLOEngine: @unchecked Sendable {
     var sumsBase: [Int] = []
     /// Group values and output labels.
     var labels: [InstanceLabels] = []
-    /// Timeslice methods: the whole state, created at the first tick that sees the instance;
-    /// nil for occurrences.
-    var wholes: [SLOState?] = []
-    /// Ids of the instances whose SLO uses a timeslice method.
-    var timesliceInstances: [Int] = []
-    /// Window sums of every instance, flat, zeroed and re-accumulated every tick.
+    /// The instance's state, created when the engine first sees the instance.
+    var states: [SLOState] = []
+    /// Accepted increments since the instance was created (units of 2^-12 events), for
+    /// `slod_slo_events_total`.
+    var goodUnits: [Int64] = []
+    var totalUnits: [Int64] = []
+    /// Points the shards could not count (`SLODelta.invalid`), since the instance was created.
+    var invalidPoints: [UInt64] = []
+    /// Per instance new in the current tick (from the first new id): a timeslice instance not
+    /// adopted from a previous engine, whose state restarts at its earliest delta (`applyFirst`).
+    var fresh: [Bool] = []
+    /// Window sums of every instance, flat, refilled every tick.
     var sums: [WindowSums] = []
-    /// Summed over the reports of the current tick.
-    var goodEvents: [Double] = []
-    var totalEvents: [Double] = []
-    var drops: [DropCounters] = []
     /// Instance ids sorted by (SLO, group values): the snapshot's order.
     var order: [Int32] = []
-    /// Closed slices of the current tick, (instance, slice), sorted before use.
-    var pendingSlices: [(instance: Int32, slice: ClosedSlice)] = []
     /// The instant of the last evaluation (ticks never go back).
     public private(set) var lastNow: Int64 = .min
-    /// Reports ignored since start: an instance id the registry never assigned, or window sums
-    /// that do not match the SLO's layout (a shard built for another SLO set, e.g. mid-reload).
-    public private(set) var ignoredReports = 0
+    /// Deltas ignored since start: an instance id the registry never assigned (a shard built
+    /// for another SLO set).
+    public private(set) var ignoredDeltas = 0
 
     /// An engine for the SLOs of `registry` (`specs` must be the registry's). `version` is
     /// written as `sloth_version` on `sloth_slo_info` when not empty. Throws when a spec's
@@ -77,140 +76,159 @@ public final class SLOEngine: @unchecked Sendable {
         windowCounts = layouts.map(\.windowCount)
     }
 
-    /// Merges `reports` (one array per shard, each holding that shard's reports of this tick,
-    /// every shard advanced to `now`) and returns the snapshot at `now` (Unix nanoseconds).
+    /// Adds the shards' deltas (one array per shard, each holding what that shard collected
+    /// since the previous tick), advances every state to `now` (Unix nanoseconds) and returns
+    /// the snapshot at `now`.
     ///
-    /// Each shard is expected to report every partial state it holds at every tick: window sums
-    /// and event counters are the sums of this tick's reports, and closed slices are taken as
-    /// "closed since the previous tick". A report with an unknown instance id or window count is
-    /// skipped and counted in `ignoredReports`. `now` earlier than the previous tick is treated
-    /// as the previous tick (windows never slide back).
-    public func evaluate(reports: [[SLOPartialReport]], now requestedNow: Int64) -> SLOSnapshot {
+    /// Deltas are added before the states advance, at the clock of the previous tick, so a
+    /// point that arrived before a slice's grace period ended still counts in that slice. A
+    /// timeslice instance new in this tick starts its state at its earliest delta (not before
+    /// the period's start; at `now` without any) and takes its deltas in time order, its clock
+    /// moved up to each: what the shards collected between the instance's creation and its
+    /// first tick lands in slices that are still open, as if the state had existed all along.
+    /// (Occurrences need no such care: a state reaches back over all its windows from any
+    /// clock.) A delta for an instance id the registry never assigned is skipped and counted in
+    /// `ignoredDeltas`. `now` earlier than the previous tick is treated as the previous tick
+    /// (windows never slide back).
+    public func evaluate(deltas: [[SLODelta]], now requestedNow: Int64) -> SLOSnapshot {
         let now = max(requestedNow, lastNow)
         lastNow = now
-        syncInstances()
-        refill(reports)
-        classifySlices(now: now)
+        let firstNew = syncInstances(now: now)
+        apply(deltas, firstNew: firstNew, now: now)
+        advance(to: now)
         return snapshot(now: now)
     }
 
     // MARK: Instances
 
-    /// Whole states handed over from the engine this one replaces (reload), by new instance id;
-    /// taken when the instance first shows up.
-    var adoptedWholes: [Int32: SLOState] = [:]
+    /// What the engine this one replaces (reload) hands over, by new instance id; taken when
+    /// the instance first shows up.
+    struct Adopted {
+        var state: SLOState
+        var good: Int64
+        var total: Int64
+        var invalid: UInt64
+    }
+    var adopted: [Int32: Adopted] = [:]
 
-    /// On reload: takes over the timeslice whole states (the judged slices) of `old`'s instances
-    /// whose SLO is unchanged (`keep[old SLO index] = new SLO index`), under this engine's
-    /// instance ids. Call before the first `evaluate`.
-    public func adoptWholeStates(from old: SLOEngine, keep: [Int: Int]) {
-        for (id, key) in old.registry.instances() where Int(id) < old.wholes.count {
-            guard let state = old.wholes[Int(id)], let slo = keep[key.slo],
+    /// On reload: takes over the states (windows, budget, judged slices) and event counters of
+    /// `old`'s instances whose SLO is unchanged (`keep[old SLO index] = new SLO index`), under
+    /// this engine's instance ids. Call before the first `evaluate`.
+    public func adoptStates(from old: SLOEngine, keep: [Int: Int]) {
+        for (id, key) in old.registry.instances() where Int(id) < old.states.count {
+            guard let slo = keep[key.slo],
                   let newID = registry.instance(for: SLOInstanceKey(slo: slo, groupValues: key.groupValues)) else { continue }
-            adoptedWholes[newID] = state
+            let i = Int(id)
+            adopted[newID] = Adopted(state: old.states[i], good: old.goodUnits[i], total: old.totalUnits[i], invalid: old.invalidPoints[i])
         }
     }
 
-    /// Takes in the instances the registry assigned since the last tick.
-    func syncInstances() {
-        let added = registry.instances(from: instanceSLO.count)
-        guard !added.isEmpty else { return }
+    /// Takes in the instances the registry assigned since the last tick and returns the first
+    /// new id (`states.count` when none is new). A new instance's state starts at `now`;
+    /// `apply` moves it back to its earliest delta.
+    func syncInstances(now: Int64) -> Int {
+        let firstNew = instanceSLO.count
+        let added = registry.instances(from: firstNew)
+        guard !added.isEmpty else { return firstNew }
         for (id, key) in added {
             precondition(Int(id) == instanceSLO.count, "registry ids are dense")
             let layout = layouts[key.slo]
-            if layout.configuration.budgeting.timesliceOptions != nil { timesliceInstances.append(Int(id)) }
             instanceSLO.append(key.slo)
             sumsBase.append(sums.count)
             labels.append(InstanceLabels(output: outputs[key.slo], spec: specs[key.slo], groupValues: key.groupValues))
-            wholes.append(adoptedWholes.removeValue(forKey: id))
+            if let a = adopted.removeValue(forKey: id) {
+                fresh.append(false)
+                states.append(a.state)
+                goodUnits.append(a.good)
+                totalUnits.append(a.total)
+                invalidPoints.append(a.invalid)
+            } else {
+                fresh.append(layout.configuration.budgeting.usesTimeslices)
+                states.append(SLOState(layout: layout, now: now))
+                goodUnits.append(0)
+                totalUnits.append(0)
+                invalidPoints.append(0)
+            }
             sums.append(contentsOf: repeatElement(.zero, count: layout.windowCount))
         }
-        let count = instanceSLO.count
-        goodEvents = [Double](repeating: 0, count: count)
-        totalEvents = goodEvents
-        drops = [DropCounters](repeating: DropCounters(), count: count)
-        order = (0..<count).map { Int32($0) }
+        order = (0..<instanceSLO.count).map { Int32($0) }
         order.sort { a, b in
             let x = Int(a), y = Int(b)
             if instanceSLO[x] != instanceSLO[y] { return instanceSLO[x] < instanceSLO[y] }
             return labels[x].groupValues.lexicographicallyPrecedes(labels[y].groupValues) { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         }
+        return firstNew
     }
 
-    // MARK: Merging
+    // MARK: Ticks
 
-    /// Zeroes the per-tick accumulators and adds every report into them.
-    func refill(_ reports: [[SLOPartialReport]]) {
-        pendingSlices.removeAll(keepingCapacity: true)
-        let count = instanceSLO.count
-        sums.withUnsafeMutableBufferPointer { s in
-            for i in s.indices { s[i] = .zero }
+    /// Adds every delta to its instance's state. Deltas of instances new in this tick (id ≥
+    /// `firstNew`, not adopted from a previous engine) go to `applyFirst` instead.
+    func apply(_ deltas: [[SLODelta]], firstNew: Int, now: Int64) {
+        let count = states.count
+        var first: [SLODelta] = []
+        states.withUnsafeMutableBufferPointer { states in
+            for shard in deltas {
+                for d in shard {
+                    let id = Int(d.instance)
+                    guard id >= 0, id < count else { ignoredDeltas += 1; continue }
+                    if id >= firstNew && fresh[id - firstNew] {
+                        first.append(d)
+                        continue
+                    }
+                    add(d, to: &states[id])
+                }
+            }
         }
-        goodEvents.withUnsafeMutableBufferPointer { g in
-            totalEvents.withUnsafeMutableBufferPointer { t in
-                drops.withUnsafeMutableBufferPointer { d in
-                    for i in 0..<count {
-                        g[i] = 0
-                        t[i] = 0
-                        d[i] = DropCounters()
+        fresh.removeAll(keepingCapacity: true)
+        if !first.isEmpty { applyFirst(first, now: now) }
+    }
+
+    /// New timeslice instances: each state restarts at its earliest delta (clamped to
+    /// [period start, `now`]) and takes its deltas in time order, its clock moved up to each,
+    /// so a slice that would still have been open for them takes them.
+    func applyFirst(_ deltas: [SLODelta], now: Int64) {
+        let sorted = deltas.sorted { $0.instance != $1.instance ? $0.instance < $1.instance : $0.time < $1.time }
+        var k = 0
+        while k < sorted.count {
+            let id = Int(sorted[k].instance)
+            let layout = states[id].layout
+            let periodStart = layout.configuration.period.bounds(containing: now).startNanos
+            states[id] = SLOState(layout: layout, now: min(now, max(periodStart, sorted[k].time)))
+            while k < sorted.count, Int(sorted[k].instance) == id {
+                states[id].advance(to: min(now, sorted[k].time))
+                add(sorted[k], to: &states[id])
+                k += 1
+            }
+        }
+    }
+
+    @inline(__always)
+    func add(_ d: SLODelta, to state: inout SLOState) {
+        let id = Int(d.instance)
+        if d.invalid != 0 { invalidPoints[id] &+= UInt64(d.invalid) }
+        guard d.good != 0 || d.total != 0 else { return }
+        if state.add(goodUnits: d.good, totalUnits: d.total, at: d.time) == .accepted {
+            goodUnits[id] &+= d.good
+            totalUnits[id] &+= d.total
+        }
+    }
+
+    /// Advances every state to `now` and copies its window sums into `sums`.
+    func advance(to now: Int64) {
+        let windowCounts = self.windowCounts
+        states.withUnsafeMutableBufferPointer { states in
+            sums.withUnsafeMutableBufferPointer { sums in
+                instanceSLO.withUnsafeBufferPointer { instanceSLO in
+                    sumsBase.withUnsafeBufferPointer { sumsBase in
+                        for id in 0..<states.count {
+                            states[id].advance(to: now)
+                            let base = sumsBase[id]
+                            for j in 0..<windowCounts[instanceSLO[id]] { sums[base + j] = states[id].windowSums(j) }
+                        }
                     }
                 }
             }
-        }
-        for shard in reports {
-            for k in shard.indices {
-                let id = Int(shard[k].instance)
-                guard id >= 0, id < count else { ignoredReports += 1; continue }
-                let windows = windowCounts[instanceSLO[id]]
-                guard shard[k].sums.count == windows else { ignoredReports += 1; continue }
-                let base = sumsBase[id]
-                sums.withUnsafeMutableBufferPointer { s in
-                    shard[k].sums.withUnsafeBufferPointer { r in
-                        for j in 0..<windows { s[base + j] += r[j] }
-                    }
-                }
-                goodEvents[id] += shard[k].goodEvents
-                totalEvents[id] += shard[k].totalEvents
-                drops[id].add(shard[k].drops)
-                if !shard[k].closedSlices.isEmpty {
-                    for slice in shard[k].closedSlices { pendingSlices.append((shard[k].instance, slice)) }
-                }
-            }
-        }
-    }
-
-    // MARK: Timeslices
-
-    /// Feeds the tick's closed slices into the instances' whole states, advances every whole
-    /// state to `now`, and replaces the instances' sums with the whole states' windows.
-    ///
-    /// Slices are added in (instance, start) order; before a slice is added its whole state is
-    /// advanced to the slice's start plus the grace period (never past `now`), which closes the
-    /// earlier slices (all already added, from every shard) and keeps this one open. So slices
-    /// that a shard closed long after the whole state's clock (a partial state created between
-    /// two ticks, or a burst of slices in one report) are still accepted. A new instance's whole
-    /// state starts at its first slice (start + grace), or at `now` when it has none yet, so
-    /// the no-data rule counts empty slices from then on.
-    func classifySlices(now: Int64) {
-        if !pendingSlices.isEmpty {
-            pendingSlices.sort { $0.instance != $1.instance ? $0.instance < $1.instance : $0.slice.startNanos < $1.slice.startNanos }
-            for (instance, slice) in pendingSlices {
-                let id = Int(instance)
-                let layout = layouts[instanceSLO[id]]
-                guard let options = layout.configuration.budgeting.timesliceOptions else { continue }
-                let openUntil = min(now, slice.startNanos &+ options.graceSeconds &* 1_000_000_000)
-                if wholes[id] == nil { wholes[id] = SLOState(layout: layout, now: openUntil) }
-                wholes[id]!.advance(to: openUntil)
-                wholes[id]!.addClosedSlice(slice)
-            }
-        }
-        for id in timesliceInstances {
-            let layout = layouts[instanceSLO[id]]
-            if wholes[id] == nil { wholes[id] = SLOState(layout: layout, now: now) }
-            wholes[id]!.advance(to: now)
-            let base = sumsBase[id]
-            for j in 0..<layout.windowCount { sums[base + j] = wholes[id]!.windowSums(j) }
-            drops[id].add(wholes[id]!.drops)
         }
     }
 
@@ -258,8 +276,11 @@ public final class SLOEngine: @unchecked Sendable {
                         period: period, errorRatio: p.errorRatio, burnRate: p.burnRate, remaining: remaining, consumed: p.burnRate,
                         exhaustionSeconds: BudgetMath.exhaustionSeconds(remaining: remaining, periodSeconds: period.lengthSeconds,
                                                                         burnRate: windowsOut[windowBase + exhaustionIndex].burnRate))
-                    instances.append(SLOSnapshot.Instance(id: order[k], slo: slo, budget: budget, goodEvents: goodEvents[id],
-                                                          totalEvents: totalEvents[id], drops: drops[id],
+                    var drops = states[id].drops
+                    drops.invalidValue &+= invalidPoints[id]
+                    instances.append(SLOSnapshot.Instance(id: order[k], slo: slo, budget: budget,
+                                                          goodEvents: Double(goodUnits[id]) / SLOState.eventUnits,
+                                                          totalEvents: Double(totalUnits[id]) / SLOState.eventUnits, drops: drops,
                                                           windowBase: windowBase, windowCount: count, labels: labels[id]))
                     k += 1
                 }
@@ -267,16 +288,6 @@ public final class SLOEngine: @unchecked Sendable {
         }
         return SLOSnapshot(nowNanos: now, specs: specs, instances: instances, windows: windowsOut,
                            refusedInstances: registry.refusedCounts(), outputs: outputs)
-    }
-}
-
-extension BudgetingMethod {
-    /// The timeslice options, nil for occurrences.
-    var timesliceOptions: TimesliceOptions? {
-        switch self {
-        case .occurrences: nil
-        case .timeslices(let o), .ratioTimeslices(let o): o
-        }
     }
 }
 

@@ -22,12 +22,12 @@ public struct SLOSnapshot: Sendable {
         public var slo: Int
         /// The error budget over the period.
         public var budget: BudgetStatus
-        /// Events counted since start-up, summed over shards (monotonic while shards keep their
-        /// partial states; `slod_slo_events_total`).
+        /// Events counted since the instance was created (monotonic; carried over a reload that
+        /// keeps the SLO; `slod_slo_events_total`).
         public var goodEvents: Double
         public var totalEvents: Double
-        /// Points dropped, summed over the shards' partial states (and, for the timeslice
-        /// methods, the engine's whole state, which counts slices that arrived too late).
+        /// Points dropped: by the instance's state (too old, too far in the future, slice already
+        /// judged) and by the shards (invalid increments).
         public var drops: DropCounters
         /// Where the instance's windows start in the snapshot's flat window array, and how many.
         let windowBase: Int

@@ -1,27 +1,47 @@
 import Foundation
 import OTLP
+import Primitives
 import Testing
 @testable import Aggregation
 import SLO
 import SLOEngine
 import Selectors
 
+/// The shards of a pipeline and an `SLOEngine` sharing their instance registry: what the
+/// daemon's SLO tick does (the shards hand over their deltas, the engine adds them).
+final class SLOHarness {
+    let shards: [AggregatorShard]
+    let engine: SLOEngine
+
+    init(shards: [AggregatorShard], engine: SLOEngine) {
+        self.shards = shards
+        self.engine = engine
+    }
+
+    subscript(_ i: Int) -> AggregatorShard { shards[i] }
+
+    /// One evaluation tick at `now`.
+    func tick(now: Int64 = ShardSLOTests.t0) -> SLOSnapshot {
+        engine.evaluate(deltas: shards.map { $0.sloReport() }, now: now)
+    }
+}
+
 /// SLO accounting in the shards: series linked on creation, increments (cumulative, delta,
-/// resets, histogram buckets) added to partial states at the points' event times, and the
-/// partial reports the engine merges.
+/// resets, histogram buckets) summed per instance and event-time bucket, handed to the engine.
 @Suite struct ShardSLOTests {
     static let t0: Int64 = 1_800_000_000_000_000_000
     static let second: Int64 = 1_000_000_000
     static let source = SLOSpec.Source(file: "slod.yaml", line: 1, column: 1)
 
-    static func pipeline(_ specs: [SLOSpec], shards: Int = 1) throws -> (ShardPipeline, [AggregatorShard]) {
+    static func pipeline(_ specs: [SLOSpec], shards: Int = 1,
+                         onRefusal: @escaping (String) -> Void = { _ in }) throws -> (ShardPipeline, SLOHarness) {
         let registry = SLOInstanceRegistry(specs: specs)
         let matcher = SLOMatcher(specs: specs)
         let layouts = try specs.map { try SLOLayout($0.configuration) }
         let p = ShardPipeline(shards: shards) {
-            AggregatorShard(slo: ShardSLO(matcher: matcher, registry: registry, layouts: layouts, wallClock: { ShardSLOTests.t0 }))
+            AggregatorShard(slo: ShardSLO(matcher: matcher, registry: registry, layouts: layouts, onRefusal: onRefusal))
         }
-        return (p, p.shards)
+        return (p, SLOHarness(shards: p.shards, engine: try SLOEngine(specs: specs, registry: registry)))
     }
 
     static func spec(_ sli: SLOSpec.SLI, groupBy: [String] = []) throws -> SLOSpec {
@@ -32,14 +52,13 @@ import Selectors
     static let errorsSLI = SLOSpec.SLI.events(total: try! SeriesSelector.parse("req_total"), good: nil,
                                               bad: try! SeriesSelector.parse(#"req_total{code="500"}"#))
 
-    /// The 5m window's (good, total) in events, summed over shards and instances.
-    static func fiveMinutes(_ shards: [AggregatorShard], now: Int64 = t0) -> (good: Double, total: Double) {
+    /// The 5m window's (good, total) in events at `t0`, summed over instances, after a tick.
+    static func fiveMinutes(_ h: SLOHarness) -> (good: Double, total: Double) {
+        let snapshot = h.tick()
         var g = 0.0, t = 0.0
-        for s in shards {
-            for r in s.sloReport(now: now) {
-                g += Double(r.sums[0].good) / 4096
-                t += Double(r.sums[0].total) / 4096
-            }
+        for i in snapshot.instances {
+            g += snapshot.windows(of: i).first!.good
+            t += snapshot.windows(of: i).first!.total
         }
         return (g, t)
     }
@@ -72,15 +91,19 @@ import Selectors
         try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(3 * 3_600), 100)]), json: true)   // baseline, 3h ago
         try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(90 * 60), 110)]), json: true)     // +10, 90 min ago
         try p.ingest(ShardBehaviourTests.request(metric: "req", points: [(ok, start, Self.at(60), 115)]), json: true)          // +5, 1 min ago
-        let report = s[0].sloReport(now: Self.t0)
-        #expect(report.count == 1)
-        let layout = try SLOLayout(Self.spec(Self.errorsSLI).configuration)
-        let total = { (seconds: Int64) in Double(report[0].sums[layout.windowIndex(seconds: seconds)!].total) / 4096 }
+        // The baseline adds nothing; two more buckets: one delta handed over when the second began, one at the tick.
+        let deltas = s[0].sloReport()
+        #expect(deltas.map { Double($0.total) / 4096 } == [10, 5])
+        _ = s.engine.evaluate(deltas: [deltas], now: Self.t0)
+        let snapshot = s.tick()
+        let layout = s.engine.layouts[0]
+        let windows = snapshot.windows(of: snapshot.instances[0])
+        let total = { (seconds: Int64) in windows[layout.windowIndex(seconds: seconds)!].total }
         #expect(total(300) == 5)
         #expect(total(3_600) == 5)
         #expect(total(7_200) == 15)
         #expect(total(21_600) == 15)
-        #expect(report[0].totalEvents == 15)
+        #expect(snapshot.instances[0].totalEvents == 15)
     }
 
     @Test func deltaCountersCountEveryPoint() throws {
@@ -97,9 +120,10 @@ import Selectors
             let a = ShardBehaviourTests.attr("route", route) + "," + ShardBehaviourTests.attr("code", "200")
             try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(a, Self.at(70), Self.at(60), route == "/a" ? 4 : 6)]), json: true)
         }
-        let reports = s[0].sloReport(now: Self.t0).sorted { $0.instance < $1.instance }
-        #expect(reports.map { Double($0.sums[0].total) / 4096 } == [4, 6])
-        #expect(reports.map(\.totalEvents) == [4, 6])
+        let snapshot = s.tick()
+        #expect(snapshot.instances.map(\.groupValues) == [["/a"], ["/b"]])
+        #expect(snapshot.instances.map { snapshot.windows(of: $0).first!.total } == [4, 6])
+        #expect(snapshot.instances.map(\.totalEvents) == [4, 6])
     }
 
     static func histogramRequest(temporality: Int, start: UInt64, time: UInt64, counts: [Int], bounds: [Double]) -> [UInt8] {
@@ -134,49 +158,96 @@ import Selectors
         let spec = try Self.spec(sli)
         final class Messages: @unchecked Sendable { var list: [String] = [] }
         let messages = Messages()
-        let shard = AggregatorShard(slo: ShardSLO(matcher: SLOMatcher(specs: [spec]), registry: SLOInstanceRegistry(specs: [spec]),
-                                                  layouts: [try SLOLayout(spec.configuration)], wallClock: { Self.t0 },
-                                                  onRefusal: { messages.list.append($0) }))
-        let p = ShardPipeline(shards: 1) { shard }
+        let (p, s) = try Self.pipeline([spec], onRefusal: { messages.list.append($0) })
         let bounds = [0.1, 0.25, 0.5]
         try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(70), time: Self.at(60), counts: [1, 2, 3, 4], bounds: bounds), json: true)
         try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(60), time: Self.at(50), counts: [1, 2, 3, 4], bounds: bounds), json: true)
         #expect(messages.list.count == 1, "\(messages.list)")
         #expect(messages.list.first?.contains("nearest bounds: 0.25 and 0.5") == true, "\(messages.list)")
-        #expect(Self.fiveMinutes(p.shards) == (0, 0))
+        #expect(Self.fiveMinutes(s) == (0, 0))
     }
 
-    /// Timeslice budgeting: the shard's partial state keeps raw slices and hands each one over,
-    /// once, when its grace period has passed (the engine judges them on the whole instance).
-    @Test func timesliceSLOsHandOverClosedSlicesOnce() throws {
+    /// Timeslice budgeting: the shard sums points per 10 s bucket (a divisor of the slice) and
+    /// hands each sum over once; the engine judges the slice when its grace period has passed.
+    @Test func timesliceSLOsHandOverBucketSumsOnce() throws {
         let spec = try SLOSpec(service: "svc", name: "slices", objective: Objective(percent: "99"), period: .rolling(seconds: 30 * 86_400),
                                budgeting: .timeslices(TimesliceOptions(sliceSeconds: 60, graceSeconds: 60)), sli: Self.errorsSLI, source: Self.source)
         let (p, s) = try Self.pipeline([spec])
+        #expect(s.engine.layouts[0].deltaBucketNanos == 10 * Self.second)
         let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
-        // Minute-aligned slices: 30 ok + 3 bad in the slice holding t0 − 20 s (the partial
-        // state starts at t0, so that slice is still open); it closes a grace minute after its end.
+        // 30 ok + 3 bad at t0 − 20 s: one bucket, one delta (30 good of 33).
         let time = Self.t0 - 20 * Self.second
-        let slice = time / (60 * Self.second) * (60 * Self.second)
         let t = UInt64(time)
         try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, t - 5_000_000_000, t, 30), (err, t - 5_000_000_000, t, 3)]), json: true)
-        #expect(s[0].sloReport(now: Self.t0).first?.closedSlices.isEmpty == true)    // still within its grace
-        let closeTime = slice + 121 * Self.second
-        let first = s[0].sloReport(now: closeTime)
-        #expect(first.count == 1)
-        let closed = first.first?.closedSlices ?? []
-        #expect(closed.count == 1 && closed.first?.startNanos == slice, "\(closed)")
-        #expect(closed.first?.good == 30 * 4096 && closed.first?.total == 33 * 4096, "\(closed)")
-        // Partial windows stay empty (the engine keeps the judged slices), and a slice is handed
-        // over only once.
-        #expect(first.first?.sums.allSatisfy { $0.total == 0 } == true)
-        #expect(s[0].sloReport(now: closeTime + Self.second).first?.closedSlices.isEmpty == true)
+        let deltas = s[0].sloReport()
+        #expect(deltas == [SLODelta(instance: 0, time: time - time % (10 * Self.second), good: 30 * 4096, total: 33 * 4096)])
+        #expect(s[0].sloReport().isEmpty)     // handed over once
+        // The engine keeps the slice open through its grace period, then judges it bad (30/33 < 0.95).
+        var snapshot = s.engine.evaluate(deltas: [deltas], now: Self.t0)
+        #expect(snapshot.windows(of: snapshot.instances[0]).allSatisfy { $0.total == 0 })
+        let slice = time / (60 * Self.second) * (60 * Self.second)
+        snapshot = s.tick(now: slice + 121 * Self.second)
+        #expect(snapshot.windows(of: snapshot.instances[0]).dropFirst().allSatisfy { $0.total == 1 && $0.good == 0 })
+    }
+
+    /// Points of other buckets than the pending one (late points, out of order) become deltas;
+    /// however they interleave, the deltas add up to the points' sums per bucket, and a long
+    /// list is merged so it stays bounded by the buckets touched.
+    @Test(arguments: [100, 200_000])
+    func deltasAddUpPerBucketWhateverTheOrder(points: Int) throws {
+        let (_, s) = try Self.pipeline([Self.spec(Self.errorsSLI, groupBy: ["route"])])
+        let slo = try #require(s[0].slo)
+        let registry = s.engine.registry
+        let ids = (0..<3).map { registry.instance(for: SLOInstanceKey(slo: 0, groupValues: ["/r\($0)"]))! }
+        let partials = ids.map { slo.partialIndex($0, slo: 0) }
+        var random = SplitMix64(seed: UInt64(points))
+        var sums: [[Int64]: (Int64, Int64)] = [:]
+        let width = 10 * Self.second
+        var handed: [SLODelta] = []
+        for k in 0..<points {
+            let i = Int.random(in: 0..<3, using: &random)
+            let time = Self.t0 - Int64.random(in: 0..<(Bool.random(using: &random) ? 3 : 500), using: &random) * width
+                + Int64.random(in: 0..<width, using: &random)
+            let good = Double(Int.random(in: 0...5, using: &random)), total = good + Double(Int.random(in: 0...2, using: &random))
+            slo.add(partials[i], good: good, total: total, time: UInt64(time))
+            let key = [Int64(ids[i]), time - time % width]
+            let old = sums[key] ?? (0, 0)
+            sums[key] = (old.0 + Int64(good * 4096), old.1 + Int64(total * 4096))
+            if k == points / 2 { handed += slo.report() }
+        }
+        handed += slo.report()
+        // Unmerged, 200,000 points would leave ~170,000 deltas (most points switch buckets).
+        #expect(handed.count < 2 * ShardSLO.minimumMergeAt, "merged: \(handed.count) deltas")
+        var got: [[Int64]: (Int64, Int64)] = [:]
+        for d in handed {
+            let key = [Int64(d.instance), d.time]
+            let old = got[key] ?? (0, 0)
+            got[key] = (old.0 + d.good, old.1 + d.total)
+        }
+        #expect(got.count == sums.count)
+        for (key, value) in sums { #expect(got[key]! == value, "\(key)") }
+        #expect(slo.report().isEmpty)
+    }
+
+    /// A NaN increment is counted as an invalid point, not added.
+    @Test func invalidIncrementsAreCounted() throws {
+        let (_, s) = try Self.pipeline([Self.spec(Self.errorsSLI)])
+        let slo = try #require(s[0].slo)
+        let p = slo.partialIndex(0, slo: 0)
+        slo.add(p, good: .nan, total: 1, time: UInt64(Self.t0))
+        slo.add(p, good: 1, total: 1, time: UInt64(Self.t0))
+        let deltas = slo.report()
+        #expect(deltas.reduce(0) { $0 + Int($1.invalid) } == 1)
+        #expect(deltas.reduce(0) { $0 + $1.total } == 4096)
+        let snapshot = s.engine.evaluate(deltas: [deltas], now: Self.t0)
+        #expect(snapshot.instances[0].drops.invalidValue == 1 && snapshot.instances[0].totalEvents == 1)
     }
 
     @Test func seriesThatFeedNothingAreNotLinked() throws {
         let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)])
         try p.ingest(ShardBehaviourTests.request(metric: "other", temporality: 1, points: [("", Self.at(70), Self.at(60), 7)]), json: true)
         try p.ingest(ShardBehaviourTests.request(metric: "req", kind: "gauge", points: [("", Self.at(70), Self.at(60), 7)]), json: true)
-        #expect(s[0].sloReport(now: Self.t0).isEmpty)
+        #expect(s[0].sloReport().isEmpty)
     }
 }
 
@@ -240,7 +311,6 @@ import Selectors
         let (p, s) = try ShardSLOTests.pipeline([errors])
         let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
         try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, ShardSLOTests.at(70), ShardSLOTests.at(60), 9), (err, ShardSLOTests.at(70), ShardSLOTests.at(60), 1)]), json: true)
-        #expect(ShardSLOTests.fiveMinutes(s) == (9, 10))
 
         // New list: `other` first, then `errors` moved to index 1 (and declared elsewhere).
         let moved = try SLOSpec(service: "svc", name: "slo", objective: Objective(percent: "99"), period: .rolling(seconds: 30 * 86_400),
@@ -249,21 +319,21 @@ import Selectors
         let registry = SLOInstanceRegistry(specs: specs)
         s[0].reconfigureSLO(matcher: SLOMatcher(specs: specs), registry: registry, layouts: try specs.map { try SLOLayout($0.configuration) },
                             keep: [0: 1])
-        // The errors SLO's events survived the reload; `other` starts empty.
-        let reports = s[0].sloReport(now: ShardSLOTests.t0)
+        // The errors SLO's pending events survived the reload under its new instance id.
         let byKey = Dictionary(uniqueKeysWithValues: registry.instances().map { ($0.key.slo, $0.id) })
-        let kept = try #require(reports.first { $0.instance == byKey[1] })
-        #expect(Double(kept.sums[0].total) / 4096 == 10 && Double(kept.sums[0].good) / 4096 == 9)
-        let fresh = try #require(reports.first { $0.instance == byKey[0] })   // linked on reload, nothing counted yet
-        #expect(fresh.sums[0].total == 0 && fresh.totalEvents == 0)
+        func sums(_ deltas: [SLODelta], _ instance: Int32?) -> (Double, Double) {
+            let mine = deltas.filter { $0.instance == instance }
+            return (Double(mine.reduce(0) { $0 + $1.good }) / 4096, Double(mine.reduce(0) { $0 + $1.total }) / 4096)
+        }
+        let reports = s[0].sloReport()
+        #expect(sums(reports, byKey[1]) == (9, 10))
+        #expect(sums(reports, byKey[0]) == (0, 0))     // `other`: linked on reload, nothing counted yet
 
         // Existing series now also feed `other` (good = code 200 over all).
         try p.ingest(ShardBehaviourTests.request(metric: "req", temporality: 1, points: [(ok, ShardSLOTests.at(60), ShardSLOTests.at(50), 18), (err, ShardSLOTests.at(60), ShardSLOTests.at(50), 2)]), json: true)
-        let after = s[0].sloReport(now: ShardSLOTests.t0)
-        let o = try #require(after.first { $0.instance == byKey[0] })
-        #expect(Double(o.sums[0].good) / 4096 == 18 && Double(o.sums[0].total) / 4096 == 20)
-        let e = try #require(after.first { $0.instance == byKey[1] })
-        #expect(Double(e.sums[0].good) / 4096 == 9 + 18 && Double(e.sums[0].total) / 4096 == 30)
+        let after = s[0].sloReport()
+        #expect(sums(after, byKey[0]) == (18, 20))
+        #expect(sums(after, byKey[1]) == (18, 20))
     }
 
     @Test func sameDefinitionIgnoresOnlyTheSource() throws {

@@ -19,7 +19,7 @@ import Testing
         b.add(0, total: 300, bad: 15, at: E.t0 + 2 * E.minute)
         b.add(0, total: 100, bad: 0, at: E.t0 + 3 * E.minute)
         let now = E.t0 + 4 * E.minute
-        let snapshot = engine.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now)
+        let snapshot = engine.evaluate(deltas: [a.report(), b.report()], now: now)
 
         #expect(snapshot.instances.count == 1)
         let i = snapshot.instances[0]
@@ -47,7 +47,7 @@ import Testing
         a.add(0, total: 10, bad: 5, at: E.t0 + E.minute)        // ratio 0.5
         b.add(0, total: 990, bad: 0, at: E.t0 + E.minute)       // ratio 0
         let now = E.t0 + 2 * E.minute
-        let w = engine.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now).status(0).windows[0]
+        let w = engine.evaluate(deltas: [a.report(), b.report()], now: now).status(0).windows[0]
         #expect(w.errorRatio == 0.005)                          // not (0.5 + 0) / 2
     }
 
@@ -59,7 +59,7 @@ import Testing
         shard.open(0, layout: engine.layouts[0], now: E.t0)
         for m in 0..<50 { shard.add(0, total: 200, bad: m < 5 ? 1 : 0, at: E.t0 + Int64(m) * E.minute) }
         let now = E.t0 + 55 * E.minute
-        let budget = engine.evaluate(reports: [shard.report(now: now)], now: now).instances[0].budget
+        let budget = engine.evaluate(deltas: [shard.report()], now: now).instances[0].budget
         #expect(E.close(budget.consumed, 0.5))
         #expect(E.close(budget.remaining, 0.5))
         #expect(E.close(budget.exhaustionSeconds, 30 * 86_400, tolerance: 1e-9))
@@ -68,7 +68,7 @@ import Testing
     @Test func zeroTrafficHasNoRatios() throws {
         let engine = try E.engine([try E.spec(), try E.spec(name: "latency", groupBy: ["route"])])
         // The ungrouped SLO exists without any report; the grouped one has no instance yet.
-        let snapshot = engine.evaluate(reports: [], now: E.t0)
+        let snapshot = engine.evaluate(deltas: [], now: E.t0)
         #expect(snapshot.instances.count == 1)
         let s = snapshot.status(0)
         #expect(s.windows.allSatisfy { $0.total == 0 && $0.errorRatio == nil && $0.burnRate == nil })
@@ -82,10 +82,10 @@ import Testing
     /// it, and joins the snapshot in (SLO, group values) order, not id order.
     @Test func registeredInstancesAppearSortedBeforeTheirFirstReport() throws {
         let engine = try E.engine([try E.spec(name: "a", groupBy: ["route"]), try E.spec(name: "b")])
-        _ = engine.evaluate(reports: [], now: E.t0)
+        _ = engine.evaluate(deltas: [], now: E.t0)
         #expect(engine.registry.instance(for: SLOInstanceKey(slo: 0, groupValues: ["/pay"])) == 1)
         #expect(engine.registry.instance(for: SLOInstanceKey(slo: 0, groupValues: ["/cart"])) == 2)
-        let snapshot = engine.evaluate(reports: [], now: E.t0 + E.second)
+        let snapshot = engine.evaluate(deltas: [], now: E.t0 + E.second)
         #expect(snapshot.instances.map(\.id) == [2, 1, 0])
         #expect(snapshot.instances.map(\.groupValues) == [["/cart"], ["/pay"], []])
         #expect(snapshot.instances.allSatisfy { snapshot.windows(of: $0).allSatisfy { $0.errorRatio == nil } })
@@ -95,44 +95,49 @@ import Testing
     @Test func eventsAndDropsAreSummedOverShards() throws {
         let engine = try E.engine([try E.spec()])
         var a = FakeShard(), b = FakeShard()
-        a.open(0, layout: engine.layouts[0], now: E.t0 + E.hour)
-        b.open(0, layout: engine.layouts[0], now: E.t0 + E.hour)
+        a.open(0, layout: engine.layouts[0])
+        b.open(0, layout: engine.layouts[0])
         let clock = E.t0 + E.hour
         a.add(0, total: 7, bad: 2, at: clock)
-        a.add(0, total: 1, bad: 0, at: E.t0 + 40 * E.day, clock: clock)     // too far in the future
+        a.add(0, total: 1, bad: 0, at: E.t0 + 40 * E.day)     // too far in the future
         b.add(0, total: 3, bad: 1, at: clock)
-        b.add(0, total: 1, bad: 1, at: E.t0 - 40 * E.day, clock: clock)     // older than the period
-        b.add(0, total: .nan, bad: 0, at: clock)                            // invalid
+        b.add(0, total: 1, bad: 1, at: E.t0 - 40 * E.day)     // older than the period
+        b.add(0, total: .nan, bad: 0, at: clock)              // invalid (the shard counts it)
         let now = E.t0 + E.hour + E.second
-        let i = engine.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now).instances[0]
+        let i = engine.evaluate(deltas: [a.report(), b.report()], now: now).instances[0]
         #expect(i.goodEvents == 7 && i.totalEvents == 10)
         #expect(i.drops.tooFarInFuture == 1 && i.drops.tooOld == 1 && i.drops.invalidValue == 1 && i.drops.total == 3)
-        // The next tick sums that tick's (cumulative) reports again, without double counting.
+        // Counters are cumulative in the engine: a tick without deltas changes nothing.
         let later = now + E.second
-        let j = engine.evaluate(reports: [a.report(now: later), b.report(now: later)], now: later).instances[0]
+        let j = engine.evaluate(deltas: [a.report(), b.report()], now: later).instances[0]
         #expect(j.totalEvents == 10 && j.drops.total == 3)
+        // The next deltas add up.
+        a.add(0, total: 5, bad: 5, at: later)
+        let k = engine.evaluate(deltas: [a.report()], now: later + E.second).instances[0]
+        #expect(k.goodEvents == 7 && k.totalEvents == 15)
+        #expect(engine.evaluate(deltas: [], now: later + E.second).status(0).windows[0].total == 15)
     }
 
-    @Test func reportsForUnknownInstancesOrLayoutsAreIgnored() throws {
+    @Test func deltasForUnknownInstancesAreIgnored() throws {
         let engine = try E.engine([try E.spec()])
-        let bogus = [SLOPartialReport(instance: 7, sums: [WindowSums](repeating: .zero, count: 8), goodEvents: 1, totalEvents: 1),
-                     SLOPartialReport(instance: 0, sums: [WindowSums(good: 1, total: 2)], goodEvents: 1, totalEvents: 1),
-                     SLOPartialReport(instance: -1, sums: [], goodEvents: 1, totalEvents: 1)]
-        let snapshot = engine.evaluate(reports: [bogus], now: E.t0)
-        #expect(engine.ignoredReports == 3)
+        let bogus = [SLODelta(instance: 7, time: E.t0, good: 1, total: 1), SLODelta(instance: -1, time: E.t0, good: 1, total: 1)]
+        let snapshot = engine.evaluate(deltas: [bogus], now: E.t0)
+        #expect(engine.ignoredDeltas == 2)
         #expect(snapshot.instances[0].totalEvents == 0)
     }
 
     @Test func timeNeverGoesBack() throws {
         let engine = try E.engine([try E.spec()])
-        _ = engine.evaluate(reports: [], now: E.t0 + E.hour)
-        #expect(engine.evaluate(reports: [], now: E.t0).nowNanos == E.t0 + E.hour)
+        _ = engine.evaluate(deltas: [], now: E.t0 + E.hour)
+        #expect(engine.evaluate(deltas: [], now: E.t0).nowNanos == E.t0 + E.hour)
         #expect(engine.lastNow == E.t0 + E.hour)
     }
 
     /// The engine computes statuses straight into the snapshot's flat arrays; they must equal
-    /// what `SLOLayout.status` gives for the same sums (random sums, including zero and
-    /// negative totals and more good than total events; three SLO shapes; several ticks).
+    /// what `SLOLayout.status` gives for the same sums, and the sums must be those of one
+    /// `SLOState` fed the same increments (random increments, including negative ones and more
+    /// good than total events, on random buckets of the last 20 days; three SLO shapes; several
+    /// ticks, each instance fed by one of two shards).
     @Test func statusesEqualTheLayoutsStatusForTheSameSums() throws {
         let specs = [try E.spec(name: "a", groupBy: ["route"]), try E.spec(name: "b", objective: "95", period: .calendar(.month, .utc)),
                      try E.spec(name: "c", objective: "99.99", period: .rolling(seconds: 7 * 86_400), groupBy: ["route"])]
@@ -142,24 +147,32 @@ import Testing
             _ = engine.registry.instance(for: SLOInstanceKey(slo: 2, groupValues: ["/r\(r)"]))
         }
         var random = SplitMix64(seed: 42)
+        var models: [Int32: SLOState] = [:]
         for tick in 0..<5 {
             let now = E.t0 + Int64(tick) * 17 * E.day
-            var reports: [SLOPartialReport] = []
+            var shards: [[SLODelta]] = [[], []]
             for (id, key) in engine.registry.instances() {
-                let sums = (0..<engine.layouts[key.slo].windowCount).map { _ -> WindowSums in
+                let layout = engine.layouts[key.slo]
+                if models[id] == nil { models[id] = SLOState(layout: layout, now: now) }
+                for _ in 0..<Int.random(in: 0...30, using: &random) {
+                    let w = layout.deltaBucketNanos
+                    let time = now - Int64.random(in: 0...(20 * E.day / w), using: &random) * w
                     let total = Int64.random(in: -2...1_000_000, using: &random) * (Bool.random(using: &random) ? 1 : 0)
-                    return WindowSums(good: Int64.random(in: -5...1_000_010, using: &random), total: total)
+                    let d = SLODelta(instance: id, time: time, good: Int64.random(in: -5...1_000_010, using: &random), total: total)
+                    models[id]!.add(goodUnits: d.good, totalUnits: d.total, at: d.time)
+                    shards[Int.random(in: 0...1, using: &random)].append(d)
                 }
-                reports.append(SLOPartialReport(instance: id, sums: sums, goodEvents: 0, totalEvents: 0))
+                models[id]!.advance(to: now)
             }
-            let snapshot = engine.evaluate(reports: [reports], now: now)
+            let snapshot = engine.evaluate(deltas: shards, now: now)
             #expect(snapshot.instances.count == 41)
             for i in snapshot.instances {
                 let layout = engine.layouts[i.slo]
                 let expected = layout.status(sums: snapshot.windows(of: i).map(\.sums),
                                              period: layout.configuration.period.bounds(containing: now), now: now)
                 #expect(snapshot.status(of: i) == expected, "instance \(i.id) at tick \(tick)")
-                #expect(snapshot.windows(of: i).map(\.sums) == reports[Int(i.id)].sums)
+                let model = models[i.id]!
+                #expect(snapshot.windows(of: i).map(\.sums) == (0..<layout.windowCount).map { model.windowSums($0) })
             }
         }
     }
@@ -172,16 +185,14 @@ import Testing
             #expect(engine.registry.instance(for: SLOInstanceKey(slo: 0, groupValues: ["/r\(r)"])) == Int32(r))
         }
         let units = Int64(engine.layouts[0].unitsPerCount)
-        func reports(shard: Int64) -> [SLOPartialReport] {
+        func deltas(shard: Int64) -> [SLODelta] {
             (0..<10_000).map { r in
                 let total = Int64(r + 1) * units
-                let sums = [WindowSums](repeating: WindowSums(good: total - shard * units, total: total), count: 8)
-                return SLOPartialReport(instance: Int32(r), sums: sums, goodEvents: 0, totalEvents: Double(r + 1))
+                return SLODelta(instance: Int32(r), time: E.t0 - E.minute, good: total - shard * units, total: total)
             }
         }
-        let all = [reports(shard: 0), reports(shard: 1)]
-        var snapshot = engine.evaluate(reports: all, now: E.t0)
-        snapshot = engine.evaluate(reports: all, now: E.t0 + E.second)    // buffers reused
+        _ = engine.evaluate(deltas: [deltas(shard: 0), deltas(shard: 1)], now: E.t0)
+        let snapshot = engine.evaluate(deltas: [], now: E.t0 + E.second)    // buffers reused
         #expect(snapshot.instances.count == 10_000)
         for i in snapshot.instances {
             let r = Double(Int(i.id) + 1)

@@ -46,7 +46,7 @@ import Testing
         var snapshot = SLOSnapshot.empty
         var now = E.t0
         while now <= E.t0 + 4 * E.minute {
-            snapshot = engine.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now)
+            snapshot = engine.evaluate(deltas: [a.report(), b.report()], now: now)
             now += 10 * E.second
         }
         if !ratio {
@@ -60,13 +60,14 @@ import Testing
         }
     }
 
-    /// All slices reach the engine in one report, long after they closed (the shard's partial
-    /// state was created before the engine's first tick): the whole state still takes them.
+    /// All points reach the engine in its first tick, long after their slices' grace periods
+    /// (the instance was created, and fed, before the engine's first tick): the new instance's
+    /// state starts at its earliest delta, so the slices still take them.
     @Test func slicesClosedLongBeforeTheFirstTickAreCounted() throws {
         let engine = try E.engine([try E.spec(budgeting: .timeslices(try Self.options()))])
         var (a, b) = Self.shards(engine)
         let now = E.t0 + 10 * E.minute
-        let snapshot = engine.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now)
+        let snapshot = engine.evaluate(deltas: [a.report(), b.report()], now: now)
         Self.check(snapshot)
         #expect(snapshot.instances[0].drops.total == 0)
     }
@@ -77,21 +78,21 @@ import Testing
     /// … t0 + 8m (the last that closed by t0 + 10m), 10 slices.
     @Test func emptySlicesFollowTheNoDataRuleFromTheFirstTick() throws {
         let engine = try E.engine([try E.spec(budgeting: .timeslices(try Self.options(noData: .bad)), noData: .bad)])
-        _ = engine.evaluate(reports: [], now: E.t0)
-        let s = engine.evaluate(reports: [], now: E.t0 + 10 * E.minute).status(0)
+        _ = engine.evaluate(deltas: [], now: E.t0)
+        let s = engine.evaluate(deltas: [], now: E.t0 + 10 * E.minute).status(0)
         #expect(s.windows[1].total == 10 && s.windows[1].good == 0)
         #expect(s.windows[1].errorRatio == 1)
     }
 
-    /// A slice that arrives after the whole state already judged it (a shard far behind) is
-    /// not counted, and the drop is visible.
-    @Test func aSliceArrivingAfterItWasJudgedIsDropped() throws {
+    /// A point arriving after its slice was judged (a shard far behind) is not counted, and
+    /// the drop is visible.
+    @Test func aPointArrivingAfterItsSliceWasJudgedIsDropped() throws {
         let engine = try E.engine([try E.spec(budgeting: .timeslices(try Self.options()))])
-        _ = engine.evaluate(reports: [], now: E.t0 + 10 * E.minute)
-        let late = SLOPartialReport(instance: 0, sums: [WindowSums](repeating: .zero, count: 8),
-                                    closedSlices: [ClosedSlice(startNanos: E.t0, good: 4_096, total: 4_096)],
-                                    goodEvents: 1, totalEvents: 1)
-        let snapshot = engine.evaluate(reports: [[late]], now: E.t0 + 10 * E.minute + E.second)
+        _ = engine.evaluate(deltas: [], now: E.t0 + 10 * E.minute)
+        var shard = FakeShard()
+        shard.open(0, layout: engine.layouts[0])
+        shard.add(0, total: 1, bad: 0, at: E.t0)
+        let snapshot = engine.evaluate(deltas: [shard.report()], now: E.t0 + 10 * E.minute + E.second)
         let i = snapshot.instances[0]
         #expect(i.drops.sliceClosed == 1)
         #expect(snapshot.windows(of: i).allSatisfy { $0.total == 0 })
@@ -105,19 +106,19 @@ import Testing
         var (a, b) = Self.shards(old)
         var now = E.t0
         while now <= E.t0 + 4 * E.minute {
-            _ = old.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now)
+            _ = old.evaluate(deltas: [a.report(), b.report()], now: now)
             now += 10 * E.second
         }
         let other = try E.spec(name: "other", budgeting: .timeslices(try Self.options()))
         let specs = [other, spec]
         let fresh = try SLOEngine(specs: specs, registry: SLOInstanceRegistry(specs: specs))
-        fresh.adoptWholeStates(from: old, keep: [0: 1])
-        let snapshot = fresh.evaluate(reports: [], now: now)
+        fresh.adoptStates(from: old, keep: [0: 1])
+        let snapshot = fresh.evaluate(deltas: [], now: now)
         let kept = try #require(snapshot.instances.firstIndex { $0.slo == 1 })
         let status = snapshot.status(kept)
         #expect(status.windows[1].total == 3 && status.windows[1].good == 2, "\(status.windows[1])")
         // Without adopting, the same engine starts empty.
-        let empty = try SLOEngine(specs: specs, registry: SLOInstanceRegistry(specs: specs)).evaluate(reports: [], now: now)
+        let empty = try SLOEngine(specs: specs, registry: SLOInstanceRegistry(specs: specs)).evaluate(deltas: [], now: now)
         let e = try #require(empty.instances.firstIndex { $0.slo == 1 })
         #expect(empty.status(e).windows[1].total == 0)
     }

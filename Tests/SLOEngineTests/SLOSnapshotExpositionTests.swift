@@ -113,7 +113,7 @@ import Testing
 
     @Test func zeroTrafficWritesOnlyTheSLOSeriesAndCounters() throws {
         let engine = try E.engine([try E.spec()])
-        let p = Parsed(engine.evaluate(reports: [], now: E.t0).text)
+        let p = Parsed(engine.evaluate(deltas: [], now: E.t0).text)
         #expect(p.problems.isEmpty, "\(p.problems)")
         #expect(p.types == ["slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "sloth_slo_info",
                             "slod_slo_events_total", "slod_slo_instances", "slod_slo_instances_refused_total",
@@ -129,7 +129,7 @@ import Testing
         shard.open(0, layout: engine.layouts[0], now: E.t0)
         shard.add(0, total: 100, bad: 1, at: E.t0 + E.minute)
         let now = E.t0 + 2 * E.minute
-        let s = Parsed(engine.evaluate(reports: [shard.report(now: now)], now: now).text).samples
+        let s = Parsed(engine.evaluate(deltas: [shard.report()], now: now).text).samples
         #expect(s["slo:sli_error:ratio_rate30d{\(Self.plain),sloth_window=\"30d\"}"] == 0.01)
         #expect(s["slo:time_period:days{\(Self.plain)}"] == 31)
         #expect(!s.keys.contains { $0.contains("month") })
@@ -143,7 +143,7 @@ import Testing
         shard.open(0, layout: engine.layouts[0], now: E.t0)
         shard.add(0, total: 100, bad: 1, at: E.t0 + E.minute)
         let now = E.t0 + 2 * E.minute
-        let p = Parsed(engine.evaluate(reports: [shard.report(now: now)], now: now).text)
+        let p = Parsed(engine.evaluate(deltas: [shard.report()], now: now).text)
         #expect(p.problems.isEmpty, "\(p.problems)")
         #expect(p.samples.keys.filter { $0.hasPrefix("slo:sli_error:ratio_rate3d{") }.count == 1)
     }

@@ -79,7 +79,7 @@ import Testing
         let engine = try E.engine([try E.spec(groupBy: ["route"])])
         let odd = "a\"b\\c\nd\te\u{1}f\u{7F}é€😀\u{2028}"
         _ = engine.registry.instance(for: SLOInstanceKey(slo: 0, groupValues: [odd]))
-        let bytes = engine.evaluate(reports: [], now: E.t0).json()
+        let bytes = engine.evaluate(deltas: [], now: E.t0).json()
         #expect(!bytes.contains { $0 < 0x20 })
         #expect(String(decoding: bytes, as: UTF8.self).contains(#"a\"b\\c\nd\te\u0001f"#))
         let slo = try #require(try Self.slos(bytes).first)
@@ -89,13 +89,13 @@ import Testing
     /// The period of a calendar SLO is its key in `windows`; a rolling period equal to a window
     /// (3d) is not listed twice.
     @Test func periodKeys() throws {
-        let month = try E.engine([try E.spec(period: .calendar(.month, .utc))]).evaluate(reports: [], now: E.t0 + E.day)
+        let month = try E.engine([try E.spec(period: .calendar(.month, .utc))]).evaluate(deltas: [], now: E.t0 + E.day)
         let m = try #require(try Self.slos(month.json()).first)
         #expect(m["period"] as? String == "month")
         #expect((m["windows"] as? [String: Any])?["month"] != nil)
         #expect(Self.number(m["period_start"]) == Double(E.t0 / E.second))
         #expect(Self.number(m["period_end"]) == Double((E.t0 + 31 * E.day) / E.second))
-        let threeDays = try E.engine([try E.spec(period: .rolling(seconds: 3 * 86_400))]).evaluate(reports: [], now: E.t0)
+        let threeDays = try E.engine([try E.spec(period: .rolling(seconds: 3 * 86_400))]).evaluate(deltas: [], now: E.t0)
         let t = try #require(try Self.slos(threeDays.json()).first)
         #expect((t["windows"] as? [String: Any])?.count == 7)
     }

@@ -34,6 +34,6 @@ enum Scenario {
         a.add(pay, total: 600, bad: 5, at: now - 4 * E.minute)
         b.add(pay, total: 400, bad: 15, at: now - 3 * E.minute)
         for m in 1...50 { a.add(search, total: 200, bad: m <= 5 ? 1 : 0, at: E.t0 + Int64(m) * E.minute) }
-        return engine.evaluate(reports: [a.report(now: now), b.report(now: now)], now: now)
+        return engine.evaluate(deltas: [a.report(), b.report()], now: now)
     }
 }

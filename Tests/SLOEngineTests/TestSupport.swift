@@ -39,49 +39,33 @@ enum E {
     }
 }
 
-/// One aggregator shard's part of some SLO instances, reporting the way the shards do
-/// (`ShardSLO.report`): every partial state, advanced to the tick, with its window sums, or
-/// for the timeslice methods the raw slices it closed since the last report. A point moves a
-/// partial state's clock up to the point's time first, as the shard's ticks would have.
+/// One aggregator shard's SLO accounting, reporting the way the shards do (`ShardSLO.report`):
+/// the increments collected since the last report, one `SLODelta` per point here (a shard sums
+/// the points of one bucket; the engine adds either the same way), stamped with the start of
+/// the point's `SLOLayout.deltaBucketNanos` bucket.
 struct FakeShard {
-    struct Partial {
-        var instance: Int32
-        var state: SLOState
-        var good = 0.0
-        var total = 0.0
-        /// Slices closed since the last report.
-        var closed: [ClosedSlice] = []
-    }
-    var partials: [Partial] = []
+    var widths: [Int32: Int64] = [:]
+    var pending: [SLODelta] = []
 
-    /// Adds a partial state for `instance` whose clock starts at `now`.
-    mutating func open(_ instance: Int32, layout: SLOLayout, now: Int64) {
-        partials.append(Partial(instance: instance, state: SLOState(layout: layout, now: now)))
+    /// Declares that this shard feeds `instance` (of an SLO with `layout`).
+    mutating func open(_ instance: Int32, layout: SLOLayout, now: Int64 = 0) {
+        widths[instance] = layout.deltaBucketNanos
     }
 
-    /// Adds `total` events of which `bad` are bad, at `time`, to `instance`'s partial state,
-    /// whose clock first moves to `clock` (default: `time`).
-    mutating func add(_ instance: Int32, total: Double, bad: Double, at time: Int64, clock: Int64? = nil) {
-        let i = partials.firstIndex { $0.instance == instance }!
-        var closed: [ClosedSlice] = []
-        partials[i].state.advance(to: clock ?? time) { closed.append($0) }
-        partials[i].closed += closed
-        if partials[i].state.add(good: total - bad, total: total, at: time) == .accepted {
-            partials[i].good += total - bad
-            partials[i].total += total
+    /// Adds `total` events of which `bad` are bad, at `time`, to `instance`.
+    mutating func add(_ instance: Int32, total: Double, bad: Double, at time: Int64) {
+        let w = widths[instance]!
+        guard let g = SLOState.units(total - bad), let t = SLOState.units(total) else {
+            pending.append(SLODelta(instance: instance, invalid: 1, time: 0, good: 0, total: 0))
+            return
         }
+        pending.append(SLODelta(instance: instance, time: time - ((time % w) + w) % w, good: g, total: t))
     }
 
-    mutating func report(now: Int64) -> [SLOPartialReport] {
-        partials.indices.map { i in
-            var closed = partials[i].closed
-            partials[i].closed = []
-            partials[i].state.advance(to: now) { closed.append($0) }
-            let s = partials[i].state
-            return SLOPartialReport(instance: partials[i].instance, sums: (0..<s.layout.windowCount).map { s.windowSums($0) },
-                                    closedSlices: closed, goodEvents: partials[i].good, totalEvents: partials[i].total,
-                                    drops: s.drops)
-        }
+    /// The deltas since the last report.
+    mutating func report() -> [SLODelta] {
+        defer { pending = [] }
+        return pending
     }
 }
 

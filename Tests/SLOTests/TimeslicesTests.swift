@@ -87,36 +87,47 @@ import Testing
         #expect(SliceClassifier.increment(ClosedSlice(startNanos: 0, good: 0, total: -1), method: ratio) == nil)
     }
 
-    /// Parts close raw slices; the whole state classifies their sums: the same as one state that
-    /// saw every point (classifying each part on its own would not be).
-    @Test(arguments: [false, true])
-    func partialStatesFeedTheWholeState(_ ratio: Bool) throws {
-        let options = TimesliceOptions(sliceSeconds: 60, targetPartsPerBillion: 900_000_000, noData: .bad, graceSeconds: 30)
+    /// What the shards hand over: per-bucket sums (`SLOLayout.deltaBucketNanos`) of the points
+    /// since the last tick, added at each bucket's start before the state advances. Windows,
+    /// slices and drops must be the same as for a state that took every point on its own
+    /// (every tier bucket and slice is a whole number of delta buckets).
+    @Test(arguments: [(false, 60 as Int64), (true, 60), (false, 45), (true, 90)])
+    func bucketSumsLandWhereTheirPointsWould(_ ratio: Bool, _ sliceSeconds: Int64) throws {
+        let options = TimesliceOptions(sliceSeconds: sliceSeconds, targetPartsPerBillion: 900_000_000, noData: .bad, graceSeconds: 30)
         let layout = try T.layout(.rolling(seconds: 7 * 86_400), budgeting: ratio ? .ratioTimeslices(options) : .timeslices(options))
+        let width = layout.deltaBucketNanos
+        #expect(width == (sliceSeconds == 45 ? 5 : 10) * T.second)
         var single = SLOState(layout: layout, now: Self.t0)
-        var whole = SLOState(layout: layout, now: Self.t0)
-        var parts = [SLOState(layout: layout, now: Self.t0), SLOState(layout: layout, now: Self.t0)]
+        var summed = SLOState(layout: layout, now: Self.t0)
+        var pending: [Int64: (good: Int64, total: Int64)] = [:]
         var rng = SplitMix(seed: ratio ? 11 : 12)
         var now = Self.t0
+        func flush() {
+            for (start, sum) in pending.sorted(by: { $0.key < $1.key }) {
+                summed.add(goodUnits: sum.good, totalUnits: sum.total, at: start)
+            }
+            pending = [:]
+        }
         for _ in 0..<3_000 {
             if Int.random(in: 0..<4, using: &rng) == 0 {
                 now += Int64.random(in: 0...(40 * T.second), using: &rng)
-                for i in parts.indices {
-                    parts[i].advance(to: now) { whole.addClosedSlice($0) }
-                }
-                whole.advance(to: now)
+                flush()
+                summed.advance(to: now)
                 single.advance(to: now)
                 continue
             }
             let at = now + Int64.random(in: -(70 * T.second)...(20 * T.second), using: &rng)
             let total = Double(Int.random(in: 0...20, using: &rng))
             let good = Double(Int.random(in: 0...Int(total), using: &rng))
-            let i = Int.random(in: 0...1, using: &rng)
-            #expect(parts[i].add(good: good, total: total, at: at) == single.add(good: good, total: total, at: at))
+            single.add(good: good, total: total, at: at)
+            let start = at - ((at % width) + width) % width
+            let old = pending[start] ?? (0, 0)
+            pending[start] = (old.good + SLOState.units(good)!, old.total + SLOState.units(total)!)
         }
-        for i in parts.indices { parts[i].advance(to: now) { whole.addClosedSlice($0) } }
-        #expect(whole.evaluate(now: now) == single.evaluate(now: now))
+        flush()
+        #expect(summed.evaluate(now: now) == single.evaluate(now: now))
         #expect(single.evaluate(now: now).period.total > 100)
+        #expect(single.drops.sliceClosed > 0)
     }
 }
 
