@@ -33,7 +33,7 @@ let package = Package(
         // Prometheus series selectors and RE2-syntax regular expressions (pure, no dependencies).
         .target(name: "Selectors", dependencies: [], swiftSettings: optimize),
         // SLO specs, time-bucketed state, windows, budgets, burn rates. Pure: time is passed in.
-        .target(name: "SLO", dependencies: ["Selectors"], swiftSettings: optimize),
+        .target(name: "SLO", dependencies: ["Selectors", "Primitives"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["SLO", "Selectors"], swiftSettings: optimize),
         // The SLO evaluator: instance registry, series matching, the instances' states fed by the shards' deltas,
         // Sloth-compatible exposition and the JSON API.

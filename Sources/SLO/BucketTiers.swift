@@ -1,3 +1,5 @@
+import Primitives
+
 /// What happened to one increment offered to the tiers.
 enum TierAddResult: Equatable {
     case accepted
@@ -99,6 +101,11 @@ struct BucketTiers: Sendable {
     /// late points come and go.
     private var recent = CachedTarget()
     private var previous = CachedTarget()
+    /// The first instant at which a tier head moves (the start of the finest used tier's next
+    /// bucket): until then `advance(to:)` only moves the clock.
+    private var nextHeadChange: Int64 = .min
+    /// Calendar periods: the period start of the last `advance(to:)` (or of creation).
+    private var periodStartSeen: Int64
 
     init(layout: SLOLayout, now: Int64, periodStart: Int64) {
         self.layout = layout
@@ -111,6 +118,7 @@ struct BucketTiers: Sendable {
         self.cacheTier = layout.tiers.firstIndex { $0.capacity > 0 } ?? 3
         self.acceptFrom = now
         self.acceptUntil = now
+        self.periodStartSeen = periodStart
         for k in 0..<4 where layout.tiers[k].capacity > 0 {
             let h = BucketTiers.bucketIndex(now, tier: k)
             header[SLOLayout.headBase + k] = Cell(h, TimeMath.floorMod(h, layout.tiers[k].capacity))
@@ -121,6 +129,7 @@ struct BucketTiers: Sendable {
             header[layout.loBase + j].x = length > 0 ? head - length + 1 : BucketTiers.bucketIndex(periodStart, tier: tier)
         }
         refreshAcceptance()
+        nextHeadChange = headChange(after: now)
     }
 
     /// `floor(t / resolution of tier k)` (`SLOLayout.tierResolutions`, kept in step by a test);
@@ -256,6 +265,16 @@ struct BucketTiers: Sendable {
     mutating func advance(to now: Int64, periodStart: Int64) {
         guard now > self.now else { return }
         self.now = now
+        if now < nextHeadChange && (periodStart == periodStartSeen || !layout.periodIsCalendar) {
+            // No head moves, no window changes: only the future edge of acceptance moves. The
+            // cached targets stay valid (their cells and masks depend on the heads only; their
+            // ends were capped by the old edge, which is conservative).
+            let (until, overflow) = now.addingReportingOverflow(layout.futureToleranceNanos)
+            acceptUntil = overflow ? Int64.max : until
+            return
+        }
+        periodStartSeen = periodStart
+        nextHeadChange = headChange(after: now)
         flushCache()
         let layout = self.layout
         header.withUnsafeMutableBufferPointer { h in
@@ -279,6 +298,60 @@ struct BucketTiers: Sendable {
             }
         }
         refreshAcceptance()
+    }
+
+    /// Starts loading what `advance(to: now)` will touch, for an evaluator that advances many
+    /// states in a row (a hint: no effect on results): nothing when no head moves; else the
+    /// header, the cached targets' bucket cells and, per tier whose head moves by a bucket or
+    /// two, the buckets leaving its windows and the ones it clears.
+    mutating func prefetch(advancingTo now: Int64) {
+        guard now > self.now, now >= nextHeadChange || layout.periodIsCalendar else { return }
+        let layout = self.layout
+        prefetchHeader()
+        buckets.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            for target in [recent, previous] where target.pending != .zero {
+                for k in 0..<4 where target.cells[k] >= 0 { Primitives.prefetch(base + Int(target.cells[k])) }
+            }
+            for k in 0..<4 where layout.tiers[k].capacity > 0 {
+                let tier = layout.tiers[k]
+                let h = BucketTiers.bucketIndex(self.now, tier: k), h2 = BucketTiers.bucketIndex(now, tier: k)
+                guard h2 > h else { break }      // coarser tiers move only when finer ones do
+                guard h2 - h <= 2 else { continue }
+                func cell(_ index: Int64) -> UnsafePointer<Cell> { base + tier.bucketBase + Int(TimeMath.floorMod(index, tier.capacity)) }
+                for j in tier.windows where layout.windowLengthBuckets[j] > 0 {
+                    Primitives.prefetch(cell(h - layout.windowLengthBuckets[j] + 1))
+                }
+                Primitives.prefetch(cell(h - tier.keep + 1))
+            }
+        }
+    }
+
+    /// Starts loading what `add(good:total:at: t)` will read when `t` misses the cached
+    /// targets (the header). A hint, like `prefetch(advancingTo:)`.
+    mutating func prefetch(adding t: Int64) {
+        guard !recent.contains(t), !previous.contains(t) else { return }
+        prefetchHeader()
+    }
+
+    private func prefetchHeader() {
+        header.withUnsafeBufferPointer { h in
+            guard let base = h.baseAddress else { return }
+            let raw = UnsafeRawPointer(base)
+            var offset = 0
+            while offset < h.count * MemoryLayout<Cell>.stride {
+                Primitives.prefetch(raw + offset)
+                offset += 64
+            }
+        }
+    }
+
+    /// The start of the bucket after the one holding `t` in the finest used tier: the first
+    /// instant after `t` at which some tier's head moves (coarser resolutions are multiples).
+    private func headChange(after t: Int64) -> Int64 {
+        let (next, overflow) = (BucketTiers.bucketIndex(t, tier: cacheTier) &+ 1)
+            .multipliedReportingOverflow(by: layout.tiers[cacheTier].resolutionNanos)
+        return overflow ? Int64.max : next
     }
 
     /// Moves tier `k`'s head from `h` to `h2 > h`, keeping its windows' sums exact.

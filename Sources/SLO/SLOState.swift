@@ -157,6 +157,16 @@ public struct SLOState: Sendable {
         }
     }
 
+    /// Starts loading the memory `advance(to: now)` will touch (a hint for an evaluator that
+    /// advances many states in a row: call it a few states ahead; no effect on results;
+    /// `mutating` only so that a call on an array element does not copy the state).
+    @inline(__always)
+    public mutating func prefetch(advancingTo now: Int64) { tiers.prefetch(advancingTo: now) }
+
+    /// Starts loading the memory `add(…, at: t)` will touch; a hint like `prefetch(advancingTo:)`.
+    @inline(__always)
+    public mutating func prefetch(adding t: Int64) { tiers.prefetch(adding: t) }
+
     // MARK: Reading
 
     /// The running sums of window `index` (`layout.windows` order, period last). O(1).

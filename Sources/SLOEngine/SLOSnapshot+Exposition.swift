@@ -52,7 +52,7 @@ extension SLOSnapshot {
         }
         perInstance(&out, "slo:current_burn_rate:ratio", .gauge,
                     "Burn rate over the last 5m: its error ratio divided by the error budget. Absent without events.") { i in
-            outputs[i.slo].currentBurnWindow.flatMap { allWindows[i.windowBase + $0].burnRate }
+            outputs[i.slo].currentBurnWindow.flatMap { window(i, $0).burnRate }
         }
         perInstance(&out, "slo:period_burn_rate:ratio", .gauge,
                     "Burn rate over the budgeting period (the fraction of the error budget spent). Absent without events.") { i in
@@ -98,7 +98,7 @@ extension SLOSnapshot {
                 }
             }
             for j in 0..<instance.windowCount where o.windowIsExposed[j] {
-                guard let ratio = finite(allWindows[instance.windowBase + j].errorRatio) else { continue }
+                guard let ratio = finite(window(instance, j).errorRatio) else { continue }
                 out.families[familyOf[instance.slo][j]].series.append(MetricSeries(
                     labels: RenderedLabels(prefix: instance.labels.rendered.bytes, bytes: o.windowLabelSuffix[j]),
                     value: .number(ratio)))

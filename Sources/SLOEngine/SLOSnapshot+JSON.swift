@@ -79,7 +79,7 @@ extension SLOSnapshot {
             if window.isPeriod, windows.contains(where: { !$0.isPeriod && $0.label == window.label }) { continue }
             if !firstWindow { w.raw(",") }
             firstWindow = false
-            let s = allWindows[instance.windowBase + j]
+            let s = self.window(instance, j)
             w.string(window.label)
             w.raw(":{\"good\":")
             w.number(s.good)

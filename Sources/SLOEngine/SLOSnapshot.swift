@@ -10,46 +10,83 @@ import SLO
 /// the first series linked to it (an SLO without `groupBy`: from start-up); until data arrives
 /// its windows have no data (nil ratios), which the outputs show as absent samples and `null`.
 ///
-/// Storage is flat: the windows of all instances live in one array (`windows(of:)`), so a
-/// snapshot of 10,000 instances is three allocations, not one per instance, and building and
-/// freeing one every second stays cheap. `status(of:)` assembles an instance's `SLOStatus`.
+/// Storage is flat and mostly shared: the raw window sums, event counters and drop counts of
+/// all instances are three arrays the engine hands over (copy-on-write), the instances' order
+/// and labels a table shared by every snapshot until an instance is added. Ratios, burn rates
+/// and budgets are computed when read (`instances[k]`, `windows(of:)`): a tick publishes a
+/// snapshot of 10,000 instances without building anything per instance, and readers (a scrape,
+/// the JSON API) pay a few divisions per value they read.
 public struct SLOSnapshot: Sendable {
-    /// One SLO instance's numbers (its windows are in the snapshot: `windows(of:)`).
+    /// One SLO instance's numbers (its windows: `windows(of:)`), made when read.
     public struct Instance: Sendable {
         /// The registry's id of the instance.
-        public var id: Int32
+        public let id: Int32
         /// Index of its SLO in `specs`.
-        public var slo: Int
+        public let slo: Int
         /// The error budget over the period.
-        public var budget: BudgetStatus
+        public let budget: BudgetStatus
         /// Events counted since the instance was created (monotonic; carried over a reload that
         /// keeps the SLO; `slod_slo_events_total`).
-        public var goodEvents: Double
-        public var totalEvents: Double
+        public let goodEvents: Double
+        public let totalEvents: Double
         /// Points dropped: by the instance's state (too old, too far in the future, slice already
         /// judged) and by the shards (invalid increments).
-        public var drops: DropCounters
-        /// Where the instance's windows start in the snapshot's flat window array, and how many.
+        public let drops: DropCounters
+        /// Where the instance's window sums start in the snapshot's sums, and how many.
         let windowBase: Int
         public let windowCount: Int
         /// Group values and output labels, made once per instance by the engine and shared by
-        /// all snapshots (one reference to copy per instance and tick).
+        /// all snapshots.
         let labels: InstanceLabels
 
         /// Values of the SLO's `groupBy` labels, in `groupBy` order ("" for an absent label).
         public var groupValues: [String] { labels.groupValues }
+    }
 
-        init(id: Int32, slo: Int, budget: BudgetStatus, goodEvents: Double, totalEvents: Double, drops: DropCounters,
-             windowBase: Int, windowCount: Int, labels: InstanceLabels) {
-            self.id = id
-            self.slo = slo
-            self.budget = budget
-            self.goodEvents = goodEvents
-            self.totalEvents = totalEvents
-            self.drops = drops
-            self.windowBase = windowBase
-            self.windowCount = windowCount
-            self.labels = labels
+    /// Every instance, in snapshot order; each element is assembled when read (O(1)).
+    public struct Instances: RandomAccessCollection, Sendable {
+        let table: InstanceTable
+        /// Per instance id: window sums (at `table.sumsBase[id]`), event counters, drops.
+        let sums: [WindowSums]
+        let counters: [InstanceCounters]
+        let drops: [DropCounters]
+        /// Per SLO: the period at the snapshot's instant.
+        let periods: [PeriodBounds]
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { table.order.count }
+
+        public subscript(position: Int) -> Instance {
+            let id = Int(table.order[position])
+            let slo = table.instanceSLO[id]
+            let shape = table.shapes[slo]
+            let base = table.sumsBase[id]
+            let period = periods[slo]
+            let p = shape.status(sums[base + shape.periodIndex])
+            let remaining = BudgetMath.remainingBudget(periodErrorRatio: p.errorRatio, errorBudget: shape.errorBudget)
+            let budget = BudgetStatus(
+                period: period, errorRatio: p.errorRatio, burnRate: p.burnRate, remaining: remaining, consumed: p.burnRate,
+                exhaustionSeconds: BudgetMath.exhaustionSeconds(remaining: remaining, periodSeconds: period.lengthSeconds,
+                                                                burnRate: shape.status(sums[base + shape.exhaustionIndex]).burnRate))
+            let c = counters[id]
+            return Instance(id: Int32(id), slo: slo, budget: budget, goodEvents: Double(c.good) / SLOState.eventUnits,
+                            totalEvents: Double(c.total) / SLOState.eventUnits, drops: drops[id], windowBase: base,
+                            windowCount: shape.windowCount, labels: table.labels[id])
+        }
+    }
+
+    /// The windows of one instance, in `SLOLayout.windows` order (the period last), each
+    /// computed from its raw sums when read.
+    public struct Windows: RandomAccessCollection, Sendable {
+        let sums: [WindowSums]
+        let base: Int
+        let shape: InstanceTable.Shape
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { shape.windowCount }
+        public subscript(position: Int) -> WindowStatus {
+            precondition(position >= 0 && position < shape.windowCount, "window index out of range")
+            return shape.status(sums[base + position])
         }
     }
 
@@ -58,33 +95,37 @@ public struct SLOSnapshot: Sendable {
     /// The SLOs, as the registry and the engine were built with.
     public let specs: [SLOSpec]
     /// Every instance, sorted by SLO, then group values.
-    public let instances: [Instance]
+    public let instances: Instances
     /// Per SLO (spec order): how many times a new instance was refused (`max_instances`).
     public let refusedInstances: [Int]
-    /// The windows of every instance, in `instances` order, each instance's in
-    /// `SLOLayout.windows` order (the period last).
-    let allWindows: [WindowStatus]
     /// Per SLO, what the outputs write (labels, names, layout), computed once by the engine.
     let outputs: [SLOOutput]
 
-    init(nowNanos: Int64, specs: [SLOSpec], instances: [Instance], windows: [WindowStatus], refusedInstances: [Int],
-         outputs: [SLOOutput]) {
+    init(nowNanos: Int64, specs: [SLOSpec], instances: Instances, refusedInstances: [Int], outputs: [SLOOutput]) {
         precondition(outputs.count == specs.count && refusedInstances.count == specs.count, "one entry per SLO")
         self.nowNanos = nowNanos
         self.specs = specs
         self.instances = instances
-        self.allWindows = windows
         self.refusedInstances = refusedInstances
         self.outputs = outputs
     }
 
     /// No SLOs at all (what a daemon without SLOs publishes).
-    public static let empty = SLOSnapshot(nowNanos: 0, specs: [], instances: [], windows: [], refusedInstances: [], outputs: [])
+    public static let empty = SLOSnapshot(
+        nowNanos: 0, specs: [],
+        instances: Instances(table: InstanceTable(order: [], instanceSLO: [], sumsBase: [], labels: [], shapes: []),
+                             sums: [], counters: [], drops: [], periods: []),
+        refusedInstances: [], outputs: [])
 
     /// The windows of `instance` (an instance of this snapshot), in `SLOLayout.windows` order,
     /// the period last. O(1), no copy.
-    public func windows(of instance: Instance) -> ArraySlice<WindowStatus> {
-        allWindows[instance.windowBase ..< instance.windowBase + instance.windowCount]
+    public func windows(of instance: Instance) -> Windows {
+        Windows(sums: instances.sums, base: instance.windowBase, shape: instances.table.shapes[instance.slo])
+    }
+
+    /// Window `j` of `instance` (an instance of this snapshot).
+    func window(_ instance: Instance, _ j: Int) -> WindowStatus {
+        instances.table.shapes[instance.slo].status(instances.sums[instance.windowBase + j])
     }
 
     /// The status of `instance` (an instance of this snapshot): its windows and budget.
@@ -100,15 +141,70 @@ public struct SLOSnapshot: Sendable {
     }
 
     /// The instances of SLO `slo` (a contiguous run of `instances`). O(log n).
-    public func instances(ofSLO slo: Int) -> ArraySlice<Instance> {
+    public func instances(ofSLO slo: Int) -> Slice<Instances> {
+        let table = instances.table
+        func sloAt(_ k: Int) -> Int { table.instanceSLO[Int(table.order[k])] }
         var lo = 0, hi = instances.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if instances[mid].slo < slo { lo = mid + 1 } else { hi = mid }
+            if sloAt(mid) < slo { lo = mid + 1 } else { hi = mid }
         }
         var end = lo
-        while end < instances.count && instances[end].slo == slo { end += 1 }
+        while end < instances.count && sloAt(end) == slo { end += 1 }
         return instances[lo..<end]
+    }
+}
+
+/// Events of one instance since it was created: accepted increments (units of 2^-12 events)
+/// and points the shards could not count (`SLODelta.invalid`).
+struct InstanceCounters: Sendable {
+    var good: Int64 = 0
+    var total: Int64 = 0
+    var invalid: UInt64 = 0
+}
+
+/// The part of a snapshot that changes only when instances are added: the snapshot order, and
+/// per instance id its SLO, labels and where its window sums start; per SLO, how its windows
+/// turn into statuses. Built by the engine, shared by every snapshot until the next instance.
+final class InstanceTable: Sendable {
+    /// How an SLO's raw window sums turn into statuses.
+    struct Shape: Sendable {
+        let windowCount: Int
+        /// Events per unit (`1 / SLOLayout.unitsPerCount`).
+        let scale: Double
+        let errorBudget: Double
+        let periodIndex: Int
+        let exhaustionIndex: Int
+
+        init(layout: SLOLayout) {
+            windowCount = layout.windowCount
+            scale = 1 / layout.unitsPerCount
+            errorBudget = layout.configuration.objective.errorBudget
+            periodIndex = layout.periodWindowIndex
+            exhaustionIndex = layout.exhaustionWindowIndex
+        }
+
+        /// What `SLOLayout.status(sums:period:now:)` gives for one window (a test checks this).
+        @inline(__always)
+        func status(_ s: WindowSums) -> WindowStatus {
+            let ratio = BudgetMath.errorRatio(good: s.good, total: s.total)
+            return WindowStatus(sums: s, good: Double(s.good) * scale, total: Double(s.total) * scale, errorRatio: ratio,
+                                burnRate: BudgetMath.burnRate(errorRatio: ratio, errorBudget: errorBudget))
+        }
+    }
+
+    let order: [Int32]
+    let instanceSLO: [Int]
+    let sumsBase: [Int]
+    let labels: [InstanceLabels]
+    let shapes: [Shape]
+
+    init(order: [Int32], instanceSLO: [Int], sumsBase: [Int], labels: [InstanceLabels], shapes: [Shape]) {
+        self.order = order
+        self.instanceSLO = instanceSLO
+        self.sumsBase = sumsBase
+        self.labels = labels
+        self.shapes = shapes
     }
 }
 
