@@ -285,7 +285,11 @@ struct BucketTiers: Sendable {
                     buckets.withUnsafeMutableBufferPointer { b in
                         BucketTiers.advanceTier(h, b, layout: layout, tier: k, from: head, to: head2)
                     }
-                    h[SLOLayout.headBase + k] = Cell(head2, TimeMath.floorMod(head2, layout.tiers[k].capacity))
+                    let capacity = layout.tiers[k].capacity
+                    var slot = h[SLOLayout.headBase + k].y &+ (head2 &- head)
+                    if slot >= capacity { slot &-= capacity }
+                    if slot >= capacity { slot = TimeMath.floorMod(head2, capacity) }
+                    h[SLOLayout.headBase + k] = Cell(head2, slot)
                 }
             }
             if layout.periodIsCalendar {
@@ -361,7 +365,15 @@ struct BucketTiers: Sendable {
         let d = h2 - h
         // Buckets as they were before this advance: kept ones are read, others are empty.
         let oldLast = h + tier.future
-        func cell(_ index: Int64) -> Int { tier.bucketBase + Int(TimeMath.floorMod(index, tier.capacity)) }
+        // Slots from the head's slot (no division: this runs for every state at every bucket
+        // boundary); a jump longer than the ring falls back to the modulo.
+        let headSlot = header[SLOLayout.headBase + k].y, capacity = tier.capacity
+        func cell(_ index: Int64) -> Int {
+            var slot = headSlot &+ (index &- h)
+            if slot < 0 { slot &+= capacity } else if slot >= capacity { slot &-= capacity }
+            if slot < 0 || slot >= capacity { slot = TimeMath.floorMod(index, capacity) }
+            return tier.bucketBase + Int(slot)
+        }
         for j in tier.windows {
             let length = layout.windowLengthBuckets[j]
             var sum = header[layout.sumBase + j]
