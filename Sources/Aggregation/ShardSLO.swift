@@ -109,7 +109,10 @@ public final class ShardSLO {
     /// The link list of a new series, or -1 when it feeds no SLO.
     func link(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) -> Int32 {
         let (found, refusals) = matcher.links(name: name, labels: labels, kind: kind, bounds: bounds)
-        for r in refusals { refuse(r.message) }
+        for r in refusals {
+            registry.refuseSeries(slo: r.slo)
+            refuse(r.message)
+        }
         if found.isEmpty { return -1 }
         var folded: [Link] = []
         for l in found {

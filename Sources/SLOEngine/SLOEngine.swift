@@ -300,9 +300,10 @@ public final class SLOEngine: @unchecked Sendable {
     /// composition as `SLOLayout.status` (a test checks that they are equal).
     func snapshot(now: Int64) -> SLOSnapshot {
         let periods = layouts.map { $0.configuration.period.bounds(containing: now) }
+        let refused = registry.refusals()
         return SLOSnapshot(nowNanos: now, specs: specs,
                            instances: SLOSnapshot.Instances(table: table, sums: sums, counters: counters, drops: drops, periods: periods),
-                           refusedInstances: registry.refusedCounts(), outputs: outputs)
+                           refusedInstances: refused.instances, refusedSeries: refused.series, outputs: outputs)
     }
 }
 

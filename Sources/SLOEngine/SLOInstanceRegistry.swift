@@ -16,7 +16,7 @@ import Synchronization
 /// series that could not be counted (shards call `instance(for:)` when they create a series).
 ///
 /// Thread-safe: one `Mutex` guards everything. Shards take it once per new series, never per
-/// point; the engine takes it once per evaluation tick (`instances(from:)`, `refusedCounts()`).
+/// point; the engine takes it once per evaluation tick (`instances(from:)`, `refusals()`).
 public final class SLOInstanceRegistry: Sendable {
     /// The SLOs, in the order their indices (`SLOInstanceKey.slo`) refer to.
     public let specs: [SLOSpec]
@@ -25,9 +25,10 @@ public final class SLOInstanceRegistry: Sendable {
         var ids: [SLOInstanceKey: Int32] = [:]
         /// `keys[id]` is the key of instance `id`.
         var keys: [SLOInstanceKey] = []
-        /// Per SLO: instances assigned and keys refused.
+        /// Per SLO: instances assigned, keys refused, series refused (`refuseSeries`).
         var counts: [Int]
         var refused: [Int]
+        var refusedSeries: [Int]
     }
 
     private let state: Mutex<State>
@@ -36,7 +37,8 @@ public final class SLOInstanceRegistry: Sendable {
     /// assigned (in spec order).
     public init(specs: [SLOSpec]) {
         self.specs = specs
-        var s = State(counts: [Int](repeating: 0, count: specs.count), refused: [Int](repeating: 0, count: specs.count))
+        let zeros = [Int](repeating: 0, count: specs.count)
+        var s = State(counts: zeros, refused: zeros, refusedSeries: zeros)
         for (slo, spec) in specs.enumerated() where spec.groupBy.isEmpty {
             let key = SLOInstanceKey(slo: slo, groupValues: [])
             s.ids[key] = Int32(s.keys.count)
@@ -76,9 +78,17 @@ public final class SLOInstanceRegistry: Sendable {
         state.withLock { $0.refused[slo] }
     }
 
-    /// `refusedInstances(slo:)` of every SLO, in spec order (one lock for all).
-    public func refusedCounts() -> [Int] {
-        state.withLock { $0.refused }
+    /// Counts a series a selector of SLO `slo` picked that cannot feed it (a histogram without
+    /// a bucket bound at the latency threshold). Cold path: once per such series and shard.
+    public func refuseSeries(slo: Int) {
+        precondition(slo >= 0 && slo < specs.count, "SLO index \(slo) out of range (\(specs.count) SLOs)")
+        state.withLock { $0.refusedSeries[slo] += 1 }
+    }
+
+    /// Per SLO, in spec order: instances refused (`maxInstances`) and series refused
+    /// (`refuseSeries`), under one lock.
+    public func refusals() -> (instances: [Int], series: [Int]) {
+        state.withLock { ($0.refused, $0.refusedSeries) }
     }
 
     /// Instances assigned so far.

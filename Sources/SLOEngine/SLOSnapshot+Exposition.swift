@@ -79,6 +79,10 @@ extension SLOSnapshot {
                "Series not counted because they would have opened an SLO instance beyond max_instances.") { _, slo in
             Double(refusedInstances[slo])
         }
+        perSLO(&out, "slod_slo_series_refused_total", .counter,
+               "Series an SLO's selector picked that cannot feed it (a histogram without a bucket bound at the latency threshold; the log names the nearest bounds), counted once per series and shard.") { _, slo in
+            Double(refusedSeries[slo])
+        }
         dropFamilies(&out)
         return out.families.filter { !$0.series.isEmpty }
     }

@@ -98,11 +98,15 @@ public struct SLOSnapshot: Sendable {
     public let instances: Instances
     /// Per SLO (spec order): how many times a new instance was refused (`max_instances`).
     public let refusedInstances: [Int]
+    /// Per SLO: series a selector picked that cannot feed the SLO (`SLOInstanceRegistry.refuseSeries`).
+    public let refusedSeries: [Int]
     /// Per SLO, what the outputs write (labels, names, layout), computed once by the engine.
     let outputs: [SLOOutput]
 
-    init(nowNanos: Int64, specs: [SLOSpec], instances: Instances, refusedInstances: [Int], outputs: [SLOOutput]) {
-        precondition(outputs.count == specs.count && refusedInstances.count == specs.count, "one entry per SLO")
+    init(nowNanos: Int64, specs: [SLOSpec], instances: Instances, refusedInstances: [Int], refusedSeries: [Int], outputs: [SLOOutput]) {
+        precondition(outputs.count == specs.count && refusedInstances.count == specs.count && refusedSeries.count == specs.count,
+                     "one entry per SLO")
+        self.refusedSeries = refusedSeries
         self.nowNanos = nowNanos
         self.specs = specs
         self.instances = instances
@@ -115,7 +119,7 @@ public struct SLOSnapshot: Sendable {
         nowNanos: 0, specs: [],
         instances: Instances(table: InstanceTable(order: [], instanceSLO: [], sumsBase: [], labels: [], shapes: []),
                              sums: [], counters: [], drops: [], periods: []),
-        refusedInstances: [], outputs: [])
+        refusedInstances: [], refusedSeries: [], outputs: [])
 
     /// The windows of `instance` (an instance of this snapshot), in `SLOLayout.windows` order,
     /// the period last. O(1), no copy.

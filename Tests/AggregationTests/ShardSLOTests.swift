@@ -164,6 +164,7 @@ final class SLOHarness {
         try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(60), time: Self.at(50), counts: [1, 2, 3, 4], bounds: bounds), json: true)
         #expect(messages.list.count == 1, "\(messages.list)")
         #expect(messages.list.first?.contains("nearest bounds: 0.25 and 0.5") == true, "\(messages.list)")
+        #expect(s.engine.registry.refusals().series == [1])      // the series, once (not per point)
         #expect(Self.fiveMinutes(s) == (0, 0))
     }
 

@@ -48,7 +48,9 @@ import Testing
         #expect(registry.instance(for: SLOInstanceKey(slo: 1, groupValues: ["/r0"])) == 2)
         #expect(registry.refusedInstances(slo: 0) == 3)
         #expect(registry.refusedInstances(slo: 1) == 0)
-        #expect(registry.refusedCounts() == [3, 0])
+        #expect(registry.refusals().instances == [3, 0])
+        registry.refuseSeries(slo: 1)
+        #expect(registry.refusals().series == [0, 1])
         #expect(registry.count == 3)
     }
 

@@ -84,6 +84,8 @@ import Testing
         #expect(s["slod_slo_instances{\(Self.noRoute)}"] == 2)
         #expect(s["slod_slo_instances_refused_total{\(Self.noRoute)}"] == 1)
         #expect(s["slod_slo_instances_refused_total{\(Self.search)}"] == 0)
+        #expect(s["slod_slo_series_refused_total{\(Self.search)}"] == 1)
+        #expect(s["slod_slo_series_refused_total{\(Self.noRoute)}"] == 0)
         #expect(s["slod_slo_dropped_points_total{\(Self.search),reason=\"too_old\"}"] == 0)
     }
 
@@ -116,7 +118,7 @@ import Testing
         let p = Parsed(engine.evaluate(deltas: [], now: E.t0).text)
         #expect(p.problems.isEmpty, "\(p.problems)")
         #expect(p.types == ["slo:objective:ratio", "slo:error_budget:ratio", "slo:time_period:days", "sloth_slo_info",
-                            "slod_slo_events_total", "slod_slo_instances", "slod_slo_instances_refused_total",
+                            "slod_slo_events_total", "slod_slo_instances", "slod_slo_instances_refused_total", "slod_slo_series_refused_total",
                             "slod_slo_dropped_points_total"])
         #expect(p.samples.values.allSatisfy { $0.isFinite })
     }

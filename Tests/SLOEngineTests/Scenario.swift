@@ -9,6 +9,7 @@ import SLOEngine
 ///     and burn rate 20 in every window, remaining budget −19 (no exhaustion time);
 ///   - `""` (no route label): registered, never fed: no data anywhere;
 ///   - a third route was refused (`max_instances`).
+/// - SLO 1 also refused one series (`slod_slo_series_refused_total`).
 /// - SLO 1, `search/latency`, 99 %, 7d, no `group_by` (so its instance is id 0, made by the
 ///   registry at start): 10,000 requests, 5 bad, over the hour: E = 0.0005, burn rate 0.05,
 ///   remaining 0.95, exhaustion 0.95 × 7d / 0.05 = 11,491,200 s (133 days).
@@ -27,6 +28,7 @@ enum Scenario {
         _ = registry.instance(for: SLOInstanceKey(slo: 0, groupValues: [""]))!
         precondition(registry.instance(for: SLOInstanceKey(slo: 0, groupValues: ["/cart"])) == nil)
         let search = registry.instance(for: SLOInstanceKey(slo: 1, groupValues: []))!
+        registry.refuseSeries(slo: 1)     // e.g. a histogram without a bound at the threshold
         var a = FakeShard(), b = FakeShard()
         a.open(pay, layout: engine.layouts[0], now: E.t0)
         b.open(pay, layout: engine.layouts[0], now: E.t0)
