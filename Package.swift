@@ -38,11 +38,13 @@ let package = Package(
         // The SLO evaluator: instance registry, series matching, the instances' states fed by the shards' deltas,
         // Sloth-compatible exposition and the JSON API.
         .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "CZlib"], swiftSettings: optimize),
+        // Burn-rate alerting: alert state machines over SLO snapshots, alert content, notifiers.
+        .target(name: "Alerting", dependencies: ["SLO", "SLOEngine", "Exposition", "Platform", "Primitives"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
-        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO", "SLOEngine", "Selectors"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
+        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO", "SLOEngine", "Selectors", "Alerting"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
 
         // Fuzz targets (build with -sanitize=fuzzer, see README).
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "SelectorsTests", dependencies: ["Selectors", "Primitives"]),
         .testTarget(name: "SLOTests", dependencies: ["SLO", "Selectors", "Primitives"]),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "SLOEngine", "SLO", "Selectors", "Exposition"]),
         .testTarget(name: "SLOEngineTests", dependencies: ["SLOEngine", "SLO", "Selectors", "Exposition", "Primitives"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Platform"]),

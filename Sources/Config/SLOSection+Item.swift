@@ -19,6 +19,7 @@ import Selectors
 ///   max_instances: 100                # default 100, 1…10000
 ///   labels: {team: payments}          # default {}
 ///   no_data: ignore                   # ignore (default) | good | bad; good/bad need a timeslice method
+///   alerting: {page: {severity: critical}}   # burn-rate alert policy, see SLOSection+Alerting.swift
 /// ```
 extension SLODecoding {
     /// `slos[2] (checkout/availability)`, or `slos[2]` while the service or name is unknown.
@@ -71,12 +72,17 @@ extension SLODecoding {
                 report(node, m.keyPath("no_data"), "expected one of ignore, good, bad, got \(quoted(text))")
             }
         }
+        var configuration: SLOConfiguration?
+        if let objective, let period, let budgeting {
+            configuration = SLOConfiguration(objective: objective, period: period, budgeting: budgeting)
+        }
+        let alerting = decodeAlerting(&m, configuration: configuration)
         finish(&m)
         guard errors.count == errorsBefore, let service, let name, let objective, let period, let budgeting, let sli else { return nil }
         do throws(SLOConfigurationError) {
             return try SLOSpec(service: service, name: name, description: description, objective: objective,
                                period: period, budgeting: budgeting, sli: sli, groupBy: groupBy, maxInstances: maxInstances,
-                               labels: labels, noData: noData,
+                               labels: labels, noData: noData, alerting: alerting,
                                source: SLOSpec.Source(file: file, line: item.line, column: item.column))
         } catch {
             report(item, label, error.description)

@@ -1,4 +1,5 @@
 import Aggregation
+import Alerting
 import Exposition
 import HTTP
 import OTLP
@@ -57,6 +58,10 @@ struct Endpoints: Sendable {
                 return .response(.text(.notFound, message: "no SLO \(name) in service \(service)\n"))
             }
             return .response(Self.json(slo.snapshot?.json(service: service, name: name) ?? Array(#"{"slos":[]}"#.utf8)))
+        }
+        // Active alerts, shaped like Prometheus' /api/v1/alerts.
+        b.add("/api/v1/alerts", methods: [.get]) { _, _ in
+            .response(Self.json(Alert.json(slo.alerts)))
         }
         let reloader = self.reloader
         // Prometheus convention: POST /-/reload. The body, if any, is read and ignored. The

@@ -110,6 +110,7 @@ struct Runner {
             logger.error("cannot listen", ["address": address.description, "error": error.description])
             return 1
         }
+        sloService.externalURL = "http://\(bound.description)"
         endpoints.ready.set(true)
         logger.info("listening", [
             "address": bound.description, "event_loops": String(loops), "shards": String(shardCount), "version": SlodVersion.version,

@@ -1,4 +1,5 @@
 import Aggregation
+import Alerting
 import Dispatch
 import Exposition
 import Platform
@@ -12,7 +13,9 @@ import Glibc
 /// Runs SLO evaluation for the daemon: every `interval` it asks the shards for the SLO deltas
 /// they collected (`ShardRuntime.sloReports`), lets the `SLOEngine` add them to the instances'
 /// states and evaluate them on its own serial queue (never on an event loop or a shard thread),
-/// and publishes the resulting `SLOSnapshot`, which `/metrics` and `/api/v1/slos` read.
+/// and publishes the resulting `SLOSnapshot`, which `/metrics` and `/api/v1/slos` read. The
+/// same tick runs the alert tiers over the snapshot (`AlertEvaluator`) and publishes the active
+/// alerts (`/api/v1/alerts`, `slod_alerts`); alerts that begin firing or resolve are logged.
 ///
 /// A tick starts only when the previous one has finished, so a slow tick delays the next
 /// instead of piling up. Without SLOs nothing is evaluated. `reconfigure` switches to new SLOs
@@ -26,8 +29,10 @@ final class SLOService: Sendable {
         let layouts: [SLOLayout]
         /// Used by one thread at a time: the evaluation queue (or the reload, between ticks).
         let engine: SLOEngine
+        /// Same thread discipline as `engine`.
+        let alerts: AlertEvaluator
 
-        init(specs: [SLOSpec]) throws {
+        init(specs: [SLOSpec], externalURL: String) throws {
             self.specs = specs
             registry = SLOInstanceRegistry(specs: specs)
             matcher = SLOMatcher(specs: specs)
@@ -35,19 +40,29 @@ final class SLOService: Sendable {
             for s in specs { layouts.append(try SLOLayout(s.configuration)) }
             self.layouts = layouts
             engine = try SLOEngine(specs: specs, registry: registry)
+            alerts = AlertEvaluator(specs: specs, externalURL: externalURL)
         }
     }
 
     private let setup: Mutex<Setup>
     private let latest = Mutex<SLOSnapshot?>(nil)
+    private let activeAlerts = Mutex<[Alert]>([])
+    /// slod's own URL, for alerts' `generatorURL` (set once the listener is bound).
+    private let externalURLSlot: Mutex<String>
+    var externalURL: String {
+        get { externalURLSlot.withLock { $0 } }
+        set { externalURLSlot.withLock { $0 = newValue } }
+    }
     /// True while a tick or a reconfiguration runs.
     private let busy = Atomic<Bool>(false)
     let queue = DispatchQueue(label: "slod.slo")
     private let timer: Mutex<DispatchSourceTimer?> = Mutex(nil)
     let wallClock: @Sendable () -> Int64
 
-    init(specs: [SLOSpec], wallClock: @escaping @Sendable () -> Int64 = SLOService.wallNanos) throws {
-        setup = Mutex(try Setup(specs: specs))
+    init(specs: [SLOSpec], externalURL: String = "http://127.0.0.1:4318",
+         wallClock: @escaping @Sendable () -> Int64 = SLOService.wallNanos) throws {
+        setup = Mutex(try Setup(specs: specs, externalURL: externalURL))
+        externalURLSlot = Mutex(externalURL)
         self.wallClock = wallClock
     }
 
@@ -92,9 +107,14 @@ final class SLOService: Sendable {
         let now = wallClock()
         runtime.sloReports { [self] parts in
             queue.async { [self] in
-                let engine = setup.withLock { $0.engine }
+                let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
+                evaluator.externalURL = externalURL
                 let snapshot = engine.evaluate(deltas: parts, now: now)
+                let notices = evaluator.evaluate(snapshot)
+                let alerts = evaluator.alerts
                 latest.withLock { $0 = snapshot }
+                activeAlerts.withLock { $0 = alerts }
+                for n in notices { Self.log(n) }
                 busy.store(false, ordering: .releasing)
             }
         }
@@ -105,7 +125,7 @@ final class SLOService: Sendable {
     /// their pending deltas to those ids and re-match every series against the new selectors.
     /// Blocks the calling thread (the reload queue) until done.
     func reconfigure(specs newSpecs: [SLOSpec], runtime: ShardRuntime) throws {
-        let next = try Setup(specs: newSpecs)
+        let next = try Setup(specs: newSpecs, externalURL: externalURL)
         // Wait (bounded: a stuck tick must not block reloads forever) for a running tick, then
         // hold ticks off.
         Self.wait(seconds: 10) { busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
@@ -123,6 +143,7 @@ final class SLOService: Sendable {
         }, done: { finished.withLock { $0 = true } })
         Self.wait(seconds: 60) { finished.withLock { $0 } }
         next.engine.adoptStates(from: previous.engine, keep: kept)
+        next.alerts.adopt(from: previous.alerts)
         setup.withLock { $0 = next }
         latest.withLock { $0 = nil }
         Logger.shared.info("SLOs reconfigured", ["slos": String(newSpecs.count), "kept": String(kept.count)])
@@ -137,9 +158,20 @@ final class SLOService: Sendable {
         }
     }
 
+    /// An alert that began firing or resolved (notifiers send them; the log keeps a trace).
+    static func log(_ notice: AlertNotice) {
+        let a = notice.alert
+        Logger.shared.info(notice.transition == .firing ? "alert firing" : "alert resolved",
+                           ["alert": a.key.description, "severity": a.label("severity") ?? "",
+                            "summary": a.annotation("summary") ?? ""])
+    }
+
+    /// The pending and firing alerts of the latest evaluation, in key order.
+    var alerts: [Alert] { activeAlerts.withLock { $0 } }
+
     /// The latest evaluation, nil before the first one.
     var snapshot: SLOSnapshot? { latest.withLock { $0 } }
 
     /// The SLO families for `/metrics` (empty before the first evaluation).
-    func families() -> [MetricFamily] { snapshot?.families() ?? [] }
+    func families() -> [MetricFamily] { (snapshot?.families() ?? []) + Alert.families(alerts) }
 }

@@ -62,6 +62,16 @@ public enum Period: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The length burn-rate factors are scaled by: a rolling period's own, 30 days for a
+    /// calendar month and 7 for a week (the rolling stand-ins `slod rules` uses).
+    public var nominalSeconds: Int64 {
+        switch self {
+        case .rolling(let s): return s
+        case .calendar(.month, _): return 30 * 86_400
+        case .calendar(.week, _): return 7 * 86_400
+        }
+    }
+
     /// The longest this period can last, which is how far back the period tier must keep
     /// buckets: a local month is at most 31 days plus a DST hour, a week 7 days plus one; a day
     /// of margin covers zones that moved their clocks by more.

@@ -1,5 +1,6 @@
-/// The two burn-rate alerts per SLO: the SRE workbook's multiwindow multi-burn-rate tiers,
-/// grouped as Sloth groups them (page = two fast tiers, ticket = two slow tiers).
+/// The burn-rate alerts per SLO: one per enabled tier of its `AlertPolicy` (by default the SRE
+/// workbook's multiwindow multi-burn-rate tiers, grouped as Sloth groups them: page = two fast
+/// conditions, ticket = two slow ones), the same conditions slod evaluates itself.
 extension RuleGenerator {
     /// One workbook tier: alert when `budgetPercent` % of the period's budget would be spent in
     /// the long window, confirmed by the short window (1/12 of the long one, or 1/4 for 3d).
@@ -12,7 +13,8 @@ extension RuleGenerator {
         /// (`internal/alert/window.go` `getBurnRateFactor`): `percent × period / long window`,
         /// so 30d gives 14.4, 6, 3, 1 and 28d gives 13.44, 5.6, 2.8, 0.933.
         func factor(periodSeconds: Int64) -> Double {
-            Double(budgetPercent * periodSeconds) / Double(100 * longSeconds)
+            BurnRateCondition.spending(budgetPercent: budgetPercent, periodSeconds: periodSeconds,
+                                       longSeconds: longSeconds, shortSeconds: shortSeconds).factor
         }
     }
 
@@ -23,36 +25,41 @@ extension RuleGenerator {
     static let ticketTiers = [BurnTier(budgetPercent: 10, shortSeconds: 7_200, longSeconds: 86_400),
                               BurnTier(budgetPercent: 10, shortSeconds: 21_600, longSeconds: 259_200)]
 
-    /// The page and the ticket alert of one SLO.
+    /// One alert per enabled tier of the SLO's policy.
     func alerts(_ slo: RuleSLO) -> [RuleYAML.Rule] {
-        [alert(slo, severity: "page", tiers: Self.pageTiers), alert(slo, severity: "ticket", tiers: Self.ticketTiers)]
+        let policy = slo.spec.alertPolicy
+        return policy.tiers.filter(\.enabled).map { alert(slo, tier: $0, name: slo.spec.alerting?.alertName ?? alertName, policy: policy) }
     }
 
     /// `(long > f·B and short > f·B) or (…)`, each window term wrapped in
     /// `max(…) without (sloth_window)` so the alert keeps its identity whichever window matched
-    /// (Sloth v0.11). No `for:`: the short window already filters blips.
-    func alert(_ slo: RuleSLO, severity: String, tiers: [BurnTier]) -> RuleYAML.Rule {
+    /// (Sloth v0.11). `for:` and `keep_firing_for:` as the tier sets them (none by default: the
+    /// short window already filters blips).
+    func alert(_ slo: RuleSLO, tier: AlertTierSpec, name: String, policy: AlertPolicy) -> RuleYAML.Rule {
         let budget = slo.spec.objective.errorBudgetText
-        let terms = tiers.map { tier -> String in
-            let factor = RuleSLO.number(tier.factor(periodSeconds: slo.periodSeconds))
-            let windows = [tier.longSeconds, tier.shortSeconds].map { seconds in
+        let terms = tier.conditions.map { c -> String in
+            let factor = RuleSLO.number(c.factor)
+            let windows = [c.longSeconds, c.shortSeconds].map { seconds in
                 "max(slo:sli_error:ratio_rate\(SLODuration.render(seconds: seconds))\(slo.idSelector) > (\(factor) * \(budget))) without (sloth_window)"
             }
             return "(\n  " + windows.joined(separator: "\n  and\n  ") + "\n)"
         }
-        let conditions = tiers.map { tier in
-            "above \(RuleSLO.number(tier.factor(periodSeconds: slo.periodSeconds)))× the error budget over both "
-                + "\(SLODuration.render(seconds: tier.longSeconds)) and \(SLODuration.render(seconds: tier.shortSeconds))"
+        let conditions = tier.conditions.map { c in
+            "above \(RuleSLO.number(c.factor))× the error budget over both "
+                + "\(SLODuration.render(seconds: c.longSeconds)) and \(SLODuration.render(seconds: c.shortSeconds))"
         }
         let spec = slo.spec
         let description = "The error ratio of SLO \(spec.name) of service \(spec.service) is {{ $value | humanizePercentage }} "
             + "over the long window: \(conditions.joined(separator: ", or ")) "
             + "(objective \(spec.objective.percentText)% over \(slo.periodWindow), error budget \(budget))."
-        return RuleYAML.Rule(alert: alertName, expr: terms.joined(separator: "\nor\n"),
-                             labels: ["severity": severity, "sloth_severity": severity, "tier": severity,
+        var annotations = ["summary": "\(spec.service) \(spec.name) SLO error budget burn rate is too fast (\(tier.name))",
+                           "description": description]
+        if let url = policy.runbookURL { annotations["runbook_url"] = url }
+        return RuleYAML.Rule(alert: name, expr: terms.joined(separator: "\nor\n"),
+                             forSeconds: tier.forSeconds, keepFiringForSeconds: tier.keepFiringForSeconds,
+                             labels: ["severity": tier.severity, "sloth_severity": tier.severity, "tier": tier.name,
                                       "service": spec.service, "slo": spec.name],
-                             annotations: ["summary": "\(spec.service) \(spec.name) SLO error budget burn rate is too fast (\(severity))",
-                                           "description": description])
+                             annotations: annotations)
     }
 
     /// Comment lines for tiers that can never fire: the factor needs an error ratio above 1

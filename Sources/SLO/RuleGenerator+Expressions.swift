@@ -18,11 +18,11 @@ struct RuleSLO {
         self.spec = spec
         labels = spec.labels.merging(["sloth_id": spec.id, "sloth_service": spec.service, "sloth_slo": spec.name]) { $1 }
         var notes = ["SLO \(spec.id) (\(spec.source)): objective \(spec.objective), period \(spec.period), budgeting \(spec.budgeting.label)."]
+        periodSeconds = spec.period.nominalSeconds
         switch spec.period {
-        case .rolling(let seconds):
-            periodSeconds = seconds
+        case .rolling:
+            break
         case .calendar(let unit, _):
-            periodSeconds = unit == .month ? 30 * 86_400 : 7 * 86_400
             notes.append("Prometheus cannot express calendar-aligned windows: the \(unit.rawValue) period is approximated "
                          + "by a rolling \(SLODuration.render(seconds: periodSeconds)) window here (slod itself resets the budget at the \(unit.rawValue) boundary).")
         }

@@ -8,6 +8,9 @@ struct RuleYAML {
         var name: String
         /// PromQL, possibly on several lines.
         var expr: String
+        /// Alerting rules: `for:` and `keep_firing_for:` (written when not 0).
+        var forSeconds: Int64 = 0
+        var keepFiringForSeconds: Int64 = 0
         var labels: [String: String]
         var annotations: [String: String]
 
@@ -15,8 +18,11 @@ struct RuleYAML {
             self.init(kind: "record", name: record, expr: expr, labels: labels, annotations: [:])
         }
 
-        init(alert: String, expr: String, labels: [String: String], annotations: [String: String]) {
+        init(alert: String, expr: String, forSeconds: Int64 = 0, keepFiringForSeconds: Int64 = 0,
+             labels: [String: String], annotations: [String: String]) {
             self.init(kind: "alert", name: alert, expr: expr, labels: labels, annotations: annotations)
+            self.forSeconds = forSeconds
+            self.keepFiringForSeconds = keepFiringForSeconds
         }
 
         private init(kind: String, name: String, expr: String, labels: [String: String], annotations: [String: String]) {
@@ -49,6 +55,8 @@ struct RuleYAML {
             for exprLine in rule.expr.split(separator: "\n", omittingEmptySubsequences: false) {
                 line("      " + exprLine)
             }
+            if rule.forSeconds > 0 { line("    for: " + SLODuration.render(seconds: rule.forSeconds)) }
+            if rule.keepFiringForSeconds > 0 { line("    keep_firing_for: " + SLODuration.render(seconds: rule.keepFiringForSeconds)) }
             map("labels", rule.labels)
             map("annotations", rule.annotations)
         }

@@ -66,6 +66,12 @@ public struct SLOSpec: Sendable, Equatable {
     public let noData: NoDataPolicy
     /// Where the SLO was defined.
     public let source: Source
+    /// The alerting policy as configured; nil for the default (`alertPolicy`). Not part of the
+    /// SLO's definition: changing it on reload keeps the SLO's state.
+    public let alerting: AlertPolicy?
+
+    /// How the SLO alerts: as configured, else the workbook tiers (`AlertPolicy.workbook`).
+    public var alertPolicy: AlertPolicy { alerting ?? .workbook(for: configuration) }
 
     /// `service-name`: Sloth's `sloth_id` for the SLO.
     public var id: String { "\(service)-\(name)" }
@@ -80,7 +86,7 @@ public struct SLOSpec: Sendable, Equatable {
     public init(service: String, name: String, description: String = "", objective: Objective, period: Period,
                 budgeting: BudgetingMethod = .occurrences, sli: SLI, groupBy: [String] = [],
                 maxInstances: Int = SLOSpec.defaultMaxInstances, labels: [String: String] = [:],
-                noData: NoDataPolicy = .ignore, source: Source) throws(SLOConfigurationError) {
+                noData: NoDataPolicy = .ignore, alerting: AlertPolicy? = nil, source: Source) throws(SLOConfigurationError) {
         try Self.checkIdentifier(service, subject: "service")
         try Self.checkIdentifier(name, subject: "name")
         try Self.checkSLI(sli)
@@ -112,5 +118,7 @@ public struct SLOSpec: Sendable, Equatable {
         self.labels = labels
         self.noData = noData
         self.source = source
+        self.alerting = alerting
+        try alerting?.validate(for: configuration)
     }
 }

@@ -111,24 +111,26 @@ extension SLOSnapshot {
 
 /// A minimal JSON text writer: the caller writes the structure (`raw`), the writer escapes
 /// strings and formats numbers. Output is UTF-8.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Reserves room for `bytes` more bytes (a big body then grows without copying).
-    mutating func reserve(_ count: Int) {
+    public mutating func reserve(_ count: Int) {
         bytes.reserveCapacity(bytes.count + count)
     }
 
     /// Appends `text` as is (structure: braces, keys known to need no escaping, commas).
-    mutating func raw(_ text: StaticString) {
+    public mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Appends `text` as a JSON string: `"` and `\` escaped, control characters as `\n`, `\r`,
     /// `\t` or `\u00XX`, and U+2028/U+2029 as `\u2028`/`\u2029` (valid raw in JSON, but not in
     /// JavaScript string literals); everything else as UTF-8.
-    mutating func string(_ text: String) {
+    public mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         // Fast path: printable ASCII without `"` or `\` (names, label values, window labels).
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
@@ -158,7 +160,7 @@ struct JSONWriter {
     /// Appends a number, or `null` for nil, NaN and ±Inf. Integral values of magnitude below
     /// 2^53 are written as integers; others as Swift's shortest round-trip text (`0.02`,
     /// `1e-05`, `1.5e+300`), which is valid JSON.
-    mutating func number(_ value: Double?) {
+    public mutating func number(_ value: Double?) {
         guard let v = finite(value) else {
             bytes.append(contentsOf: "null".utf8)
             return

@@ -41,6 +41,9 @@ public struct SLOSnapshot: Sendable {
 
         /// Values of the SLO's `groupBy` labels, in `groupBy` order ("" for an absent label).
         public var groupValues: [String] { labels.groupValues }
+        /// The group labels (empty values left out) and the SLO's `labels`, sorted by name: the
+        /// labels the JSON API shows and alerts carry.
+        public var labelPairs: [(name: String, value: String)] { labels.userPairs.map { (name: $0.0, value: $0.1) } }
     }
 
     /// Every instance, in snapshot order; each element is assembled when read (O(1)).

@@ -1,0 +1,177 @@
+/// One multiwindow burn-rate condition: the error ratio over both the long and the short window
+/// is above `factor × error budget` (the SRE workbook's "burn rate above `factor`").
+public struct BurnRateCondition: Sendable, Equatable {
+    public var longSeconds: Int64
+    public var shortSeconds: Int64
+    /// The burn-rate threshold (14.4 for the workbook's fast page over 30 days).
+    public var factor: Double
+
+    public init(longSeconds: Int64, shortSeconds: Int64, factor: Double) {
+        self.longSeconds = longSeconds
+        self.shortSeconds = shortSeconds
+        self.factor = factor
+    }
+
+    /// The workbook's condition spending `budgetPercent` % of a period of `periodSeconds` within
+    /// the long window, scaled as Sloth scales it (`percent × period / long window`): 2 % in 1h
+    /// is 14.4× for 30 days and 13.44× for 28.
+    public static func spending(budgetPercent: Int64, periodSeconds: Int64, longSeconds: Int64,
+                                shortSeconds: Int64) -> BurnRateCondition {
+        BurnRateCondition(longSeconds: longSeconds, shortSeconds: shortSeconds,
+                          factor: Double(budgetPercent * periodSeconds) / Double(100 * longSeconds))
+    }
+
+    /// Whether an error ratio of at most 1 can exceed the threshold: false when
+    /// `factor × budget ≥ 1` (e.g. 14.4× with a 7 % budget).
+    public func isReachable(errorBudget: Double) -> Bool { factor * errorBudget < 1 }
+}
+
+/// One alert tier of an SLO (`page`, `ticket`, …): it fires while any of its conditions holds
+/// (the workbook's "(1h and 5m > 14.4×) or (6h and 30m > 6×)").
+public struct AlertTierSpec: Sendable, Equatable {
+    /// The `tier` label (`page`, `ticket`).
+    public var name: String
+    /// The `severity` label (defaults to the tier's name; map it to e.g. `critical`).
+    public var severity: String
+    public var conditions: [BurnRateCondition]
+    /// How long the condition must hold before the alert fires (Prometheus `for`).
+    public var forSeconds: Int64
+    /// How long a firing alert stays firing after the condition stopped holding
+    /// (Prometheus `keep_firing_for`).
+    public var keepFiringForSeconds: Int64
+    public var enabled: Bool
+
+    public init(name: String, severity: String? = nil, conditions: [BurnRateCondition], forSeconds: Int64 = 0,
+                keepFiringForSeconds: Int64 = 0, enabled: Bool = true) {
+        self.name = name
+        self.severity = severity ?? name
+        self.conditions = conditions
+        self.forSeconds = forSeconds
+        self.keepFiringForSeconds = keepFiringForSeconds
+        self.enabled = enabled
+    }
+}
+
+/// An alert on the remaining error budget: fires while less than `remainingBelow` (a fraction
+/// of the period's budget) is left.
+public struct BudgetExhaustionAlertSpec: Sendable, Equatable {
+    public var remainingBelow: Double
+    public var severity: String
+    public var forSeconds: Int64
+
+    public init(remainingBelow: Double, severity: String = "ticket", forSeconds: Int64 = 0) {
+        self.remainingBelow = remainingBelow
+        self.severity = severity
+        self.forSeconds = forSeconds
+    }
+}
+
+/// How an SLO alerts: its burn-rate tiers, the low-traffic guard and the optional budget alert.
+///
+/// The default (`workbook(for:)`) is the SRE workbook's multiwindow multi-burn-rate pair, with
+/// the factors scaled to the SLO's period as Sloth scales them:
+///
+/// | tier | condition (30 days) | budget spent |
+/// |---|---|---|
+/// | page | 1h and 5m above 14.4×, or 6h and 30m above 6× | 2 % in 1h, 5 % in 6h |
+/// | ticket | 1d and 2h above 3×, or 3d and 6h above 1× | 10 % in 1d, 10 % in 3d |
+///
+/// `for` is 0 (the short window already filters blips, as in the workbook and Sloth). A default
+/// condition that can never be reached (factor ≥ 1 / budget: the 14.4× page once the budget
+/// exceeds 6.9 %) is left out, and a tier left without conditions is disabled; conditions
+/// configured explicitly must be reachable (`validate`).
+public struct AlertPolicy: Sendable, Equatable {
+    /// The `alertname` label.
+    public var alertName: String
+    public var tiers: [AlertTierSpec]
+    /// Low-traffic guard: a condition holds only if each of its two windows has at least this
+    /// many events (for the timeslice methods: slices). See `defaultMinEvents`.
+    public var minEvents: Double
+    /// Written as the `runbook_url` annotation when set.
+    public var runbookURL: String?
+    public var exhaustion: BudgetExhaustionAlertSpec?
+
+    public static let defaultAlertName = "SLOBurnRate"
+    /// Default low-traffic guard for occurrences: 10 events per window, so a single failed
+    /// request of a handful cannot page. Timeslice methods default to 0: a 5-minute window
+    /// holds only 5 one-minute slices.
+    public static let defaultMinEvents = 10.0
+
+    public init(alertName: String = AlertPolicy.defaultAlertName, tiers: [AlertTierSpec], minEvents: Double = AlertPolicy.defaultMinEvents,
+                runbookURL: String? = nil, exhaustion: BudgetExhaustionAlertSpec? = nil) {
+        self.alertName = alertName
+        self.tiers = tiers
+        self.minEvents = minEvents
+        self.runbookURL = runbookURL
+        self.exhaustion = exhaustion
+    }
+
+    /// The workbook tiers for a period of `periodSeconds` (a calendar month counts as 30 days,
+    /// a week as 7, like `slod rules`), keeping only conditions reachable with `errorBudget`.
+    public static func workbookTiers(periodSeconds: Int64, errorBudget: Double) -> [AlertTierSpec] {
+        let page = [BurnRateCondition.spending(budgetPercent: 2, periodSeconds: periodSeconds, longSeconds: 3_600, shortSeconds: 300),
+                    .spending(budgetPercent: 5, periodSeconds: periodSeconds, longSeconds: 21_600, shortSeconds: 1_800)]
+        let ticket = [BurnRateCondition.spending(budgetPercent: 10, periodSeconds: periodSeconds, longSeconds: 86_400, shortSeconds: 7_200),
+                      .spending(budgetPercent: 10, periodSeconds: periodSeconds, longSeconds: 259_200, shortSeconds: 21_600)]
+        return [("page", page), ("ticket", ticket)].map { name, conditions in
+            let reachable = conditions.filter { $0.isReachable(errorBudget: errorBudget) }
+            return AlertTierSpec(name: name, conditions: reachable, enabled: !reachable.isEmpty)
+        }
+    }
+
+    /// The default policy of an SLO with `configuration` (see the type's notes).
+    public static func workbook(for configuration: SLOConfiguration) -> AlertPolicy {
+        AlertPolicy(tiers: workbookTiers(periodSeconds: configuration.period.nominalSeconds,
+                                         errorBudget: configuration.objective.errorBudget),
+                    minEvents: configuration.budgeting.usesTimeslices ? 0 : defaultMinEvents)
+    }
+
+    /// Checks the policy against the SLO it belongs to: every condition's windows must be
+    /// windows the SLO's state keeps (5m, 30m, 1h, 2h, 6h, 1d, 3d), the short one shorter than
+    /// the long one, every factor positive and reachable with the SLO's error budget, tier names
+    /// unique, durations and thresholds in range.
+    public func validate(for configuration: SLOConfiguration) throws(SLOConfigurationError) {
+        let budget = configuration.objective.errorBudget
+        var names = Set<String>()
+        guard !alertName.isEmpty else { throw SLOConfigurationError("alerting", "alert name must not be empty") }
+        guard minEvents >= 0, minEvents.isFinite else {
+            throw SLOConfigurationError("min_events", "must be a number ≥ 0, got \(minEvents)")
+        }
+        for tier in tiers {
+            guard !tier.name.isEmpty, names.insert(tier.name).inserted else {
+                throw SLOConfigurationError("alerting", "tier name \"\(tier.name)\" is empty or used twice")
+            }
+            guard tier.forSeconds >= 0, tier.keepFiringForSeconds >= 0 else {
+                throw SLOConfigurationError("alerting", "tier \(tier.name): for and keep_firing_for must not be negative")
+            }
+            guard tier.enabled else { continue }
+            guard !tier.conditions.isEmpty else {
+                throw SLOConfigurationError("alerting", "tier \(tier.name) has no windows; give at least one or disable it")
+            }
+            for c in tier.conditions {
+                for seconds in [c.longSeconds, c.shortSeconds] where !SLOConfiguration.standardWindowSeconds.contains(seconds) {
+                    throw SLOConfigurationError("alerting", "tier \(tier.name): window \(SLODuration.render(seconds: seconds)) is not kept; "
+                        + "use one of " + SLOConfiguration.standardWindowSeconds.map { SLODuration.render(seconds: $0) }.joined(separator: ", "))
+                }
+                guard c.shortSeconds < c.longSeconds else {
+                    throw SLOConfigurationError("alerting", "tier \(tier.name): the short window (\(SLODuration.render(seconds: c.shortSeconds))) "
+                        + "must be shorter than the long one (\(SLODuration.render(seconds: c.longSeconds)))")
+                }
+                guard c.factor > 0, c.factor.isFinite else {
+                    throw SLOConfigurationError("alerting", "tier \(tier.name): factor must be a positive number, got \(c.factor)")
+                }
+                guard c.isReachable(errorBudget: budget) else {
+                    throw SLOConfigurationError("alerting", "tier \(tier.name): a burn rate above \(c.factor)× can never be reached with an "
+                        + "error budget of \(configuration.objective.errorBudgetText) (it needs an error ratio above 1); "
+                        + "the largest reachable factor is below \(1 / budget)")
+                }
+            }
+        }
+        if let e = exhaustion {
+            guard e.remainingBelow > 0, e.remainingBelow <= 1 else {
+                throw SLOConfigurationError("budget_exhaustion", "remaining_below must be in (0, 1], got \(e.remainingBelow)")
+            }
+            guard e.forSeconds >= 0 else { throw SLOConfigurationError("budget_exhaustion", "for must not be negative") }
+        }
+    }
+}
