@@ -32,6 +32,11 @@ extension Integration {
               latency:
                 histogram: 'http_server_request_duration_seconds{http_route="/search"}'
                 threshold: 0.25
+            alerting:
+              runbook_url: https://runbooks.example/search
+              page: {for: 2m, keep_firing_for: 5m, severity: critical}
+              ticket: {disabled: true}
+              tiers: {warning: {windows: [{long: 1d, short: 2h, factor: 2}]}}
 
         """
 
@@ -46,6 +51,10 @@ extension Integration {
             let check = try runTool(Paths.promtool, ["check", "rules", rules], timeout: 30)
             #expect(check.exitCode == 0, "promtool check rules: \(check)\n--- rules ---\n\(r.stdout)")
             #expect(check.stdout.contains("SUCCESS: 34 rules found"), "\(check)")
+            // The search SLO's own policy: for/keep_firing_for, a custom tier, no ticket.
+            #expect(r.stdout.contains("    for: 2m\n    keep_firing_for: 5m\n"), "\(r)")
+            #expect(r.stdout.contains("tier: \"warning\"") && r.stdout.contains("runbook_url: \"https://runbooks.example/search\""), "\(r)")
+            #expect(r.stdout.components(separatedBy: "tier: \"ticket\"").count == 2, "only checkout has a ticket alert")
 
             // --out writes the same bytes as stdout, leaves stdout empty and no temporary file.
             let out = dir.file("out.yaml")
