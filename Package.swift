@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "SelectorsTests", dependencies: ["Selectors", "Primitives"]),
         .testTarget(name: "SLOTests", dependencies: ["SLO", "Selectors", "Primitives"]),
-        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "SLOEngine", "SLO", "Selectors", "Exposition"]),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "SLOEngine", "SLO", "Selectors", "Exposition", "Platform"]),
         .testTarget(name: "SLOEngineTests", dependencies: ["SLOEngine", "SLO", "Selectors", "Exposition", "Primitives"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Platform"]),
