@@ -37,10 +37,8 @@ extension Alert {
         w.raw("{\"status\":\"success\",\"data\":{\"alerts\":[")
         for (k, a) in alerts.enumerated() {
             if k > 0 { w.raw(",") }
-            w.raw("{\"labels\":")
-            object(a.labels, into: &w)
-            w.raw(",\"annotations\":")
-            object(a.annotations, into: &w)
+            w.raw("{")
+            labelsAndAnnotations(a, into: &w)
             w.raw(",\"state\":")
             w.string(a.phase.rawValue)
             w.raw(",\"activeAt\":")
@@ -55,6 +53,14 @@ extension Alert {
         }
         w.raw("]}}")
         return w.bytes
+    }
+
+    /// `"labels":{…},"annotations":{…}`.
+    static func labelsAndAnnotations(_ a: Alert, into w: inout JSONWriter) {
+        w.raw("\"labels\":")
+        object(a.labels, into: &w)
+        w.raw(",\"annotations\":")
+        object(a.annotations, into: &w)
     }
 
     static func object(_ pairs: [AlertLabel], into w: inout JSONWriter) {
