@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "slod", targets: ["slod"]),
         .executable(name: "slod-bench", targets: ["slod-bench"]),
         .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
+        .executable(name: "fuzz-http-response", targets: ["FuzzHTTPResponse"]),
         .executable(name: "fuzz-yaml", targets: ["FuzzYAML"]),
         .executable(name: "fuzz-otlp-proto", targets: ["FuzzOTLPProto"]),
         .executable(name: "fuzz-otlp-json", targets: ["FuzzOTLPJSON"]),
@@ -49,6 +50,7 @@ let package = Package(
         // Fuzz targets (build with -sanitize=fuzzer, see README).
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
         .executableTarget(name: "FuzzHTTP", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTP"),
+        .executableTarget(name: "FuzzHTTPResponse", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTPResponse"),
         .executableTarget(name: "FuzzYAML", dependencies: ["CFuzz", "Config"], path: "Tests/Fuzz/FuzzYAML"),
         .executableTarget(name: "FuzzOTLPProto", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPProto"),
         .executableTarget(name: "FuzzOTLPJSON", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPJSON"),
