@@ -38,18 +38,28 @@ public struct RetryPolicy: Sendable, Equatable {
 /// Self-metrics of one notifier destination.
 public final class NotifierMetrics: Sendable {
     /// Notifications delivered (2xx).
-    public let sent = Counter()
+    public let sent: Counter
     /// Attempts that failed (no response, 5xx, 429), retried or not.
-    public let failedAttempts = Counter()
+    public let failedAttempts: Counter
     /// Notifications given up: refused by the receiver (4xx other than 429), too old to retry,
     /// or pushed out of a full queue.
-    public let dropped = Counter()
+    public let dropped: Counter
     /// Seconds from enqueueing to delivery.
-    public let latency = Histogram(bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])
+    public let latency: Histogram
     /// Notifications waiting.
-    public let queueLength = Gauge()
+    public let queueLength: Gauge
 
-    public init() {}
+    public static let latencyBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+
+    /// Instruments of its own, or the registry's (the daemon's self-metrics).
+    public init(sent: Counter = Counter(), failedAttempts: Counter = Counter(), dropped: Counter = Counter(),
+                latency: Histogram = Histogram(bounds: NotifierMetrics.latencyBounds), queueLength: Gauge = Gauge()) {
+        self.sent = sent
+        self.failedAttempts = failedAttempts
+        self.dropped = dropped
+        self.latency = latency
+        self.queueLength = queueLength
+    }
 }
 
 /// One destination's queue of notifications and the thread that delivers them: bounded (the

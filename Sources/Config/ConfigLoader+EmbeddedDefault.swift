@@ -117,5 +117,21 @@ extension ConfigLoader {
         # [slos/checkout.yaml, /etc/slod/openslo/payments.yaml]. SLO names must stay unique per service.
         slo_files: []
 
+        # Alerting: how often SLOs and their alerts are evaluated, and where alerts go. Each SLO's own
+        # burn-rate tiers are set by its `alerting:` key (default: the SRE workbook's page and ticket
+        # tiers, see README "Alerts").
+        alerting:
+          evaluation_interval: 1s             # 100ms...1m
+          # external_url: http://slod.example:4318   # alerts' generatorURL base; default: the listen address
+          notifiers: []
+          # - name: am                          # required, unique
+          #   alertmanager: {urls: ["http://127.0.0.1:9093"], resend_interval: 1m}   # API v2; every URL gets every alert
+          # - name: hook
+          #   webhook: {url: "http://127.0.0.1:8080/hook"}        # Alertmanager webhook v4 JSON
+          #   bearer_token_file: /etc/slod/hook.token             # or basic_auth: {username: u, password_file: F}
+          # - name: pd
+          #   pagerduty: {url: "http://127.0.0.1:8081/v2/enqueue", routing_key_file: /etc/slod/pd.key}
+          #   timeout: 10s                      # per attempt; also retry_for: 1h, queue_capacity: 10000
+
         """
 }

@@ -37,6 +37,7 @@ public enum ConfigLoader {
                 var mapping = ConfigMapping(file: file, path: "", node: root)
                 configuration.decode(from: &mapping)
                 errors += configuration.decodeSLOs(from: &mapping, bytes: bytes, timeZones: timeZones)
+                errors += configuration.decodeAlerting(from: &mapping, bytes: bytes, timeZones: timeZones)
                 mapping.finish()
                 errors += mapping.errors
             } else {

@@ -17,6 +17,8 @@ public struct SlodConfiguration: Sendable, Equatable {
     /// OpenSLO v1 and Sloth `prometheus/v1` files to import (`slo_files:`), as written (relative
     /// paths are relative to the config file's directory). Default: none.
     public var sloFiles: [String]
+    /// Alert evaluation and notifiers (`alerting:`).
+    public var alerting: Alerting = .default
 
     /// The configuration slod runs on when no file overrides anything.
     public static let `default` = SlodConfiguration(server: .default, ingest: .default, aggregation: .default, log: .default,

@@ -57,6 +57,7 @@ final class Reloader: Sendable {
             if old.server.timeouts != new.server.timeouts { restart.append("server.timeouts") }
             if old.ingest != new.ingest { restart.append("ingest") }
             if old.aggregation != new.aggregation { restart.append("aggregation") }
+            if old.alerting != new.alerting { restart.append("alerting") }
             if old.slos != new.slos {
                 if let handler = sloHandler.withLock({ $0 }) {
                     do {

@@ -65,9 +65,17 @@ struct Runner {
         // SLO evaluation: shards link series to SLO instances and sum their points per instance
         // and 10 s bucket; every second the service hands the sums to the engine, which owns
         // the instances' states.
+        // Alert notifications: one outbox (queue + thread) per destination.
+        let notifications: NotificationService
+        do {
+            notifications = try NotificationService(config: config.alerting, registry: registry)
+        } catch {
+            logger.error("cannot set up the alert notifiers", ["error": error.description])
+            return 2
+        }
         let sloService: SLOService
         do {
-            sloService = try SLOService(specs: config.slos)
+            sloService = try SLOService(specs: config.slos, notifications: notifications)
         } catch {
             logger.error("cannot set up the SLOs", ["error": "\(error)"])
             return 2
@@ -96,7 +104,13 @@ struct Runner {
                                     backend: runtime, isReady: { ready.isReady })
         let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver, runtime: runtime,
                                   slo: sloService)
-        sloService.start(runtime: runtime)
+        do throws(Errno) {
+            try notifications.start()
+        } catch {
+            logger.error("cannot start the alert notifiers", ["error": error.description])
+            return 1
+        }
+        sloService.start(runtime: runtime, interval: config.alerting.evaluationInterval)
         reloader.setSLOHandler { specs in try sloService.reconfigure(specs: specs, runtime: runtime) }
         registerShardMetrics(registry, stats: shardStats, runtime: runtime)
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
@@ -110,7 +124,7 @@ struct Runner {
             logger.error("cannot listen", ["address": address.description, "error": error.description])
             return 1
         }
-        sloService.externalURL = "http://\(bound.description)"
+        sloService.externalURL = config.alerting.externalURL ?? "http://\(bound.description)"
         endpoints.ready.set(true)
         logger.info("listening", [
             "address": bound.description, "event_loops": String(loops), "shards": String(shardCount), "version": SlodVersion.version,
@@ -137,6 +151,7 @@ struct Runner {
         server.shutdown()
         server.wait()
         sloService.stop()
+        notifications.stop()
         runtime.stop()
         watchdog?.stop()
         logger.info("stopped")

@@ -58,9 +58,12 @@ final class SLOService: Sendable {
     let queue = DispatchQueue(label: "slod.slo")
     private let timer: Mutex<DispatchSourceTimer?> = Mutex(nil)
     let wallClock: @Sendable () -> Int64
+    /// Where alert notices go (none configured: an empty service).
+    let notifications: NotificationService?
 
-    init(specs: [SLOSpec], externalURL: String = "http://127.0.0.1:4318",
+    init(specs: [SLOSpec], externalURL: String = "http://127.0.0.1:4318", notifications: NotificationService? = nil,
          wallClock: @escaping @Sendable () -> Int64 = SLOService.wallNanos) throws {
+        self.notifications = notifications
         setup = Mutex(try Setup(specs: specs, externalURL: externalURL))
         externalURLSlot = Mutex(externalURL)
         self.wallClock = wallClock
@@ -115,6 +118,7 @@ final class SLOService: Sendable {
                 latest.withLock { $0 = snapshot }
                 activeAlerts.withLock { $0 = alerts }
                 for n in notices { Self.log(n) }
+                notifications?.deliver(notices, firing: alerts, now: now, externalURL: evaluator.externalURL)
                 busy.store(false, ordering: .releasing)
             }
         }

@@ -84,8 +84,8 @@ import Testing
     @Test func unknownKeyWithoutCloseMatchListsKnownKeys() {
         let errors = configErrors("log:\n  colour: red\n")
         #expect(errors.map(\.description) == ["slod.yaml:2:3: log.colour: unknown key \"colour\" (known keys: level)"])
-        let top = configErrors("alerting:\n  x: 1\n")
-        #expect(top.first?.message == "unknown key \"alerting\" (known keys: server, ingest, aggregation, log, slos, slo_files)")
+        let top = configErrors("tracing:\n  x: 1\n")
+        #expect(top.first?.message == "unknown key \"tracing\" (known keys: server, ingest, aggregation, log, slos, slo_files, alerting)")
         #expect((top.first?.line, top.first?.column) == (1, 1))
     }
 
