@@ -162,18 +162,18 @@ public final class NotifierOutbox: @unchecked Sendable {
                 done = true
             case .refused(let status):
                 metrics.dropped.add()
-                Logger.shared.warn("notification refused", ["notifier": name, "url": url, "status": String(status)])
+                Logger.shared.warn("notification refused", ["notifier": name, "url": Self.redacted(url), "status": String(status)])
                 done = true
             case .failed(let message):
                 metrics.failedAttempts.add()
                 let age = Platform.Clock.monotonicNanos() &- job.enqueued
                 if age >= UInt64(policy.maxAge.nanoseconds) {
                     metrics.dropped.add()
-                    Logger.shared.warn("notification given up", ["notifier": name, "url": url, "attempts": String(job.attempts), "error": message])
+                    Logger.shared.warn("notification given up", ["notifier": name, "url": Self.redacted(url), "attempts": String(job.attempts), "error": message])
                     done = true
                 } else {
                     if job.attempts == 1 || job.attempts % 10 == 0 {
-                        Logger.shared.warn("notification failed, retrying", ["notifier": name, "url": url, "attempt": String(job.attempts), "error": message])
+                        Logger.shared.warn("notification failed, retrying", ["notifier": name, "url": Self.redacted(url), "attempt": String(job.attempts), "error": message])
                     }
                     let base = Double(policy.backoff(afterAttempt: job.attempts).nanoseconds)
                     let jitter = 0.5 + Double(random.next() >> 11) / Double(1 << 53)
@@ -187,6 +187,17 @@ public final class NotifierOutbox: @unchecked Sendable {
             }
             metrics.queueLength.set(Int64(pending))
         }
+    }
+
+    /// `scheme://host:port` of `url`: paths and queries may hold tokens, so logs never show them.
+    public static func redacted(_ url: String) -> String {
+        let bytes = Array(url.utf8)
+        var start = 0
+        while start + 2 < bytes.count, !(bytes[start] == 0x3A && bytes[start + 1] == 0x2F && bytes[start + 2] == 0x2F) { start += 1 }
+        guard start + 2 < bytes.count else { return "<url>" }
+        var end = start + 3
+        while end < bytes.count, bytes[end] != 0x2F, bytes[end] != 0x3F, bytes[end] != 0x23 { end += 1 }
+        return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
     enum Outcome { case delivered, refused(Int), failed(String) }

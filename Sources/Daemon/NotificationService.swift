@@ -101,10 +101,7 @@ final class NotificationService: @unchecked Sendable {
     }
 
     /// The URL without its path and query (which may hold tokens), for metric labels and logs.
-    static func redacted(_ url: String) -> String {
-        guard let u = HTTPURL.parse(url) else { return "invalid" }
-        return u.description
-    }
+    static func redacted(_ url: String) -> String { NotifierOutbox.redacted(url) }
 
     func start() throws(Errno) {
         for d in destinations { try d.outbox.start() }

@@ -127,6 +127,13 @@ final class ScriptedTransport: NotifierTransport, @unchecked Sendable {
         #expect(t.bodies == ["bad", "good"] && box.metrics.dropped.value == 1)
     }
 
+    @Test func logsShowURLsWithoutPathOrQuery() {
+        #expect(NotifierOutbox.redacted("http://127.0.0.1:8080/hook?token=x") == "http://127.0.0.1:8080")
+        #expect(NotifierOutbox.redacted("http://[::1]:9093") == "http://[::1]:9093")
+        #expect(NotifierOutbox.redacted("http://h?k=v") == "http://h")
+        #expect(NotifierOutbox.redacted("nonsense") == "<url>")
+    }
+
     @Test func aFullQueueDropsTheOldest() {
         let box = NotifierOutbox(name: "am", url: "http://x", transport: ScriptedTransport([]), policy: Self.fast, capacity: 3)
         for i in 0..<5 { box.enqueue(Array("n\(i)".utf8)) }
