@@ -33,8 +33,10 @@ extension Integration {
         sys.exit(0 if ok1 and ok2 else 1)
         """#
 
-        static func slodConfig(alertmanagerPort: UInt16, pageDisabled: Bool = false) -> String {
-            testConfig() + """
+        /// The SLO the notifier tests burn: 99.9 % by route over `slod_alert_requests_total`,
+        /// only its page tier (`severity`, or the tier name when nil).
+        static func sloSection(pageDisabled: Bool, severity: String? = nil) -> String {
+            """
             slos:
               - service: shop
                 name: availability
@@ -46,8 +48,14 @@ extension Integration {
                     bad: 'slod_alert_requests_total{code="500"}'
                 alerting:
                   runbook_url: https://runbooks.example/shop
-                  page: {severity: critical, disabled: \(pageDisabled)}
+                  page: {\(severity.map { "severity: \($0), " } ?? "")disabled: \(pageDisabled)}
                   ticket: {disabled: true}
+
+            """
+        }
+
+        static func slodConfig(alertmanagerPort: UInt16, pageDisabled: Bool = false) -> String {
+            testConfig() + sloSection(pageDisabled: pageDisabled, severity: "critical") + """
             alerting:
               evaluation_interval: 1s
               notifiers:

@@ -31,19 +31,7 @@ extension Integration {
         """#
 
         static func config(port: UInt16, dir: TempDir, pageDisabled: Bool) -> String {
-            testConfig() + """
-            slos:
-              - service: shop
-                name: availability
-                objective: 99.9
-                group_by: [route]
-                sli:
-                  events:
-                    total: slod_alert_requests_total
-                    bad: 'slod_alert_requests_total{code="500"}'
-                alerting:
-                  page: {disabled: \(pageDisabled)}
-                  ticket: {disabled: true}
+            testConfig() + AlertmanagerDelivery.sloSection(pageDisabled: pageDisabled) + """
             alerting:
               notifiers:
                 - name: hook
