@@ -301,7 +301,9 @@ case "series":
     benchSeries(parseOptions(rest[...]), series: n, only: kind)
 case "ingest": benchIngest(parseOptions(args.dropFirst()))
 case "slo": runSLOBench(arguments: Array(args.dropFirst()))
-case "alerts": runAlertsBench(arguments: Array(args.dropFirst()))
+case "alerts":
+    let rest = Array(args.dropFirst())
+    if rest.contains("--e2e") { runAlertsE2E(arguments: rest) } else { runAlertsBench(arguments: rest) }
 default:
     print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser|slo|alerts")
     exit(args.first == nil ? 0 : 2)

@@ -100,17 +100,25 @@ public final class AlertEvaluator: @unchecked Sendable {
         let now = max(snapshot.nowNanos, lastNow)
         lastNow = now
         var notices: [AlertNotice] = []
-        for instance in snapshot.instances {
-            let slo = instance.slo
+        for position in snapshot.instances.indices {
+            let (id, slo) = snapshot.idAndSLO(at: position)
             guard slo < tiers.count, !tiers[slo].isEmpty else { continue }
-            let base = self.base(of: instance)
-            let windows = snapshot.windows(of: instance)
+            // The whole instance (labels, budget) is assembled only when needed.
+            var assembled: SLOSnapshot.Instance?
+            func instance() -> SLOSnapshot.Instance {
+                if let assembled { return assembled }
+                let i = snapshot.instances[position]
+                assembled = i
+                return i
+            }
+            let base = Int(id) < stateBase.count && stateBase[Int(id)] >= 0 ? stateBase[Int(id)] : self.base(of: instance())
+            let windows = snapshot.windows(at: position)
             let minEvents = policies[slo].minEvents
             for (t, tier) in tiers[slo].enumerated() {
                 var matched = -1
                 var value = 0.0
                 if let below = tier.remainingBelow {
-                    if let remaining = instance.budget.remaining, remaining < below {
+                    if let remaining = instance().budget.remaining, remaining < below {
                         matched = 0
                         value = remaining
                     }
@@ -141,7 +149,7 @@ public final class AlertEvaluator: @unchecked Sendable {
                 // Pending or firing: refresh the content while the condition holds (values
                 // change; identity does not); keep the last content while `keep_firing_for` runs.
                 if matched >= 0 || active[index] == nil {
-                    active[index] = alert(instance: instance, slo: slo, tier: tier, condition: matched, value: value,
+                    active[index] = alert(instance: instance(), slo: slo, tier: tier, condition: matched, value: value,
                                           windows: windows, state: state)
                 } else {
                     active[index]!.phase = state.phase

@@ -78,6 +78,19 @@ public struct SLOSnapshot: Sendable {
         }
     }
 
+    /// The registry id and SLO of the instance at `position` without assembling it (the alert
+    /// evaluator's per-tick loop).
+    public func idAndSLO(at position: Int) -> (id: Int32, slo: Int) {
+        let id = instances.table.order[position]
+        return (id, instances.table.instanceSLO[Int(id)])
+    }
+
+    /// The windows of the instance at `position` without assembling it.
+    public func windows(at position: Int) -> Windows {
+        let (id, slo) = idAndSLO(at: position)
+        return Windows(sums: instances.sums, base: instances.table.sumsBase[Int(id)], shape: instances.table.shapes[slo])
+    }
+
     /// The windows of one instance, in `SLOLayout.windows` order (the period last), each
     /// computed from its raw sums when read.
     public struct Windows: RandomAccessCollection, Sendable {
