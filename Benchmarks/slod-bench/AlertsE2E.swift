@@ -34,7 +34,7 @@ func runAlertsE2E(arguments: [String]) {
     let dir = NSTemporaryDirectory() + "slod-bench-alerts-\(getpid())"
     try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? fm.removeItem(atPath: dir) }
-    let amPort = freeLoopbackPort(), slodPort = freeLoopbackPort(), promPort = freeLoopbackPort()
+    let amPort = UInt16(freePort()), slodPort = UInt16(freePort()), promPort = UInt16(freePort())
     let slo = """
     slos:
       - service: bench
@@ -195,17 +195,4 @@ func runAlertsE2E(arguments: [String]) {
     } else {
         print("alerts e2e: comparison incomplete (slod \(slodAt.map { String($0) } ?? "no alert"), Prometheus \(promAt.map { String($0) } ?? "no alert") within 240 s); logs in \(dir)")
     }
-}
-
-/// A free TCP port on 127.0.0.1 (bound and released).
-func freeLoopbackPort() -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return UInt16(bigEndian: addr.sin_port)
 }
