@@ -93,7 +93,10 @@ public struct HTTPRequestParser: Sendable {
     /// (starting at its first byte) and possibly bytes of pipelined requests after it, which are
     /// left untouched. Chunked framing inside `buffer` is rewritten in place.
     public mutating func parse(_ buffer: UnsafeMutableRawBufferPointer) -> HTTPParserEvent {
-        guard let base = buffer.baseAddress else { return state == .failed ? .needMore : .needMore }
+        guard let base = buffer.baseAddress else {
+            // No bytes yet; a parser that already failed keeps saying so.
+            return state == .failed ? .error(HTTPParseError(.badRequest, "parser used after an error", reason: "syntax")) : .needMore
+        }
         let count = buffer.count
         while true {
             switch state {

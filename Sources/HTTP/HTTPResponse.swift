@@ -23,7 +23,8 @@ public struct HTTPResponse: Sendable {
         self.status = status; self.contentType = contentType; self.headers = headers; self.body = body; self.close = close
     }
 
-    /// A short plain-text response, e.g. for errors: `"<message>\n"`.
+    /// A short plain-text response, e.g. for errors; the body is `message` as given (end it
+    /// with a newline, as callers do).
     public static func text(_ status: HTTPStatus, _ message: StaticString, headers: [(String, String)] = [], close: Bool = false) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", headers: headers, body: .text(message), close: close)
     }

@@ -216,6 +216,16 @@ func splitAt(_ input: [UInt8], _ cut: Int, limits: HTTPLimits = .default) -> [HT
         return false
     }
 
+    /// A parser that failed keeps reporting the failure, even when called with no bytes.
+    @Test func aFailedParserKeepsFailingEvenWithoutBytes() {
+        var parser = HTTPRequestParser(limits: .default)
+        var bad = Array("GARBAGE\r\n\r\n".utf8)
+        let first = bad.withUnsafeMutableBytes { parser.parse($0) }
+        guard case .error = first else { Issue.record("expected an error, got \(first)"); return }
+        let again = parser.parse(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        guard case .error = again else { Issue.record("expected the error again, got \(again)"); return }
+    }
+
     @Test func requestLineAtLimitIsAcceptedAndOneOverIs414() {
         #expect(isRequest(outcome(req(requestLine(length: 64), "Host: x", "", ""))))
         #expect(outcome(req(requestLine(length: 65), "Host: x", "", "")) == .error(414, "request line too long"))
