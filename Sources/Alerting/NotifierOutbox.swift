@@ -77,13 +77,16 @@ public final class NotifierOutbox: @unchecked Sendable {
     public let metrics: NotifierMetrics
 
     struct Job {
+        /// Increasing per outbox: tells the job being attempted from one that replaced it at
+        /// the head (when a full queue dropped the one in flight).
+        var seq: UInt64
         var body: [UInt8]
         /// Monotonic nanoseconds.
         var enqueued: UInt64
         var attempts = 0
         var notBefore: UInt64 = 0
     }
-    private let queue = PThreadLocked<(jobs: [Job], head: Int, stopping: Bool)>(([], 0, false))
+    private let queue = PThreadLocked<(jobs: [Job], head: Int, stopping: Bool, nextSeq: UInt64)>(([], 0, false, 0))
     private let wake = DispatchSemaphore(value: 0)
     private var thread: OSThread?
     private var random = SplitMix64(seed: UInt64(truncatingIfNeeded: Platform.Clock.monotonicNanos()))
@@ -109,7 +112,8 @@ public final class NotifierOutbox: @unchecked Sendable {
                 q.head += 1
                 dropped = true
             }
-            q.jobs.append(Job(body: body, enqueued: now))
+            q.jobs.append(Job(seq: q.nextSeq, body: body, enqueued: now))
+            q.nextSeq &+= 1
             if q.head > 1_024 && q.head * 2 > q.jobs.count {
                 q.jobs.removeFirst(q.head)
                 q.head = 0
@@ -154,23 +158,16 @@ public final class NotifierOutbox: @unchecked Sendable {
             }
             job.attempts += 1
             let outcome = attempt(job)
-            let done: Bool
+            var done = true
             switch outcome {
             case .delivered:
-                metrics.sent.add()
-                metrics.latency.observe(Double(Platform.Clock.monotonicNanos() &- job.enqueued) / 1e9)
-                done = true
+                break
             case .refused(let status):
-                metrics.dropped.add()
                 Logger.shared.warn("notification refused", ["notifier": name, "url": Self.redacted(url), "status": String(status)])
-                done = true
             case .failed(let message):
-                metrics.failedAttempts.add()
                 let age = Platform.Clock.monotonicNanos() &- job.enqueued
                 if age >= UInt64(policy.maxAge.nanoseconds) {
-                    metrics.dropped.add()
                     Logger.shared.warn("notification given up", ["notifier": name, "url": Self.redacted(url), "attempts": String(job.attempts), "error": message])
-                    done = true
                 } else {
                     if job.attempts == 1 || job.attempts % 10 == 0 {
                         Logger.shared.warn("notification failed, retrying", ["notifier": name, "url": Self.redacted(url), "attempt": String(job.attempts), "error": message])
@@ -181,11 +178,24 @@ public final class NotifierOutbox: @unchecked Sendable {
                     done = false
                 }
             }
-            queue.withLock { q in
-                guard q.head < q.jobs.count else { return }
+            // The queue first, then the counters: whoever sees a counter move sees the queue as
+            // it is after this attempt.
+            let stillHead = queue.withLock { q -> Bool in
+                guard q.head < q.jobs.count, q.jobs[q.head].seq == job.seq else { return false }   // dropped meanwhile
                 if done { q.head += 1 } else { q.jobs[q.head] = job }
+                return true
             }
             metrics.queueLength.set(Int64(pending))
+            switch outcome {
+            case .delivered:
+                metrics.sent.add()
+                metrics.latency.observe(Double(Platform.Clock.monotonicNanos() &- job.enqueued) / 1e9)
+            case .refused:
+                if stillHead { metrics.dropped.add() }
+            case .failed:
+                metrics.failedAttempts.add()
+                if done && stillHead { metrics.dropped.add() }
+            }
         }
     }
 
