@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "slod-bench", targets: ["slod-bench"]),
         .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
         .executable(name: "fuzz-http-response", targets: ["FuzzHTTPResponse"]),
+        .executable(name: "fuzz-wal", targets: ["FuzzWAL"]),
         .executable(name: "fuzz-yaml", targets: ["FuzzYAML"]),
         .executable(name: "fuzz-otlp-proto", targets: ["FuzzOTLPProto"]),
         .executable(name: "fuzz-otlp-json", targets: ["FuzzOTLPJSON"]),
@@ -36,6 +37,8 @@ let package = Package(
         // SLO specs, time-bucketed state, windows, budgets, burn rates. Pure: time is passed in.
         .target(name: "SLO", dependencies: ["Selectors", "Primitives"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["SLO", "Selectors"], swiftSettings: optimize),
+        // Durability: write-ahead log framing (segments, records, CRCs), checkpoints.
+        .target(name: "Storage", dependencies: ["CZlib", "Platform", "Primitives"], swiftSettings: optimize),
         // The SLO evaluator: instance registry, series matching, the instances' states fed by the shards' deltas,
         // Sloth-compatible exposition and the JSON API.
         .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
@@ -51,6 +54,7 @@ let package = Package(
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
         .executableTarget(name: "FuzzHTTP", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTP"),
         .executableTarget(name: "FuzzHTTPResponse", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTPResponse"),
+        .executableTarget(name: "FuzzWAL", dependencies: ["CFuzz", "Storage"], path: "Tests/Fuzz/FuzzWAL"),
         .executableTarget(name: "FuzzYAML", dependencies: ["CFuzz", "Config"], path: "Tests/Fuzz/FuzzYAML"),
         .executableTarget(name: "FuzzOTLPProto", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPProto"),
         .executableTarget(name: "FuzzOTLPJSON", dependencies: ["CFuzz", "OTLP"], path: "Tests/Fuzz/FuzzOTLPJSON"),
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "SelectorsTests", dependencies: ["Selectors", "Primitives"]),
         .testTarget(name: "SLOTests", dependencies: ["SLO", "Selectors", "Primitives"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Primitives"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "SLOEngine", "SLO", "Selectors", "Exposition", "Platform"]),
         .testTarget(name: "SLOEngineTests", dependencies: ["SLOEngine", "SLO", "Selectors", "Exposition", "Primitives"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),

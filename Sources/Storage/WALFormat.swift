@@ -1,0 +1,162 @@
+import CZlib
+
+/// The write-ahead log's byte layout (version 1). Record types are only ever added, never
+/// changed; a reader skips nothing it does not understand (an unknown type is an error naming
+/// it, so an old slod never half-replays a newer log).
+///
+/// A **segment** is a file `wal/NNNNNNNN` (8 decimal digits, increasing). It starts with an
+/// 8-byte header — the magic `SWAL`, the version byte `1`, three zero bytes — followed by records
+/// back to back.
+///
+/// A **record** is a 13-byte header and a payload:
+///
+/// | bytes | field |
+/// |---|---|
+/// | 1 | type (1…255; 0 never starts a record) |
+/// | 4 | payload length, little-endian, ≤ `maxPayloadBytes` |
+/// | 4 | CRC-32 (zlib's, IEEE) of the payload, little-endian |
+/// | 4 | CRC-32 of the 9 bytes above, little-endian |
+/// | n | payload |
+///
+/// The header's own CRC makes a damaged length detectable: a reader never trusts a length it
+/// has not checked, so a bit flip is reported as corruption instead of being mistaken for a torn
+/// tail (which would drop the good records after it).
+///
+/// **Torn tail** (a crash during an append, only possible at the end of the newest segment):
+/// fewer than 13 bytes left, a valid header whose payload runs past the end of the file, or a
+/// tail of zero bytes (space the file system allocated but never wrote). Anything else that does
+/// not check out is **corruption**, reported with the segment and offset.
+public enum WALFormat {
+    public static let magic: [UInt8] = Array("SWAL".utf8)
+    public static let version: UInt8 = 1
+    public static let segmentHeaderBytes = 8
+    public static let recordHeaderBytes = 13
+    /// Larger than the biggest request body slod accepts (1 GiB) plus its replay metadata.
+    public static let maxPayloadBytes = (1 << 30) + (1 << 16)
+
+    /// The segment header.
+    public static var segmentHeader: [UInt8] { magic + [version, 0, 0, 0] }
+
+    /// zlib's CRC-32 of `bytes`.
+    public static func crc32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return seed }
+        var crc = UInt(seed)
+        var p = base.assumingMemoryBound(to: UInt8.self)
+        var left = bytes.count
+        while left > 0 {
+            let n = min(left, Int(UInt32.max))
+            crc = CZlib.crc32(crc, p, UInt32(n))
+            p += n
+            left -= n
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+
+    /// The 13-byte header of a record of `type` with `payload`.
+    public static func recordHeader(type: UInt8, payload: UnsafeRawBufferPointer) -> [UInt8] {
+        precondition(type != 0, "record type 0 is reserved")
+        precondition(payload.count <= maxPayloadBytes, "WAL payload of \(payload.count) bytes")
+        var h = [UInt8](repeating: 0, count: recordHeaderBytes)
+        h[0] = type
+        store(UInt32(payload.count), into: &h, at: 1)
+        store(crc32(payload), into: &h, at: 5)
+        let headerCRC = h.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<9])) }
+        store(headerCRC, into: &h, at: 9)
+        return h
+    }
+
+    /// A whole framed record (header + payload).
+    public static func frame(type: UInt8, payload: [UInt8]) -> [UInt8] {
+        payload.withUnsafeBytes { recordHeader(type: type, payload: $0) } + payload
+    }
+
+    static func store(_ v: UInt32, into bytes: inout [UInt8], at i: Int) {
+        bytes[i] = UInt8(v & 0xFF)
+        bytes[i + 1] = UInt8((v >> 8) & 0xFF)
+        bytes[i + 2] = UInt8((v >> 16) & 0xFF)
+        bytes[i + 3] = UInt8(v >> 24)
+    }
+
+    static func load(_ bytes: UnsafeRawBufferPointer, at i: Int) -> UInt32 {
+        UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+    }
+}
+
+/// What reading a segment's bytes found at one position.
+public enum WALReadEvent: Equatable, Sendable {
+    /// A record that checked out; `offset` is where its header starts in the segment.
+    case record(type: UInt8, payload: Range<Int>, offset: Int)
+    /// The segment ended cleanly at `offset`.
+    case end(offset: Int)
+    /// An interrupted append starts at `offset`: everything before it is good.
+    case tornTail(offset: Int)
+    /// Damage at `offset` (the reason names what did not check out).
+    case corrupt(offset: Int, reason: String)
+}
+
+/// Reads the records of one segment held in memory, in order. Pure: the bytes are borrowed, and
+/// a read never traps whatever they are.
+public struct WALSegmentReader {
+    let bytes: UnsafeRawBufferPointer
+    public private(set) var offset: Int
+
+    /// Checks the segment header; an empty file reads as a torn tail at 0 (a crash right after
+    /// the segment was created).
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        self.offset = 0
+    }
+
+    /// The next event; after `end`, `tornTail` or `corrupt` it repeats that event.
+    public mutating func next() -> WALReadEvent {
+        if offset == 0 {
+            // A crash while the segment was created leaves a prefix of its header, or zeros.
+            if bytes.count < WALFormat.segmentHeaderBytes {
+                return zeroTail(from: 0) || Array(bytes) == Array(WALFormat.segmentHeader.prefix(bytes.count))
+                    ? .tornTail(offset: 0) : .corrupt(offset: 0, reason: "not a WAL segment (short header)")
+            }
+            guard Array(bytes[0..<4]) == WALFormat.magic else {
+                return zeroTail(from: 0) ? .tornTail(offset: 0) : .corrupt(offset: 0, reason: "not a WAL segment (magic SWAL missing)")
+            }
+            guard bytes[4] == WALFormat.version else {
+                return .corrupt(offset: 4, reason: "unsupported WAL version \(bytes[4])")
+            }
+            offset = WALFormat.segmentHeaderBytes
+        }
+        let left = bytes.count - offset
+        if left == 0 { return .end(offset: offset) }
+        // Type 0 never starts a record: zeros to the end are unwritten space (torn), else damage.
+        if bytes[offset] == 0 {
+            return zeroTail(from: offset) ? .tornTail(offset: offset) : .corrupt(offset: offset, reason: "record type 0")
+        }
+        if left < WALFormat.recordHeaderBytes { return .tornTail(offset: offset) }
+        let header = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 9)])
+        let headerCRC = WALFormat.load(bytes, at: offset + 9)
+        guard WALFormat.crc32(header) == headerCRC else {
+            return .corrupt(offset: offset, reason: "record header checksum mismatch")
+        }
+        let type = bytes[offset]
+        let length = Int(WALFormat.load(bytes, at: offset + 1))
+        guard length <= WALFormat.maxPayloadBytes else {
+            return .corrupt(offset: offset, reason: "record length \(length) over the limit")
+        }
+        let start = offset + WALFormat.recordHeaderBytes
+        guard length <= bytes.count - start else { return .tornTail(offset: offset) }
+        let payload = start..<(start + length)
+        guard WALFormat.crc32(UnsafeRawBufferPointer(rebasing: bytes[payload])) == WALFormat.load(bytes, at: offset + 5) else {
+            // A payload the file system never wrote reads back as zeros up to the end.
+            if payload.upperBound == bytes.count && bytes[payload].allSatisfy({ $0 == 0 }) && length > 0 {
+                return .tornTail(offset: offset)
+            }
+            return .corrupt(offset: offset, reason: "record payload checksum mismatch")
+        }
+        let event = WALReadEvent.record(type: type, payload: payload, offset: offset)
+        offset = payload.upperBound
+        return event
+    }
+
+    /// True when every byte from `start` to the end is zero.
+    private func zeroTail(from start: Int) -> Bool {
+        bytes[start...].allSatisfy { $0 == 0 }
+    }
+}

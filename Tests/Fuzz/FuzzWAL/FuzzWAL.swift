@@ -1,0 +1,47 @@
+import CFuzz
+import Storage
+
+/// libFuzzer target for the WAL segment reader. Each input is read as a segment; the reader
+/// must stop (end, torn tail or corruption) without trapping, every record it returns must lie
+/// inside the input, and the records it accepted, framed again, must read back identical and
+/// end cleanly.
+@main
+struct FuzzWAL {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        let rc = cfuzz_run(&argc, &argv) { data, size in
+            let input = UnsafeRawBufferPointer(start: data, count: size)
+            var reader = WALSegmentReader(input)
+            var records: [(UInt8, [UInt8])] = []
+            var steps = 0
+            loop: while true {
+                steps += 1
+                precondition(steps <= size + 2, "reader does not advance")
+                switch reader.next() {
+                case .record(let type, let range, let offset):
+                    precondition(offset >= WALFormat.segmentHeaderBytes && range.upperBound <= size && range.lowerBound == offset + WALFormat.recordHeaderBytes,
+                                 "record outside the input")
+                    records.append((type, Array(input[range])))
+                case .end, .tornTail, .corrupt:
+                    break loop
+                }
+            }
+            let reframed = records.reduce(WALFormat.segmentHeader) { $0 + WALFormat.frame(type: $1.0, payload: $1.1) }
+            reframed.withUnsafeBytes { raw in
+                var again = WALSegmentReader(raw)
+                for r in records {
+                    guard case .record(let type, let range, _) = again.next() else { preconditionFailure("reframed record lost") }
+                    precondition(type == r.0 && Array(raw[range]) == r.1, "reframed record differs")
+                }
+                precondition(again.next() == .end(offset: raw.count), "reframed segment does not end cleanly")
+            }
+            return 0
+        }
+        exit(rc)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
