@@ -1,0 +1,73 @@
+import Platform
+
+/// What a replay of a WAL directory found, besides the records it handed over.
+public struct WALReplayOutcome: Sendable, Equatable {
+    /// Records handed to the callback.
+    public var records = 0
+    /// The position after the last good record (where a writer's log logically ends).
+    public var end: WALPosition
+    /// An interrupted append at the end of the newest segment: everything from this position on
+    /// is to be cut off.
+    public var tornTail: WALPosition?
+    /// Damage: the segment and offset, and what did not check out. Replay stops there; the
+    /// segments from this one on are to be set aside, never deleted.
+    public var corruption: (position: WALPosition, reason: String)?
+
+    public static func == (a: WALReplayOutcome, b: WALReplayOutcome) -> Bool {
+        a.records == b.records && a.end == b.end && a.tornTail == b.tornTail
+            && a.corruption?.position == b.corruption?.position && a.corruption?.reason == b.corruption?.reason
+    }
+}
+
+/// Reads every record of a WAL directory after a position, in log order, through `body`.
+public enum WALReplay {
+    /// Replays the segments of `directory` from `after` (exclusive: the position a checkpoint
+    /// covers; nil: from the start). A torn tail is accepted only at the end of the newest
+    /// segment; a short or damaged record anywhere else is corruption. Segments older than
+    /// `after.segment` are not read. Each segment is read whole into memory (segments are
+    /// bounded by the writer's segment size).
+    public static func replay(_ directory: String, after: WALPosition? = nil,
+                              _ body: (UInt8, UnsafeRawBufferPointer, WALPosition) throws -> Void) throws -> WALReplayOutcome {
+        let segments = try WALDirectory.segments(in: directory).filter { $0 >= (after?.segment ?? 0) }
+        var outcome = WALReplayOutcome(end: after ?? WALPosition(segment: segments.first ?? 1, offset: WALFormat.segmentHeaderBytes))
+        for (k, index) in segments.enumerated() {
+            let path = directory + "/" + WALDirectory.segmentName(index)
+            let bytes: [UInt8]
+            do {
+                bytes = try FD.readFile(path, limit: 4 << 30)   // a segment, or one record of up to 1 GiB
+            } catch {
+                throw StorageError("read", path, error)
+            }
+            let newest = k == segments.count - 1
+            let stop = try bytes.withUnsafeBytes { raw -> Bool in
+                var reader = WALSegmentReader(raw)
+                while true {
+                    switch reader.next() {
+                    case .record(let type, let range, _):
+                        let position = WALPosition(segment: index, offset: range.upperBound)
+                        if let after, position <= after { continue }
+                        try body(type, UnsafeRawBufferPointer(rebasing: raw[range]), position)
+                        outcome.records += 1
+                        outcome.end = position
+                    case .end(let offset):
+                        outcome.end = max(outcome.end, WALPosition(segment: index, offset: offset))
+                        return false
+                    case .tornTail(let offset):
+                        if newest {
+                            outcome.tornTail = WALPosition(segment: index, offset: offset)
+                        } else {
+                            outcome.corruption = (WALPosition(segment: index, offset: offset),
+                                                  "record cut short in a segment that is not the newest")
+                        }
+                        return true
+                    case .corrupt(let offset, let reason):
+                        outcome.corruption = (WALPosition(segment: index, offset: offset), reason)
+                        return true
+                    }
+                }
+            }
+            if stop { break }
+        }
+        return outcome
+    }
+}
