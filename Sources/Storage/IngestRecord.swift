@@ -1,0 +1,73 @@
+/// WAL record type 1: one accepted OTLP/HTTP export request, as received, with what replay
+/// needs to run it through the same decode path.
+///
+/// Payload layout (little-endian):
+///
+/// | bytes | field |
+/// |---|---|
+/// | 8 | receive time, Unix nanoseconds (signed) |
+/// | 1 | message encoding: 1 protobuf, 2 JSON |
+/// | 1 | content encoding of the body: 0 identity, 1 gzip |
+/// | 2 | tenant length t (≤ 1024) |
+/// | t | tenant, UTF-8 (empty: none) |
+/// | rest | the request body exactly as received (still compressed when gzip) |
+public struct IngestRecord: Sendable, Equatable {
+    public static let type: UInt8 = 1
+    public static let maxTenantBytes = 1_024
+
+    public enum MessageEncoding: UInt8, Sendable { case protobuf = 1, json = 2 }
+    public enum ContentEncoding: UInt8, Sendable { case identity = 0, gzip = 1 }
+
+    public var receivedNanos: Int64
+    public var encoding: MessageEncoding
+    public var contentEncoding: ContentEncoding
+    public var tenant: [UInt8]
+    public var body: [UInt8]
+
+    public init(receivedNanos: Int64, encoding: MessageEncoding, contentEncoding: ContentEncoding, tenant: [UInt8] = [], body: [UInt8]) {
+        self.receivedNanos = receivedNanos
+        self.encoding = encoding
+        self.contentEncoding = contentEncoding
+        self.tenant = tenant
+        self.body = body
+    }
+
+    static let fixedBytes = 12
+
+    /// The payload (the header fields, then the body copied once).
+    public func encoded() -> [UInt8] {
+        precondition(tenant.count <= Self.maxTenantBytes, "tenant of \(tenant.count) bytes")
+        var out: [UInt8] = []
+        out.reserveCapacity(Self.fixedBytes + tenant.count + body.count)
+        let t = UInt64(bitPattern: receivedNanos)
+        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8((t >> UInt64(shift)) & 0xFF)) }
+        out.append(encoding.rawValue)
+        out.append(contentEncoding.rawValue)
+        out.append(UInt8(tenant.count & 0xFF))
+        out.append(UInt8(tenant.count >> 8))
+        out.append(contentsOf: tenant)
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// Decodes a payload; nil (with the reason) for one this version cannot read.
+    public static func decode(_ p: UnsafeRawBufferPointer) -> Result<IngestRecord, IngestRecordError> {
+        guard p.count >= fixedBytes else { return .failure(IngestRecordError("ingest record of \(p.count) bytes is shorter than its header")) }
+        var t: UInt64 = 0
+        for i in 0..<8 { t |= UInt64(p[i]) << UInt64(8 * i) }
+        guard let encoding = MessageEncoding(rawValue: p[8]) else { return .failure(IngestRecordError("unknown message encoding \(p[8])")) }
+        guard let contentEncoding = ContentEncoding(rawValue: p[9]) else { return .failure(IngestRecordError("unknown content encoding \(p[9])")) }
+        let tenantBytes = Int(p[10]) | Int(p[11]) << 8
+        guard tenantBytes <= maxTenantBytes, fixedBytes + tenantBytes <= p.count else {
+            return .failure(IngestRecordError("tenant length \(tenantBytes) does not fit the record"))
+        }
+        return .success(IngestRecord(receivedNanos: Int64(bitPattern: t), encoding: encoding, contentEncoding: contentEncoding,
+                                     tenant: Array(p[fixedBytes..<(fixedBytes + tenantBytes)]),
+                                     body: Array(p[(fixedBytes + tenantBytes)...])))
+    }
+}
+
+public struct IngestRecordError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
