@@ -1,10 +1,11 @@
 import CFuzz
 import Storage
 
-/// libFuzzer target for the WAL segment reader. Each input is read as a segment; the reader
+/// libFuzzer target for the storage formats. Each input is read as a WAL segment: the reader
 /// must stop (end, torn tail or corruption) without trapping, every record it returns must lie
 /// inside the input, and the records it accepted, framed again, must read back identical and
-/// end cleanly.
+/// end cleanly. The same input is decoded as a checkpoint: when it is accepted, encoding what
+/// was decoded must give the input back byte for byte.
 @main
 struct FuzzWAL {
     static func main() {
@@ -35,6 +36,10 @@ struct FuzzWAL {
                     precondition(type == r.0 && Array(raw[range]) == r.1, "reframed record differs")
                 }
                 precondition(again.next() == .end(offset: raw.count), "reframed segment does not end cleanly")
+            }
+            let bytes = Array(input)
+            if case .success(let (position, sections)) = Checkpoint.decode(bytes, knownKinds: [1, 2, 3, 4]) {
+                precondition(Checkpoint.encode(covers: position, sections: sections) == bytes, "checkpoint re-encoding differs")
             }
             return 0
         }
