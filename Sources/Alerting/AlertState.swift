@@ -91,22 +91,4 @@ public struct AlertState: Sendable, Equatable {
             return .resolved
         }
     }
-
-    /// Resolves a firing or pending alert whose SLO instance or tier went away (reload):
-    /// `.resolved` when it was firing, `.cancelled` when pending, nil when inactive.
-    public mutating func retire(now: Int64) -> AlertTransition? {
-        switch phase {
-        case .inactive: return nil
-        case .pending:
-            phase = .inactive
-            activeSince = 0
-            return .cancelled
-        case .firing:
-            phase = .inactive
-            resolvedAt = now
-            activeSince = 0
-            firingSince = 0
-            return .resolved
-        }
-    }
 }

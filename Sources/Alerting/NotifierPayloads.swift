@@ -1,3 +1,4 @@
+import Platform
 import Primitives
 import SLOEngine
 
@@ -18,9 +19,9 @@ public enum NotifierPayload {
             w.raw("{")
             Alert.labelsAndAnnotations(a, into: &w)
             w.raw(",\"startsAt\":")
-            w.string(Alert.rfc3339(a.activeSince))
+            w.string(Clock.rfc3339(unixNanos: a.activeSince))
             w.raw(",\"endsAt\":")
-            w.string(Alert.rfc3339(a.phase == .firing ? now &+ validForNanos : a.resolvedAt))
+            w.string(Clock.rfc3339(unixNanos: a.phase == .firing ? now &+ validForNanos : a.resolvedAt))
             w.raw(",\"generatorURL\":")
             w.string(a.generatorURL)
             w.raw("}")
@@ -56,10 +57,10 @@ public enum NotifierPayload {
         w.raw(",")
         Alert.labelsAndAnnotations(alert, into: &w)
         w.raw(",\"startsAt\":")
-        w.string(Alert.rfc3339(alert.activeSince))
+        w.string(Clock.rfc3339(unixNanos: alert.activeSince))
         w.raw(",\"endsAt\":")
         // Alertmanager writes the zero time for alerts that have not ended.
-        w.string(firing ? "0001-01-01T00:00:00Z" : Alert.rfc3339(alert.resolvedAt))
+        w.string(firing ? "0001-01-01T00:00:00Z" : Clock.rfc3339(unixNanos: alert.resolvedAt))
         w.raw(",\"generatorURL\":")
         w.string(alert.generatorURL)
         w.raw(",\"fingerprint\":")
@@ -89,7 +90,7 @@ public enum NotifierPayload {
             w.raw(",\"severity\":")
             w.string(pagerDutySeverity(alert.label("severity") ?? ""))
             w.raw(",\"timestamp\":")
-            w.string(Alert.rfc3339(alert.firingSince))
+            w.string(Clock.rfc3339(unixNanos: alert.firingSince))
             w.raw(",\"component\":")
             w.string(alert.label("service") ?? "")
             w.raw(",\"group\":")

@@ -68,7 +68,7 @@ final class NotificationService: @unchecked Sendable {
                 secret = try Self.secret(keyFile, what: "routing_key_file of notifier \(n.name)")
             }
             for url in urls {
-                let labels = [("notifier", n.name), ("url", Self.redacted(url))]
+                let labels = [("notifier", n.name), ("url", NotifierOutbox.redacted(url))]
                 let metrics = registry.map { r in
                     NotifierMetrics(
                         sent: r.counter("slod_notifications_sent_total", help: "Alert notifications delivered (2xx).", labels: labels),
@@ -99,9 +99,6 @@ final class NotificationService: @unchecked Sendable {
         guard !text.isEmpty else { throw SetupError(description: "\(what) is empty: \(path)") }
         return text
     }
-
-    /// The URL without its path and query (which may hold tokens), for metric labels and logs.
-    static func redacted(_ url: String) -> String { NotifierOutbox.redacted(url) }
 
     func start() throws(Errno) {
         for d in destinations { try d.outbox.start() }

@@ -82,9 +82,27 @@ public final class Logger: Sendable {
         line.withUnsafeBytes { try? FD.writeAll(fd, $0) }
     }
 
-    /// RFC 3339 UTC with milliseconds, e.g. `2026-11-29T03:46:45.123Z`.
+    /// The current time, RFC 3339 UTC with milliseconds (`Clock.appendRFC3339`).
     static func appendTimestamp(_ out: inout [UInt8]) {
         let (s, ns) = Clock.wallTimespec()
+        Clock.appendRFC3339(&out, seconds: s, nanos: ns)
+    }
+}
+
+extension Clock {
+    /// Unix nanoseconds as RFC 3339 UTC with milliseconds, e.g. `2026-11-29T03:46:45.123Z`
+    /// (the form Prometheus and Alertmanager use); earlier than 1970 too.
+    public static func rfc3339(unixNanos: Int64) -> String {
+        var seconds = unixNanos / 1_000_000_000, nanos = unixNanos % 1_000_000_000
+        if nanos < 0 { seconds -= 1; nanos += 1_000_000_000 }
+        var out: [UInt8] = []
+        appendRFC3339(&out, seconds: Int(seconds), nanos: Int(nanos))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `seconds` + `nanos` (0 ≤ nanos < 10⁹) since the epoch as RFC 3339 UTC with
+    /// milliseconds.
+    static func appendRFC3339(_ out: inout [UInt8], seconds s: Int, nanos ns: Int) {
         let t = Clock.utc(s)
         func two(_ v: Int32) { out.append(UInt8(48 + v / 10)); out.append(UInt8(48 + v % 10)) }
         let year = Int(t.tm_year) + 1900
@@ -99,6 +117,9 @@ public final class Logger: Sendable {
         out.append(UInt8(48 + ms / 100)); out.append(UInt8(48 + (ms / 10) % 10)); out.append(UInt8(48 + ms % 10))
         out.append(UInt8(ascii: "Z"))
     }
+}
+
+extension Logger {
 
     /// Appends a logfmt value, quoting when it is empty or holds space, `=`, `"` or control bytes.
     static func appendValue(_ out: inout [UInt8], _ v: String, alwaysQuote: Bool = false) {

@@ -109,14 +109,20 @@ public struct AlertPolicy: Sendable, Equatable {
     /// The workbook tiers for a period of `periodSeconds` (a calendar month counts as 30 days,
     /// a week as 7, like `slod rules`), keeping only conditions reachable with `errorBudget`.
     public static func workbookTiers(periodSeconds: Int64, errorBudget: Double) -> [AlertTierSpec] {
-        let page = [BurnRateCondition.spending(budgetPercent: 2, periodSeconds: periodSeconds, longSeconds: 3_600, shortSeconds: 300),
-                    .spending(budgetPercent: 5, periodSeconds: periodSeconds, longSeconds: 21_600, shortSeconds: 1_800)]
-        let ticket = [BurnRateCondition.spending(budgetPercent: 10, periodSeconds: periodSeconds, longSeconds: 86_400, shortSeconds: 7_200),
-                      .spending(budgetPercent: 10, periodSeconds: periodSeconds, longSeconds: 259_200, shortSeconds: 21_600)]
-        return [("page", page), ("ticket", ticket)].map { name, conditions in
+        workbookConditions(periodSeconds: periodSeconds).map { name, conditions in
             let reachable = conditions.filter { $0.isReachable(errorBudget: errorBudget) }
             return AlertTierSpec(name: name, conditions: reachable, enabled: !reachable.isEmpty)
         }
+    }
+
+    /// The workbook's conditions per tier for a period of `periodSeconds`, reachable or not:
+    /// page = 2 % of the budget in 1h (confirmed over 5m) or 5 % in 6h (30m); ticket = 10 % in
+    /// 1d (2h) or 10 % in 3d (6h).
+    public static func workbookConditions(periodSeconds: Int64) -> [(tier: String, conditions: [BurnRateCondition])] {
+        func c(_ percent: Int64, _ long: Int64, _ short: Int64) -> BurnRateCondition {
+            .spending(budgetPercent: percent, periodSeconds: periodSeconds, longSeconds: long, shortSeconds: short)
+        }
+        return [("page", [c(2, 3_600, 300), c(5, 21_600, 1_800)]), ("ticket", [c(10, 86_400, 7_200), c(10, 259_200, 21_600)])]
     }
 
     /// The default policy of an SLO with `configuration` (see the type's notes).

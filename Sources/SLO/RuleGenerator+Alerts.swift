@@ -2,29 +2,6 @@
 /// workbook's multiwindow multi-burn-rate tiers, grouped as Sloth groups them: page = two fast
 /// conditions, ticket = two slow ones), the same conditions slod evaluates itself.
 extension RuleGenerator {
-    /// One workbook tier: alert when `budgetPercent` % of the period's budget would be spent in
-    /// the long window, confirmed by the short window (1/12 of the long one, or 1/4 for 3d).
-    struct BurnTier: Sendable, Equatable {
-        var budgetPercent: Int64
-        var shortSeconds: Int64
-        var longSeconds: Int64
-
-        /// The burn-rate factor, scaled by the period as Sloth does
-        /// (`internal/alert/window.go` `getBurnRateFactor`): `percent × period / long window`,
-        /// so 30d gives 14.4, 6, 3, 1 and 28d gives 13.44, 5.6, 2.8, 0.933.
-        func factor(periodSeconds: Int64) -> Double {
-            BurnRateCondition.spending(budgetPercent: budgetPercent, periodSeconds: periodSeconds,
-                                       longSeconds: longSeconds, shortSeconds: shortSeconds).factor
-        }
-    }
-
-    /// Page: 2 % of the budget in 1h (confirmed over 5m), 5 % in 6h (30m).
-    static let pageTiers = [BurnTier(budgetPercent: 2, shortSeconds: 300, longSeconds: 3_600),
-                            BurnTier(budgetPercent: 5, shortSeconds: 1_800, longSeconds: 21_600)]
-    /// Ticket: 10 % of the budget in 1d (confirmed over 2h), 10 % in 3d (6h).
-    static let ticketTiers = [BurnTier(budgetPercent: 10, shortSeconds: 7_200, longSeconds: 86_400),
-                              BurnTier(budgetPercent: 10, shortSeconds: 21_600, longSeconds: 259_200)]
-
     /// One alert per enabled tier of the SLO's policy.
     func alerts(_ slo: RuleSLO) -> [RuleYAML.Rule] {
         let policy = slo.spec.alertPolicy
@@ -66,10 +43,9 @@ extension RuleGenerator {
     /// (`factor > 1/budget`), as for a 99 % … 93 % objective with the 14.4× page.
     static func unreachableTierNotes(_ slo: RuleSLO) -> [String] {
         let budget = slo.spec.objective.errorBudget
-        return (pageTiers + ticketTiers).compactMap { tier in
-            let factor = tier.factor(periodSeconds: slo.periodSeconds)
-            guard factor * budget > 1 else { return nil }
-            return "The \(RuleSLO.number(factor))× tier over \(SLODuration.render(seconds: tier.longSeconds)) can never fire: "
+        return AlertPolicy.workbookConditions(periodSeconds: slo.periodSeconds).flatMap(\.conditions).compactMap { c in
+            guard !c.isReachable(errorBudget: budget) else { return nil }
+            return "The \(RuleSLO.number(c.factor))× tier over \(SLODuration.render(seconds: c.longSeconds)) can never fire: "
                 + "it needs an error ratio above 1 with an error budget of \(slo.spec.objective.errorBudgetText)."
         }
     }

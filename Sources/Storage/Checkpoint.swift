@@ -58,16 +58,16 @@ public enum Checkpoint {
     /// The bytes of a checkpoint.
     public static func encode(covers: WALPosition, sections: [Section]) -> [UInt8] {
         var out = magic + [version, 0, 0, 0]
-        append64(UInt64(covers.segment), &out)
-        append64(UInt64(covers.offset), &out)
-        append32(UInt32(sections.count), &out)
+        LittleEndian.append(UInt64(covers.segment), width: 8, to: &out)
+        LittleEndian.append(UInt64(covers.offset), width: 8, to: &out)
+        LittleEndian.append(UInt64(sections.count), width: 4, to: &out)
         for s in sections {
             out.append(s.kind)
-            append64(UInt64(s.body.count), &out)
-            append32(s.body.withUnsafeBytes { WALFormat.crc32($0) }, &out)
+            LittleEndian.append(UInt64(s.body.count), width: 8, to: &out)
+            LittleEndian.append(UInt64(s.body.withUnsafeBytes { WALFormat.crc32($0) }), width: 4, to: &out)
             out.append(contentsOf: s.body)
         }
-        append32(out.withUnsafeBytes { WALFormat.crc32($0) }, &out)
+        LittleEndian.append(UInt64(out.withUnsafeBytes { WALFormat.crc32($0) }), width: 4, to: &out)
         return out
     }
 
@@ -80,23 +80,23 @@ public enum Checkpoint {
         guard Array(bytes[0..<4]) == magic else { return fail(0, "not a checkpoint (magic SCKP missing)") }
         guard bytes[4] == version else { return fail(4, "unsupported checkpoint version \(bytes[4])") }
         let body = bytes.count - 4
-        let stored = load32(bytes, body)
+        let stored = UInt32(bytes.withUnsafeBytes { LittleEndian.load($0, at: body, width: 4) })
         guard bytes.withUnsafeBytes({ WALFormat.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<body])) }) == stored else {
             return fail(body, "checksum mismatch (the file is damaged or incomplete)")
         }
-        let segment = load64(bytes, 8), offset = load64(bytes, 16)
+        let segment = bytes.withUnsafeBytes { LittleEndian.load($0, at: 8, width: 8) }, offset = bytes.withUnsafeBytes { LittleEndian.load($0, at: 16, width: 8) }
         guard segment <= UInt64(Int32.max), offset <= UInt64(Int64.max) else { return fail(8, "covered WAL position out of range") }
-        let count = Int(load32(bytes, 24))
+        let count = Int(UInt32(bytes.withUnsafeBytes { LittleEndian.load($0, at: 24, width: 4) }))
         var at = 28
         var sections: [Section] = []
         for _ in 0..<count {
             guard at + 13 <= body else { return fail(at, "section header past the end") }
             let kind = bytes[at]
             guard knownKinds.contains(kind) else { return fail(at, "unknown section kind \(kind) (written by a newer slod?)") }
-            let length = load64(bytes, at + 1)
+            let length = bytes.withUnsafeBytes { LittleEndian.load($0, at: at + 1, width: 8) }
             guard length <= UInt64(body - at - 13) else { return fail(at, "section length \(length) past the end") }
             let start = at + 13, end = start + Int(length)
-            guard bytes.withUnsafeBytes({ WALFormat.crc32(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }) == load32(bytes, at + 9) else {
+            guard bytes.withUnsafeBytes({ WALFormat.crc32(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }) == UInt32(bytes.withUnsafeBytes { LittleEndian.load($0, at: at + 9, width: 4) }) else {
                 return fail(at, "section checksum mismatch")
             }
             sections.append(Section(kind: kind, body: Array(bytes[start..<end])))
@@ -115,18 +115,12 @@ public enum Checkpoint {
         let tmp = final + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw StorageError("create", tmp, .current) }
-        let written: Errno? = bytes.withUnsafeBytes { raw in
-            do throws(Errno) {
-                try FD.writeAll(fd, raw)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let error = written {
+        do throws(StorageError) {
+            try StorageIO.writeAll(fd, bytes, path: tmp)
+        } catch {
             close(fd)
             unlink(tmp)
-            throw StorageError("write", tmp, error)
+            throw error
         }
         guard fsync(fd) == 0 else {
             let e = Errno.current
@@ -142,11 +136,8 @@ public enum Checkpoint {
 
     /// The checkpoints in `directory`, newest first (by the position they cover).
     public static func list(_ directory: String) throws(StorageError) -> [(covers: WALPosition, path: String)] {
-        guard let dir = opendir(directory) else { throw StorageError("list", directory, .current) }
-        defer { closedir(dir) }
         var out: [(WALPosition, String)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for name in try StorageIO.names(in: directory) {
             guard name.hasPrefix(prefix), !name.hasSuffix(".tmp"), !name.hasSuffix(".corrupt") else { continue }
             let parts = name.dropFirst(prefix.count).split(separator: "-")
             guard parts.count == 2, parts[0].count == 8, parts[1].count == 12,
@@ -182,23 +173,5 @@ public enum Checkpoint {
     static func setAside(_ path: String, because reason: String, _ onDamaged: (String, String) -> Void) {
         onDamaged(path, reason)
         _ = rename(path, path + ".corrupt")
-    }
-
-    static func append64(_ v: UInt64, _ out: inout [UInt8]) {
-        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8((v >> UInt64(shift)) & 0xFF)) }
-    }
-
-    static func append32(_ v: UInt32, _ out: inout [UInt8]) {
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8((v >> UInt32(shift)) & 0xFF)) }
-    }
-
-    static func load64(_ b: [UInt8], _ i: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for k in 0..<8 { v |= UInt64(b[i + k]) << UInt64(8 * k) }
-        return v
-    }
-
-    static func load32(_ b: [UInt8], _ i: Int) -> UInt32 {
-        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
     }
 }

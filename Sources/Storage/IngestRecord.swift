@@ -39,12 +39,10 @@ public struct IngestRecord: Sendable, Equatable {
         precondition(tenant.count <= Self.maxTenantBytes, "tenant of \(tenant.count) bytes")
         var out: [UInt8] = []
         out.reserveCapacity(Self.fixedBytes + tenant.count + body.count)
-        let t = UInt64(bitPattern: receivedNanos)
-        for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8((t >> UInt64(shift)) & 0xFF)) }
+        LittleEndian.append(UInt64(bitPattern: receivedNanos), width: 8, to: &out)
         out.append(encoding.rawValue)
         out.append(contentEncoding.rawValue)
-        out.append(UInt8(tenant.count & 0xFF))
-        out.append(UInt8(tenant.count >> 8))
+        LittleEndian.append(UInt64(tenant.count), width: 2, to: &out)
         out.append(contentsOf: tenant)
         out.append(contentsOf: body)
         return out
@@ -53,11 +51,10 @@ public struct IngestRecord: Sendable, Equatable {
     /// Decodes a payload; nil (with the reason) for one this version cannot read.
     public static func decode(_ p: UnsafeRawBufferPointer) -> Result<IngestRecord, IngestRecordError> {
         guard p.count >= fixedBytes else { return .failure(IngestRecordError("ingest record of \(p.count) bytes is shorter than its header")) }
-        var t: UInt64 = 0
-        for i in 0..<8 { t |= UInt64(p[i]) << UInt64(8 * i) }
+        let t = LittleEndian.load(p, at: 0, width: 8)
         guard let encoding = MessageEncoding(rawValue: p[8]) else { return .failure(IngestRecordError("unknown message encoding \(p[8])")) }
         guard let contentEncoding = ContentEncoding(rawValue: p[9]) else { return .failure(IngestRecordError("unknown content encoding \(p[9])")) }
-        let tenantBytes = Int(p[10]) | Int(p[11]) << 8
+        let tenantBytes = Int(LittleEndian.load(p, at: 10, width: 2))
         guard tenantBytes <= maxTenantBytes, fixedBytes + tenantBytes <= p.count else {
             return .failure(IngestRecordError("tenant length \(tenantBytes) does not fit the record"))
         }

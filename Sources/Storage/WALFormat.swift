@@ -58,27 +58,16 @@ public enum WALFormat {
         precondition(payload.count <= maxPayloadBytes, "WAL payload of \(payload.count) bytes")
         var h = [UInt8](repeating: 0, count: recordHeaderBytes)
         h[0] = type
-        store(UInt32(payload.count), into: &h, at: 1)
-        store(crc32(payload), into: &h, at: 5)
+        LittleEndian.store(UInt64(payload.count), width: 4, into: &h, at: 1)
+        LittleEndian.store(UInt64(crc32(payload)), width: 4, into: &h, at: 5)
         let headerCRC = h.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<9])) }
-        store(headerCRC, into: &h, at: 9)
+        LittleEndian.store(UInt64(headerCRC), width: 4, into: &h, at: 9)
         return h
     }
 
     /// A whole framed record (header + payload).
     public static func frame(type: UInt8, payload: [UInt8]) -> [UInt8] {
         payload.withUnsafeBytes { recordHeader(type: type, payload: $0) } + payload
-    }
-
-    static func store(_ v: UInt32, into bytes: inout [UInt8], at i: Int) {
-        bytes[i] = UInt8(v & 0xFF)
-        bytes[i + 1] = UInt8((v >> 8) & 0xFF)
-        bytes[i + 2] = UInt8((v >> 16) & 0xFF)
-        bytes[i + 3] = UInt8(v >> 24)
-    }
-
-    static func load(_ bytes: UnsafeRawBufferPointer, at i: Int) -> UInt32 {
-        UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
     }
 }
 
@@ -131,19 +120,19 @@ public struct WALSegmentReader {
         }
         if left < WALFormat.recordHeaderBytes { return .tornTail(offset: offset) }
         let header = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 9)])
-        let headerCRC = WALFormat.load(bytes, at: offset + 9)
+        let headerCRC = UInt32(LittleEndian.load(bytes, at: offset + 9, width: 4))
         guard WALFormat.crc32(header) == headerCRC else {
             return .corrupt(offset: offset, reason: "record header checksum mismatch")
         }
         let type = bytes[offset]
-        let length = Int(WALFormat.load(bytes, at: offset + 1))
+        let length = Int(LittleEndian.load(bytes, at: offset + 1, width: 4))
         guard length <= WALFormat.maxPayloadBytes else {
             return .corrupt(offset: offset, reason: "record length \(length) over the limit")
         }
         let start = offset + WALFormat.recordHeaderBytes
         guard length <= bytes.count - start else { return .tornTail(offset: offset) }
         let payload = start..<(start + length)
-        guard WALFormat.crc32(UnsafeRawBufferPointer(rebasing: bytes[payload])) == WALFormat.load(bytes, at: offset + 5) else {
+        guard WALFormat.crc32(UnsafeRawBufferPointer(rebasing: bytes[payload])) == UInt32(LittleEndian.load(bytes, at: offset + 5, width: 4)) else {
             // A payload the file system never wrote reads back as zeros up to the end.
             if payload.upperBound == bytes.count && bytes[payload].allSatisfy({ $0 == 0 }) && length > 0 {
                 return .tornTail(offset: offset)

@@ -46,13 +46,8 @@ public enum WALDirectory {
     /// The segments in `directory`, by increasing index (names of exactly 8 digits; other files
     /// are not segments and are left alone).
     public static func segments(in directory: String) throws(StorageError) -> [Int] {
-        guard let dir = opendir(directory) else { throw StorageError("list", directory, .current) }
-        defer { closedir(dir) }
         var out: [Int] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+        for name in try StorageIO.names(in: directory) {
             guard name.utf8.count == 8, name.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let index = Int(name) else { continue }
             out.append(index)
         }
@@ -157,23 +152,7 @@ public final class WALWriter {
         try WALDirectory.syncDirectory(directory)
     }
 
-    private func write(_ bytes: [UInt8]) throws(StorageError) {
-        let result: Result<Void, StorageError> = bytes.withUnsafeBytes { raw in
-            do throws(StorageError) {
-                try write(raw)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
-    }
+    private func write(_ bytes: [UInt8]) throws(StorageError) { try StorageIO.writeAll(fd, bytes, path: path(segment)) }
 
-    private func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
-        do throws(Errno) {
-            try FD.writeAll(fd, bytes)
-        } catch {
-            throw StorageError("write", path(segment), error)
-        }
-    }
+    private func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) { try StorageIO.writeAll(fd, bytes, path: path(segment)) }
 }

@@ -1,5 +1,6 @@
 @testable import Alerting
 import Exposition
+import Platform
 import Testing
 
 /// `/api/v1/alerts` JSON and the `slod_alerts` series.
@@ -11,10 +12,10 @@ import Testing
                              generatorURL: "http://127.0.0.1:4318/api/v1/slos/checkout/availability")
 
     @Test func timesAreRFC3339InUTC() {
-        #expect(Alert.rfc3339(0) == "1970-01-01T00:00:00.000Z")
-        #expect(Alert.rfc3339(1_767_225_652_123_000_000) == "2026-01-01T00:00:52.123Z")
-        #expect(Alert.rfc3339(951_782_400_000_000_000) == "2000-02-29T00:00:00.000Z")
-        #expect(Alert.rfc3339(-1_000_000) == "1969-12-31T23:59:59.999Z")
+        #expect(Clock.rfc3339(unixNanos: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(Clock.rfc3339(unixNanos: 1_767_225_652_123_000_000) == "2026-01-01T00:00:52.123Z")
+        #expect(Clock.rfc3339(unixNanos: 951_782_400_000_000_000) == "2000-02-29T00:00:00.000Z")
+        #expect(Clock.rfc3339(unixNanos: -1_000_000) == "1969-12-31T23:59:59.999Z")
     }
 
     @Test func jsonIsShapedLikePrometheusAlerts() {

@@ -65,13 +65,4 @@ import Testing
         #expect(keptChanges == [.firing, .resolved])
         #expect(kept.resolvedAt == 19 * Self.s)     // last held at 14 s; 14 + 5 = 19
     }
-
-    @Test func retiringResolvesFiringAndCancelsPending() {
-        var firing = AlertState(), pending = AlertState(), idle = AlertState()
-        _ = firing.step(holds: true, now: 0, forNanos: 0, keepFiringForNanos: 0)
-        _ = pending.step(holds: true, now: 0, forNanos: Self.s, keepFiringForNanos: 0)
-        #expect(firing.retire(now: 5) == .resolved && firing.resolvedAt == 5)
-        #expect(pending.retire(now: 5) == .cancelled)
-        #expect(idle.retire(now: 5) == nil)
-    }
 }

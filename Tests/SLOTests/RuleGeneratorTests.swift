@@ -178,9 +178,9 @@ import Testing
     }
 
     @Test func factorsScaleWithThePeriodAsSlothDoes() throws {
-        let factors30 = (RuleGenerator.pageTiers + RuleGenerator.ticketTiers).map { $0.factor(periodSeconds: 30 * 86_400) }
+        let factors30 = AlertPolicy.workbookConditions(periodSeconds: 30 * 86_400).flatMap(\.conditions).map(\.factor)
         #expect(factors30 == [14.4, 6, 3, 1])
-        let factors28 = (RuleGenerator.pageTiers + RuleGenerator.ticketTiers).map { $0.factor(periodSeconds: 28 * 86_400) }
+        let factors28 = AlertPolicy.workbookConditions(periodSeconds: 28 * 86_400).flatMap(\.conditions).map(\.factor)
         #expect(factors28.map { RuleSLO.number($0) } == ["13.44", "5.6", "2.8", "0.9333333333333333"])
 
         let yaml = RuleGenerator().yaml(for: [try Self.spec(period: .rolling(seconds: 28 * 86_400), sli: Self.events(bad: Self.badSLI))])
