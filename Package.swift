@@ -44,11 +44,11 @@ let package = Package(
         .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
         // Burn-rate alerting: alert state machines over SLO snapshots, alert content, notifiers.
         .target(name: "Alerting", dependencies: ["SLO", "SLOEngine", "Exposition", "Platform", "Primitives"], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "CZlib"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "Storage", "CZlib"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
-        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO", "SLOEngine", "Selectors", "Alerting"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
+        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO", "SLOEngine", "Selectors", "Alerting", "Storage"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
 
         // Fuzz targets (build with -sanitize=fuzzer, see README).
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
