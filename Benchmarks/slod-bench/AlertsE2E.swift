@@ -79,7 +79,7 @@ func runAlertsE2E(arguments: [String]) {
     }
     _ = spawn(amPath, ["--config.file=\(amConfig)", "--storage.path=\(dir)/am-data", "--web.listen-address=127.0.0.1:\(amPort)",
                        "--cluster.listen-address="], log: "am.log")
-    _ = spawn(slodPath, ["--config", slodConfig, "--listen", "127.0.0.1:\(slodPort)"], log: "slod.log")
+    _ = spawn(slodPath, ["--config", slodConfig, "--listen", "127.0.0.1:\(slodPort)", "--storage-path", dir + "/slod-data"], log: "slod.log")
     let rules = Process()
     rules.executableURL = URL(fileURLWithPath: slodPath)
     rules.arguments = ["rules", "--out", dir + "/rules.yml", slodConfig]

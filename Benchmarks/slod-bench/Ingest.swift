@@ -46,7 +46,7 @@ func benchIngest(_ o: Options) {
     let port = freePort()
     let slod = Process()
     slod.executableURL = URL(fileURLWithPath: slodPath)
-    slod.arguments = ["--config", config, "--listen", "127.0.0.1:\(port)", "--log-level", "warn"]
+    slod.arguments = ["--config", config, "--listen", "127.0.0.1:\(port)", "--log-level", "warn", "--storage-path", dir.path + "/data"]
     do { try slod.run() } catch { fail("cannot start slod: \(error)") }
     defer {
         kill(slod.processIdentifier, SIGTERM)

@@ -17,6 +17,10 @@
 //       (and beyond the label strings), /metrics render time (snapshot + text / OpenMetrics).
 //   swift run -c release slod-bench ingest [--seconds N] [--connections N] [--rounds N]
 //       wrk POSTing each fixture to a slod it starts (keep-alive): points/s, p50/p99 latency.
+//   swift run -c release slod-bench ingest-wal [--seconds N] [--connections N] [--rounds N]
+//       the same with each storage.fsync policy against slod without a WAL (storage.enabled:
+//       false), alternating: throughput ratios (interval ≥ 0.9, always with 64 clients ≥ 0.5),
+//       then WAL replay speed (MB/s of records as stored) at the restart of the always run.
 //   swift run -c release slod-bench parser [--seconds N]
 //       the HTTP request parser on a typical request, in-process (no peer: a sanity number).
 import Foundation
@@ -180,7 +184,7 @@ func benchHTTP(_ o: Options) {
     let slodPort = freePort()
     let slodProc = Process()
     slodProc.executableURL = URL(fileURLWithPath: slodPath)
-    slodProc.arguments = ["--listen", "127.0.0.1:\(slodPort)", "--log-level", "warn"]
+    slodProc.arguments = ["--listen", "127.0.0.1:\(slodPort)", "--log-level", "warn", "--storage-path", dir.path + "/data"]
     do { try slodProc.run() } catch { fail("cannot start slod: \(error)") }
 
     defer {
@@ -300,11 +304,13 @@ case "series":
     }
     benchSeries(parseOptions(rest[...]), series: n, only: kind)
 case "ingest": benchIngest(parseOptions(args.dropFirst()))
+case "ingest-wal": benchIngestWAL(parseOptions(args.dropFirst()))
 case "slo": runSLOBench(arguments: Array(args.dropFirst()))
+case "checkpoint": runCheckpointBench(arguments: Array(args.dropFirst()))
 case "alerts":
     let rest = Array(args.dropFirst())
     if rest.contains("--e2e") { runAlertsE2E(arguments: rest) } else { runAlertsBench(arguments: rest) }
 default:
-    print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser|slo|alerts")
+    print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser|slo|checkpoint|alerts")
     exit(args.first == nil ? 0 : 2)
 }

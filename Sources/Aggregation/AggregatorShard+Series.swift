@@ -14,19 +14,9 @@ extension AggregatorShard {
         var values = values
         let ctx = hot.index
         let c = contexts[Int(ctx)]!
-        decodeAttributes(attrs, into: &attributeScratch2)
-        // Point labels, less the reserved `le`/`quantile` and the names the context overrides.
-        var point = attributeScratch2.withUnsafeBufferPointer { PrometheusLabels.labels(from: $0) }
-        if let reserved = PrometheusLabels.reservedLabel(for: c.kind) { point.removeAll { $0.name == reserved } }
-        if !c.labelList.isEmpty { point.removeAll { p in c.labelList.contains { $0.name == p.name } } }
-        let own = RenderedLabels(point.map { ($0.name, $0.value) }).bytes
-        let wantsSLO = slo.map { !$0.matcher.isEmpty } ?? false
-        let sloLabels: [(name: String, value: String)] = wantsSLO ? c.labelList.map { ($0.name, $0.value) } + point.map { ($0.name, $0.value) } : []
-        var full: [UInt8] = []
-        c.labels.bytes.withUnsafeBytes { pre in own.withUnsafeBytes { RenderedLabels.mergeSorted(pre, $0, into: &full) } }
-        let labelHash = Self.labelHash(family: c.family, full)
+        let labels = identityLabels(c, attrs: attrs)
         let stateKind = c.stateKind
-        if let s = findSeries(family: c.family, full: full, hash: labelHash) {
+        if let s = findSeries(family: c.family, full: labels.full, hash: labels.labelHash) {
             let e = series[Int(s)]
             guard e.kind == stateKind else {
                 outcome.reject("type_conflict", "metric \"\(c.metricName)\" has the same Prometheus name and labels as a series of another type")
@@ -45,13 +35,8 @@ extension AggregatorShard {
         }
 
         // New series: limits, then apply to a fresh state; keep it only if accepted.
-        if seriesCount >= maxSeries || families[Int(c.family)]!.seriesCount >= maxSeriesPerMetric {
-            outcome.reject("series_limit", "metric \"\(c.metricName)\": series limit reached (\(seriesCount >= maxSeries ? "\(maxSeries) series per shard" : "\(maxSeriesPerMetric) series per metric")), new series dropped")
-            stats.rejected["series_limit"]?.add()
-            return
-        }
-        if maxSeriesPerTenant > 0, c.tenant >= 0, tenantSeries[Int(c.tenant)] >= maxSeriesPerTenant {
-            outcome.reject("series_limit", "tenant \"\(tenantNames[Int(c.tenant)])\": series limit reached (\(maxSeriesPerTenant) series per tenant per shard), new series of \"\(c.metricName)\" dropped")
+        if let message = seriesLimitMessage(c) {
+            outcome.reject("series_limit", message)
             stats.rejected["series_limit"]?.add()
             return
         }
@@ -65,13 +50,57 @@ extension AggregatorShard {
         if stateKind == .histogram, c.boundsHint == nil {
             c.boundsHint = histograms[slot].bounds
         }
-        let (offset, length) = storeLabels(own)
-        let links = wantsSLO ? linkSLOs(c, stateKind, slot, sloLabels) : -1
-        let s = addSeries(Series(family: c.family, ctx: ctx, slot: slot, labelOffset: offset, labelLength: length,
-                                 kind: stateKind, expired: false, labelHash: labelHash, sloLinks: links))
-        if links >= 0 { feedFirstPoint(stateKind, slot, links, hot, p) }
+        let s = materialize(c, ctx: ctx, stateKind, slot: slot, labels)
+        if series[Int(s)].sloLinks >= 0 { feedFirstPoint(stateKind, slot, series[Int(s)].sloLinks, hot, p) }
         addRaw(hash: hash, ctx: ctx, attrs: attrs, series: s)
         account(result, ctx, &outcome)
+    }
+
+    /// A new raw identity's labels: its point labels translated (less the reserved `le`/`quantile`
+    /// and the names the context overrides) and rendered, merged with the context's.
+    struct IdentityLabels {
+        /// The series' own rendered labels.
+        var own: [UInt8]
+        /// Context and own labels merged, name-sorted: the identity in `labelIndex`.
+        var full: [UInt8]
+        var labelHash: UInt64
+        /// All labels as pairs, for SLO matching (empty when no SLO wants them).
+        var sloLabels: [(name: String, value: String)]
+    }
+
+    /// Translates a raw identity's attributes (once per new identity: the miss path and restore).
+    func identityLabels(_ c: Context, attrs: ByteView) -> IdentityLabels {
+        decodeAttributes(attrs, into: &attributeScratch2)
+        var point = attributeScratch2.withUnsafeBufferPointer { PrometheusLabels.labels(from: $0) }
+        if let reserved = PrometheusLabels.reservedLabel(for: c.kind) { point.removeAll { $0.name == reserved } }
+        if !c.labelList.isEmpty { point.removeAll { p in c.labelList.contains { $0.name == p.name } } }
+        let own = RenderedLabels(point.map { ($0.name, $0.value) }).bytes
+        let wantsSLO = slo.map { !$0.matcher.isEmpty } ?? false
+        let sloLabels: [(name: String, value: String)] = wantsSLO ? c.labelList.map { ($0.name, $0.value) } + point.map { ($0.name, $0.value) } : []
+        var full: [UInt8] = []
+        c.labels.bytes.withUnsafeBytes { pre in own.withUnsafeBytes { RenderedLabels.mergeSorted(pre, $0, into: &full) } }
+        return IdentityLabels(own: own, full: full, labelHash: Self.labelHash(family: c.family, full), sloLabels: sloLabels)
+    }
+
+    /// Why a new series of context `c` may not be created (cardinality limits), or nil.
+    func seriesLimitMessage(_ c: Context) -> String? {
+        if seriesCount >= maxSeries || families[Int(c.family)]!.seriesCount >= maxSeriesPerMetric {
+            return "metric \"\(c.metricName)\": series limit reached (\(seriesCount >= maxSeries ? "\(maxSeries) series per shard" : "\(maxSeriesPerMetric) series per metric")), new series dropped"
+        }
+        if maxSeriesPerTenant > 0, c.tenant >= 0, tenantSeries[Int(c.tenant)] >= maxSeriesPerTenant {
+            return "tenant \"\(tenantNames[Int(c.tenant)])\": series limit reached (\(maxSeriesPerTenant) series per tenant per shard), new series of \"\(c.metricName)\" dropped"
+        }
+        return nil
+    }
+
+    /// Creates the series of context `ctx` whose state is in `slot` (already holding its
+    /// point): stores its labels, links it to its SLOs (no delta is added here) and indexes it.
+    func materialize(_ c: Context, ctx: Int32, _ kind: StateKind, slot: Int32, _ labels: IdentityLabels) -> Int32 {
+        let (offset, length) = storeLabels(labels.own)
+        let wantsSLO = slo.map { !$0.matcher.isEmpty } ?? false
+        let links = wantsSLO ? linkSLOs(c, kind, slot, labels.sloLabels) : -1
+        return addSeries(Series(family: c.family, ctx: ctx, slot: slot, labelOffset: offset, labelLength: length,
+                                kind: kind, expired: false, labelHash: labels.labelHash, sloLinks: links))
     }
 
     /// The series with exactly this (family, merged labels), if any.

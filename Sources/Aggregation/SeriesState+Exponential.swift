@@ -274,3 +274,15 @@ extension ExponentialHistogramState {
         return good
     }
 }
+
+// Checkpoint restore (`AggregatorShard+Checkpoint.swift`): a state with every field given.
+extension ExponentialHistogramState {
+    init(start: UInt64, time: UInt64, lastUpdate: UInt64, count: UInt64, sum: Double, zeroCount: UInt64,
+         zeroThreshold: Double, scale: Int32, negativeOffset: Int32, positiveOffset: Int32, negativeLength: Int32,
+         storage: ContiguousArray<UInt64>, status: UInt8) {
+        startTimeUnixNano = start; timeUnixNano = time; self.lastUpdate = lastUpdate
+        self.count = count; self.sum = sum; self.zeroCount = zeroCount; self.zeroThreshold = zeroThreshold
+        self.scale = scale; self.negativeOffset = negativeOffset; self.positiveOffset = positiveOffset
+        self.negativeLength = negativeLength; self.storage = storage; self.status = status
+    }
+}

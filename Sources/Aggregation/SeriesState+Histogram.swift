@@ -148,3 +148,12 @@ public struct HistogramState: Sendable {
         return result
     }
 }
+
+// Checkpoint restore (`AggregatorShard+Checkpoint.swift`): a state with every field given.
+extension HistogramState {
+    init(start: UInt64, time: UInt64, lastUpdate: UInt64, count: UInt64, sum: Double, bounds: BucketBounds,
+         bucketCounts: ContiguousArray<UInt64>, status: UInt8) {
+        startTimeUnixNano = start; timeUnixNano = time; self.lastUpdate = lastUpdate
+        self.count = count; self.sum = sum; self.bounds = bounds; self.bucketCounts = bucketCounts; self.status = status
+    }
+}

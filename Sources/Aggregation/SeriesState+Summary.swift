@@ -64,3 +64,12 @@ public struct SummaryState: Sendable {
         return result
     }
 }
+
+// Checkpoint restore (`AggregatorShard+Checkpoint.swift`): a state with every field given.
+extension SummaryState {
+    init(start: UInt64, time: UInt64, lastUpdate: UInt64, count: UInt64, sum: Double,
+         quantiles: ContiguousArray<QuantileValue>, status: UInt8) {
+        startTimeUnixNano = start; timeUnixNano = time; self.lastUpdate = lastUpdate
+        self.count = count; self.sum = sum; self.quantiles = quantiles; self.status = status
+    }
+}

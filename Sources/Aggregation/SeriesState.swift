@@ -235,3 +235,18 @@ public struct GaugeState: Sendable, BitwiseCopyable {
         return apply(start: p.common.startTimeUnixNano, time: p.common.timeUnixNano, value: v, noRecordedValue: nrv, now: now)
     }
 }
+
+// Checkpoint restore (`AggregatorShard+Checkpoint.swift`): states with every field given.
+extension CounterState {
+    init(start: UInt64, time: UInt64, lastUpdate: UInt64, value: Double, lastIncrease: Double, status: UInt8) {
+        startTimeUnixNano = start; timeUnixNano = time; self.lastUpdate = lastUpdate
+        self.value = value; self.lastIncrease = lastIncrease; self.status = status
+    }
+}
+
+extension GaugeState {
+    init(start: UInt64, time: UInt64, lastUpdate: UInt64, value: Double, status: UInt8) {
+        startTimeUnixNano = start; timeUnixNano = time; self.lastUpdate = lastUpdate
+        self.value = value; self.status = status
+    }
+}

@@ -89,6 +89,7 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         case snapshot(ShardRequest<MetricFamily>)
         case sloReport(ShardRequest<SLODelta>)
         case perform(@Sendable (ShardWorker) -> Void, ShardRequest<Int>)
+        case collect(@Sendable (ShardWorker) -> [UInt8], ShardRequest<UInt8>)
     }
 
     final class Shard: @unchecked Sendable {
@@ -178,15 +179,25 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
 
     public func makeSink(loop: Int) -> MetricsSink { sinks[loop] }
 
-    public func commit(loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
+    public func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
+        commit(loop: loop, completion: completion, beforeApplying: nil)
+    }
+
+    /// Commits loop `loop`'s slices. `beforeApplying` runs once every target ring is known to
+    /// have room, right before the slices are handed over (the write-ahead log appends the
+    /// request there): when it returns a reason, nothing is applied and the commit is
+    /// `.unavailable` with that reason. It is not called for a request without points.
+    public func commit(loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void,
+                       beforeApplying: (() -> String?)?) -> IngestCommitStart {
         let slices = sinks[loop].takeSlices()
         var targets: [Int] = []
         for (i, s) in slices.enumerated() where s != nil { targets.append(i) }
         if targets.isEmpty { return .done(IngestCommit()) }
         // All or nothing: every target ring must have room before anything is pushed.
         for i in targets where shards[i].rings[loop].count >= shards[i].rings[loop].capacity {
-            return .unavailable(retryAfter: 1)
+            return .unavailable(retryAfter: 1, reason: "aggregation is behind")
         }
+        if let reason = beforeApplying?() { return .unavailable(retryAfter: 1, reason: reason) }
         let c = Completion(slices: targets.count, done: completion)
         for (slot, i) in targets.enumerated() {
             let pushed = shards[i].rings[loop].tryPush(.apply(slices[i]!, c, slot: slot))
@@ -195,6 +206,9 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         }
         return .pending
     }
+
+    /// True when no slice is queued for any shard (approximate unless no loop is committing).
+    public var ringsEmpty: Bool { shards.allSatisfy { $0.rings.allSatisfy(\.isEmpty) } }
 
     // MARK: - Readers
 
@@ -214,6 +228,12 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     /// anything meanwhile); `done` runs once, on the last shard's thread, after all of them.
     public func onEachShard(_ body: @escaping @Sendable (ShardWorker) -> Void, done: @escaping @Sendable () -> Void) {
         post(.perform(body, ShardRequest(shards: shards.count) { _ in done() }))
+    }
+
+    /// Runs `body` on every shard's own thread (between slices) and hands the bytes each
+    /// returned to `done`, one part per shard in shard order, on the last shard's thread.
+    public func collect(_ body: @escaping @Sendable (ShardWorker) -> [UInt8], done: @escaping @Sendable ([[UInt8]]) -> Void) {
+        post(.collect(body, ShardRequest(shards: shards.count, done: done)))
     }
 
     func post(_ request: ControlRequest) {
@@ -261,6 +281,8 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
                 case .perform(let body, let request):
                     body(shard.worker)
                     request.finish(shard: shard.index, [])
+                case .collect(let body, let request):
+                    request.finish(shard: shard.index, body(shard.worker))
                 }
             }
             let now = clock()

@@ -21,6 +21,14 @@ int cshim_ignore_sigpipe(void) {
     return sigaction(SIGPIPE, &sa, NULL);
 }
 
+int cshim_ignore_sigxfsz(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGXFSZ, &sa, NULL);
+}
+
 int cshim_online_cpus(void) {
     cpu_set_t set;
     CPU_ZERO(&set);

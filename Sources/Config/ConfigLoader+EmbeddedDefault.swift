@@ -79,6 +79,23 @@ extension ConfigLoader {
           # limit. Requests without a tenant are not limited by it.
           max_series_per_tenant: 0
 
+        storage:
+          # false: no WAL, no checkpoints; all state is lost when slod stops (ephemeral use).
+          enabled: true
+          # Directory for the write-ahead log (wal/) and checkpoints; --storage-path overrides it. A
+          # lock file keeps a second slod out. systemd's unit sets /var/lib/slod (StateDirectory).
+          path: ./data
+          # When an acknowledged request is on disk: always (fsync before the 200; concurrent requests
+          # share one fsync), interval (default: fsync every fsync_interval, so a machine crash loses
+          # at most that much acknowledged data; a slod crash alone loses nothing), never (the OS decides).
+          fsync: interval
+          fsync_interval: 1s                  # 10ms...1m
+          # How often state (series, SLO buckets, alerts) is written to a checkpoint, after which the
+          # WAL it covers is deleted; also at shutdown. 10s...24h.
+          checkpoint_interval: 5m
+          # WAL segment size, 1MiB...1GiB.
+          segment_bytes: 128MiB
+
         log:
           # Least severe level written to stderr: debug, info, warn or error.
           level: info

@@ -87,7 +87,30 @@ extension ConfigValue where Value == String {
     }
 }
 
+extension ConfigValue where Value == Bool {
+    /// `true` or `false`.
+    static var bool: ConfigValue<Bool> {
+        ConfigValue(expected: "true or false") { node in
+            switch node.scalar {
+            case "true": return .success(true)
+            case "false": return .success(false)
+            default: return .failure(.init("expected true or false, got \(quoted(node.scalar ?? ""))"))
+            }
+        }
+    }
+}
+
 extension ConfigValue where Value == String {
+    /// A file system path: not empty, no NUL byte. Kept as written (relative to the working
+    /// directory).
+    static var path: ConfigValue<String> {
+        ConfigValue(expected: "a directory path like \"./data\"") { node in
+            guard case .scalar(let text, _) = node.kind, !text.isEmpty else { return .failure(.init("expected a non-empty path")) }
+            if text.utf8.contains(0) { return .failure(.init("a path cannot contain a NUL byte")) }
+            return .success(text)
+        }
+    }
+
     /// An HTTP header name (an RFC 9110 token), or empty to disable the feature it names.
     static var headerName: ConfigValue<String> {
         ConfigValue(expected: "an HTTP header name like \"X-Scope-OrgID\"") { node in

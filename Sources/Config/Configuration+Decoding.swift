@@ -4,7 +4,19 @@ extension SlodConfiguration: ConfigSection {
         mapping.section("server", &server)
         mapping.section("ingest", &ingest)
         mapping.section("aggregation", &aggregation)
+        mapping.section("storage", &storage)
         mapping.section("log", &log)
+    }
+}
+
+extension SlodConfiguration.Storage: ConfigSection {
+    mutating func decode(from mapping: inout ConfigMapping) {
+        mapping.decode("enabled", &enabled, as: .bool)
+        mapping.decode("path", &path, as: .path)
+        mapping.decode("fsync", &fsync, as: .oneOf)
+        mapping.decode("fsync_interval", &fsyncInterval, as: .duration(in: .milliseconds(10)...(.seconds(60))))
+        mapping.decode("checkpoint_interval", &checkpointInterval, as: .duration(in: .seconds(10)...(.seconds(86_400))))
+        mapping.decode("segment_bytes", &segmentBytes, as: .size(in: (1 << 20)...(1 << 30)))
     }
 }
 

@@ -11,6 +11,8 @@ public struct SlodConfiguration: Sendable, Equatable {
     public var ingest: Ingest
     public var aggregation: Aggregation
     public var log: Log
+    /// WAL and checkpoints (`storage:`).
+    public var storage: Storage = .default
     /// The SLOs (`slos:`), validated; after `ConfigLoader.load` also those imported from
     /// `sloFiles`. Default: none.
     public var slos: [SLOSpec]
@@ -113,6 +115,32 @@ public struct SlodConfiguration: Sendable, Equatable {
         public static let `default` = Aggregation(
             shards: 0, ringCapacity: 64, seriesTTL: .seconds(300), maxSeries: 1_000_000, maxSeriesPerMetric: 100_000,
             maxSeriesPerTenant: 0)
+    }
+
+    /// Durability (`storage:`): the WAL and checkpoints.
+    public struct Storage: Sendable, Equatable {
+        /// When an acknowledged request reaches the disk.
+        public enum Fsync: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+            /// fsync before the `200` (group commit: one fsync covers every request waiting).
+            case always
+            /// fsync every `fsyncInterval`: a machine crash loses at most that much.
+            case interval
+            /// Left to the OS.
+            case never
+            public var description: String { rawValue }
+        }
+        /// False: nothing is written and state is lost at exit (ephemeral deployments, the
+        /// benchmark's baseline). Default true.
+        public var enabled: Bool
+        /// Data directory (`wal/`, checkpoints, `lock`). Default `./data`.
+        public var path: String
+        public var fsync: Fsync
+        public var fsyncInterval: Duration
+        public var checkpointInterval: Duration
+        public var segmentBytes: Int
+
+        public static let `default` = Storage(enabled: true, path: "./data", fsync: .interval, fsyncInterval: .seconds(1),
+                                              checkpointInterval: .seconds(300), segmentBytes: 128 << 20)
     }
 
     /// Logging (`log:`).

@@ -12,6 +12,7 @@ struct RunOptions: Equatable {
     var configPath: String? = nil
     var listen: String? = nil
     var logLevel: String? = nil
+    var storagePath: String? = nil
 }
 
 struct UsageError: Error, Equatable, CustomStringConvertible {
@@ -24,7 +25,7 @@ enum CommandLineParser {
     slod — SLO telemetry daemon
 
     Usage:
-      slod [--config FILE] [--listen HOST:PORT] [--log-level LEVEL]
+      slod [--config FILE] [--listen HOST:PORT] [--log-level LEVEL] [--storage-path DIR]
       slod check config FILE
       slod rules FILE [--out PATH]
       slod --version
@@ -36,6 +37,8 @@ enum CommandLineParser {
       --listen HOST:PORT    address to listen on; overrides server.listen
                             (port 0 picks a free port; the log line names it)
       --log-level LEVEL     debug, info, warn or error; overrides log.level
+      --storage-path DIR    WAL and checkpoints; overrides storage.path (default ./data;
+                            the systemd unit uses /var/lib/slod)
       --version             print the version and exit
       --help                print this help and exit
 
@@ -47,8 +50,9 @@ enum CommandLineParser {
                             to PATH with --out (replaced atomically); check them with
                             `promtool check rules`
 
-    Endpoints: POST /v1/metrics (later), GET /metrics, GET /-/healthy, GET /-/ready.
-    Signals: SIGTERM/SIGINT drain and exit 0.
+    Endpoints: POST /v1/metrics, GET /metrics, GET /api/v1/slos, GET /api/v1/alerts,
+    GET /-/healthy, GET /-/ready, POST /-/reload.
+    Signals: SIGTERM/SIGINT drain, write a checkpoint and exit 0; SIGHUP reloads.
     """
 
     /// Parses arguments (without the program name). Accepts `--flag value` and `--flag=value`.
@@ -83,6 +87,10 @@ enum CommandLineParser {
             case "--config", "-c": options.configPath = try value(flag, inline)
             case "--listen": options.listen = try value(flag, inline)
             case "--log-level": options.logLevel = try value(flag, inline)
+            case "--storage-path":
+                let dir = try value(flag, inline)
+                guard !dir.isEmpty else { throw UsageError(message: "--storage-path needs a directory") }
+                options.storagePath = dir
             default:
                 throw UsageError(message: "unknown argument \"\(arg)\" (see slod --help)")
             }

@@ -5,6 +5,7 @@ import HTTP
 import OTLP
 import Platform
 import Primitives
+import Storage
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,7 @@ struct Runner {
         // and only the main thread (in sigwait) receives them.
         let signals = Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup])
         Signals.ignoreSIGPIPE()
+        Signals.ignoreSIGXFSZ()
 
         let config: SlodConfiguration
         switch Daemon.loadConfig(path: options.configPath) {
@@ -51,6 +53,17 @@ struct Runner {
             address: address, eventLoops: loops, maxConnections: config.server.maxConnections, limits: limits,
             headerReadTimeout: t.headerRead, bodyReadTimeout: t.bodyRead, idleTimeout: t.idle,
             writeTimeout: t.write, shutdownGrace: t.shutdownGrace)
+
+        // The storage directory and its lock first: a second slod on one directory stops here.
+        var storage: StorageService? = nil
+        if config.storage.enabled {
+            do {
+                storage = try StorageService(config: config.storage, path: options.storagePath ?? config.storage.path)
+            } catch {
+                Daemon.printError("slod: \(error.description)")
+                return 1
+            }
+        }
 
         let registry = MetricsRegistry()
         let reloader = Reloader(configPath: options.configPath, logLevelOverride: options.logLevel, initial: config, logger: logger)
@@ -92,6 +105,16 @@ struct Runner {
                             maxSeriesPerTenant: agg.maxSeriesPerTenant > 0 ? max(1, agg.maxSeriesPerTenant / shardCount) : 0,
                             seriesTTL: agg.seriesTTL.nanoseconds, stats: stats, slo: sloService.shardPart())
         }
+        // Recovery, part 1: the newest checkpoint into the shards (before they run), the SLO
+        // engine and the alert states.
+        var recovered = StorageService.Recovered()
+        var replayFrom: WALPosition? = nil
+        do {
+            replayFrom = try storage?.loadCheckpoint(shards: workers.compactMap { $0 as? AggregatorShard }, slo: sloService, into: &recovered)
+        } catch {
+            logger.error("cannot recover from the storage directory", ["error": error.description])
+            return 1
+        }
         let runtime: ShardRuntime
         do throws(Errno) {
             runtime = try ShardRuntime(loops: loops, workers: workers, ringCapacity: agg.ringCapacity)
@@ -100,23 +123,19 @@ struct Runner {
             logger.error("cannot start aggregator shards", ["error": error.description])
             return 1
         }
+        let backend: IngestBackend = storage.map { DurableBackend(runtime: runtime, wal: $0.wal) } ?? runtime
         let receiver = OTLPReceiver(configuration: receiverConfig, loops: loops, metrics: ingestMetrics,
-                                    backend: runtime, isReady: { ready.isReady })
+                                    backend: backend, isReady: { ready.isReady })
         let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver, runtime: runtime,
                                   slo: sloService)
-        do throws(Errno) {
-            try notifications.start()
-        } catch {
-            logger.error("cannot start the alert notifiers", ["error": error.description])
-            return 1
-        }
-        sloService.start(runtime: runtime, interval: config.alerting.evaluationInterval)
-        reloader.setSLOHandler { specs in try sloService.reconfigure(specs: specs, runtime: runtime) }
         registerShardMetrics(registry, stats: shardStats, runtime: runtime)
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)
         registerIngestMetrics(registry, metrics: ingestMetrics)
+        if let storage { registerStorageMetrics(registry, storage: storage) }
 
+        // The server answers /-/healthy and /metrics during recovery; /-/ready and ingestion
+        // answer 503 until the WAL has been replayed.
         let bound: SocketAddress
         do throws(Errno) {
             bound = try server.start()
@@ -124,14 +143,46 @@ struct Runner {
             logger.error("cannot listen", ["address": address.description, "error": error.description])
             return 1
         }
+        let notifier = SystemdNotifier()
+        notifier.send("STATUS=recovering from \(storage?.directory ?? "nothing (storage disabled)")")
+        // Recovery, part 2: the WAL after the checkpoint, through the same decode path (as
+        // event loop 0, whose thread takes no data until ready).
+        do {
+            try storage?.replay(after: replayFrom, receiver: receiver, into: &recovered)
+        } catch {
+            logger.error("cannot recover from the storage directory", ["error": error.description])
+            server.shutdown()
+            server.wait()
+            runtime.stop()
+            return 1
+        }
+        logger.info("recovered", [
+            "storage": storage?.directory ?? "disabled", "checkpoint": recovered.checkpoint ?? "none", "series": String(recovered.series), "series_dropped": String(recovered.seriesDropped),
+            "slo_instances": String(recovered.sloInstances), "slo_instances_dropped": String(recovered.sloDropped),
+            "alerts": String(recovered.alerts), "wal_records": String(recovered.records), "wal_bytes": String(recovered.bytes),
+            "skipped_records": String(recovered.skipped), "damaged_segments": String(recovered.damagedSegments),
+            "checkpoint_seconds": format3(recovered.checkpointSeconds), "replay_seconds": format3(recovered.seconds), "fsync": config.storage.fsync.rawValue,
+        ])
+        if let storage, recovered.damagedSegments > 0 {
+            // What was replayed from a segment set aside exists nowhere else: cover it now.
+            storage.checkpoint(runtime: runtime, slo: sloService, reason: "recovery")
+        }
+        do throws(Errno) {
+            try storage?.start(runtime: runtime, slo: sloService)
+            try notifications.start()
+        } catch {
+            logger.error("cannot start the storage or notifier threads", ["error": error.description])
+            return 1
+        }
+        sloService.start(runtime: runtime, interval: config.alerting.evaluationInterval)
+        reloader.setSLOHandler { specs in try sloService.reconfigure(specs: specs, runtime: runtime) }
         sloService.externalURL = config.alerting.externalURL ?? "http://\(bound.description)"
         endpoints.ready.set(true)
         logger.info("listening", [
             "address": bound.description, "event_loops": String(loops), "shards": String(shardCount), "version": SlodVersion.version,
-            "config": options.configPath ?? "<embedded default>",
+            "config": options.configPath ?? "<embedded default>", "storage": storage?.directory ?? "disabled",
         ])
 
-        let notifier = SystemdNotifier()
         notifier.send("READY=1\nSTATUS=listening on \(bound.description)\nMAINPID=\(getpid())")
         let watchdog = startWatchdog(notifier: notifier, server: server)
 
@@ -151,6 +202,8 @@ struct Runner {
         server.shutdown()
         server.wait()
         sloService.stop()
+        // The shutdown checkpoint: everything acknowledged, so the next start replays nothing.
+        storage?.stop(runtime: runtime, slo: sloService)
         notifications.stop()
         runtime.stop()
         watchdog?.stop()
@@ -189,6 +242,7 @@ final class WatchdogThread: Sendable {
 /// Readiness: false until start-up is complete, false again while draining.
 final class ReadyFlag: Sendable {
     private let value = Atomic<Bool>(false)
-    func set(_ v: Bool) { value.store(v, ordering: .relaxed) }
-    var isReady: Bool { value.load(ordering: .relaxed) }
+    /// Release/acquire: the replay's use of loop 0's decoder happens before the loop's own.
+    func set(_ v: Bool) { value.store(v, ordering: .releasing) }
+    var isReady: Bool { value.load(ordering: .acquiring) }
 }

@@ -110,18 +110,58 @@ final class SLOService: Sendable {
         let now = wallClock()
         runtime.sloReports { [self] parts in
             queue.async { [self] in
-                let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
-                evaluator.externalURL = externalURL
-                let snapshot = engine.evaluate(deltas: parts, now: now)
-                let notices = evaluator.evaluate(snapshot)
-                let alerts = evaluator.alerts
-                latest.withLock { $0 = snapshot }
-                activeAlerts.withLock { $0 = alerts }
-                for n in notices { Self.log(n) }
-                notifications?.deliver(notices, firing: alerts, now: now, externalURL: evaluator.externalURL)
+                evaluate(parts, now: now)
                 busy.store(false, ordering: .releasing)
             }
         }
+    }
+
+    /// Adds the shards' deltas, evaluates SLOs and alerts, publishes, notifies. Runs with
+    /// `busy` held (the queue's tick, or a checkpoint).
+    private func evaluate(_ parts: [[SLODelta]], now: Int64) {
+        let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
+        evaluator.externalURL = externalURL
+        let snapshot = engine.evaluate(deltas: parts, now: now)
+        let notices = evaluator.evaluate(snapshot)
+        let alerts = evaluator.alerts
+        latest.withLock { $0 = snapshot }
+        activeAlerts.withLock { $0 = alerts }
+        for n in notices { Self.log(n) }
+        notifications?.deliver(notices, firing: alerts, now: now, externalURL: evaluator.externalURL)
+    }
+
+    /// The SLO part of a checkpoint: waits for a running tick (ticks are held off meanwhile),
+    /// runs `barrier` — which stops ingestion, lets the shards drain and returns their SLO
+    /// deltas (nil: the checkpoint is abandoned) — adds those deltas in one evaluation, and
+    /// encodes the engine's instance states and the alert states, which then hold exactly what
+    /// the barrier's WAL position covers.
+    func checkpointState(barrier: () -> [[SLODelta]]?) -> (engine: [UInt8], alerts: [UInt8])? {
+        Self.wait(seconds: 30) { busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
+        defer { busy.store(false, ordering: .releasing) }
+        guard let parts = barrier() else { return nil }
+        var engineBytes: [UInt8] = [], alertBytes: [UInt8] = []
+        if !isEmpty { evaluate(parts, now: wallClock()) }
+        let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
+        engine.encodeCheckpoint(into: &engineBytes)
+        evaluator.encodeCheckpoint(into: &alertBytes)
+        return (engineBytes, alertBytes)
+    }
+
+    /// Recovery: takes over the instance states and alert states of a checkpoint (before the
+    /// first tick). States of SLOs whose definition changed are dropped (counted in the result).
+    func restore(engine engineBytes: [UInt8]?, alerts alertBytes: [UInt8]?) throws -> (restored: Int, dropped: Int, alerts: Int) {
+        let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
+        var result = (restored: 0, dropped: 0, alerts: 0)
+        if let engineBytes, !engineBytes.isEmpty {
+            let r = try engine.restoreCheckpoint(engineBytes)
+            result.restored = r.restored
+            result.dropped = r.dropped
+        }
+        if let alertBytes, !alertBytes.isEmpty {
+            // Alerts whose instance does not come back (its SLO changed) resolve once.
+            result.alerts = try evaluator.restoreCheckpoint(alertBytes)
+        }
+        return result
     }
 
     /// Switches to `specs` (a reload). SLOs whose definition is unchanged keep their state: the

@@ -8,8 +8,34 @@
 public protocol IngestBackend: AnyObject, Sendable {
     /// The sink loop `loop` decodes into (called once per loop at start-up; used only on that loop).
     func makeSink(loop: Int) -> MetricsSink
-    /// Commits what `loop`'s sink received for the request that just decoded.
-    func commit(loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart
+    /// Commits what `loop`'s sink received for the request that just decoded. `request` is the
+    /// request as received (valid during the call only), for a backend that logs it first.
+    func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart
+}
+
+/// A decoded request as it arrived: what a write-ahead log keeps to replay it through the same
+/// decode path. Borrowed: valid only during `IngestBackend.commit`.
+public struct IngestRequestInfo {
+    /// The body exactly as received (still compressed when `coding` is not identity).
+    public var body: UnsafeRawBufferPointer
+    public var encoding: RequestContext.Encoding
+    public var coding: ContentCoding
+    /// The tenant header's value, empty if none.
+    public var tenant: ByteView
+    /// Wall-clock Unix nanoseconds when the request was decoded.
+    public var receivedNanos: Int64
+    /// The request comes from the log itself (recovery): do not log it again.
+    public var isReplay: Bool
+
+    public init(body: UnsafeRawBufferPointer, encoding: RequestContext.Encoding, coding: ContentCoding, tenant: ByteView,
+                receivedNanos: Int64, isReplay: Bool = false) {
+        self.body = body
+        self.encoding = encoding
+        self.coding = coding
+        self.tenant = tenant
+        self.receivedNanos = receivedNanos
+        self.isReplay = isReplay
+    }
 }
 
 /// What the backend rejected while applying (cardinality limits, out-of-order points, …).
@@ -17,17 +43,22 @@ public struct IngestCommit: Sendable, Equatable {
     public var rejected = 0
     public var firstRejection: String? = nil
     public var rejectedByReason: [String: Int] = [:]
-    public init(rejected: Int = 0, firstRejection: String? = nil, rejectedByReason: [String: Int] = [:]) {
+    /// Set when the request could not be made durable after all (an fsync failed): the client
+    /// gets 503 with this message and `Retry-After: 1` instead of the `200`.
+    public var unavailable: String? = nil
+    public init(rejected: Int = 0, firstRejection: String? = nil, rejectedByReason: [String: Int] = [:], unavailable: String? = nil) {
         self.rejected = rejected
         self.firstRejection = firstRejection
         self.rejectedByReason = rejectedByReason
+        self.unavailable = unavailable
     }
 }
 
 public enum IngestCommitStart: Sendable, Equatable {
     case done(IngestCommit)
     case pending
-    case unavailable(retryAfter: Int)
+    /// Nothing was applied; `reason` completes "slod cannot take data now (…)".
+    case unavailable(retryAfter: Int, reason: String)
 }
 
 /// The backend used until aggregation is wired in: keeps nothing, commits at once. Points are
@@ -35,7 +66,7 @@ public enum IngestCommitStart: Sendable, Equatable {
 public final class DiscardingBackend: IngestBackend {
     public init() {}
     public func makeSink(loop: Int) -> MetricsSink { DiscardingSink() }
-    public func commit(loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
+    public func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
         .done(IngestCommit())
     }
 }

@@ -1,6 +1,9 @@
 import HTTP
 import Platform
 import Primitives
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Settings of the OTLP/HTTP receiver.
 public struct OTLPReceiverConfiguration: Sendable {
@@ -86,21 +89,64 @@ public final class OTLPReceiver: Sendable {
         switch decode(request) {
         case .respond(let r):
             return .response(r)
-        case .decoded(let encoding, let summary, let byType):
+        case .decoded(let encoding, let summary, let byType, let info):
             let loop = request.loopIndex < workers.count ? request.loopIndex : 0
             let metrics = self.metrics
-            let start = backend.commit(loop: loop) { commit in
-                responder.respond(Self.success(encoding, summary, commit, byType, metrics))
+            let start = backend.commit(loop: loop, request: info) { [self] commit in
+                responder.respond(respond(encoding, summary, commit, byType, metrics))
             }
             switch start {
             case .done(let commit):
-                return .response(Self.success(encoding, summary, commit, byType, metrics))
+                return .response(respond(encoding, summary, commit, byType, metrics))
             case .pending:
                 return .deferred
-            case .unavailable(let wait):
+            case .unavailable(let wait, let reason):
                 return .response(fail(encoding, .serviceUnavailable,
-                                      "slod cannot take data now (aggregation is behind); nothing was kept; retry after \(wait)s",
+                                      "slod cannot take data now (\(reason)); nothing was kept; retry after \(wait)s",
                                       retryAfter: wait))
+            }
+        }
+    }
+
+    /// The response to a committed request: the `200`, or a 503 when the backend could not make
+    /// it durable after all.
+    func respond(_ encoding: RequestContext.Encoding, _ summary: DecodeSummary, _ commit: IngestCommit,
+                 _ byType: [Int], _ metrics: IngestMetrics) -> HTTPResponse {
+        if let reason = commit.unavailable {
+            return fail(encoding, .serviceUnavailable, "slod could not store the data (\(reason)); retry after 1s", retryAfter: 1)
+        }
+        return Self.success(encoding, summary, commit, byType, metrics)
+    }
+
+    /// Recovery: runs one logged request through the same decode path into loop `loop`'s sink
+    /// and commits it (the backend sees `isReplay` and does not log it again). Call only while
+    /// that loop's server thread is not running (before the server starts). Waits while the
+    /// shards' rings are full. Returns nil when committed, else why the record was not applied
+    /// (it was undecodable: the log held what the receiver accepted, so this means damage or a
+    /// record from a newer slod).
+    public func replay(body: UnsafeRawBufferPointer, encoding: RequestContext.Encoding, coding: ContentCoding,
+                       tenant: ByteView, receivedNanos: Int64, loop: Int = 0,
+                       completion: @escaping @Sendable (IngestCommit) -> Void) -> String? {
+        let worker = workers[loop < workers.count ? loop : 0]
+        worker.admission.limited = false
+        defer { worker.admission.limited = true }
+        let info = IngestRequestInfo(body: body, encoding: encoding, coding: coding, tenant: tenant,
+                                     receivedNanos: receivedNanos, isReplay: true)
+        var waits = 0
+        while true {
+            switch decodePayload(info, worker: worker, idx: IngestMetrics.index(encoding)) {
+            case .respond(let r):
+                return "the log holds a request the receiver cannot decode now (status \(r.status.code))"
+            case .decoded(_, _, _, let info):
+                switch backend.commit(loop: loop, request: info, completion: completion) {
+                case .done(let c): completion(c); return nil
+                case .pending: return nil
+                case .unavailable(_, let reason):
+                    // The shards are behind (rings full): wait and decode again.
+                    waits += 1
+                    if waits > 600_000 { return "the aggregator shards took no data for 60 s (\(reason))" }
+                    usleep(100)
+                }
             }
         }
     }
@@ -120,7 +166,7 @@ public final class OTLPReceiver: Sendable {
 
     enum Decoded {
         case respond(HTTPResponse)
-        case decoded(RequestContext.Encoding, DecodeSummary, [Int])
+        case decoded(RequestContext.Encoding, DecodeSummary, [Int], IngestRequestInfo)
     }
 
     /// Content-type and encoding checks, inflating, decoding into the loop's sink, rate limit.
@@ -139,10 +185,22 @@ public final class OTLPReceiver: Sendable {
         guard isReady() else {
             return .respond(fail(encoding, .serviceUnavailable, "slod is not ready (starting or shutting down); retry", retryAfter: 1))
         }
+        var tenant = ByteView.empty
+        if let header = tenantHeader, let t = request.headerBytes(header) {
+            tenant = ByteView(base: t.baseAddress, count: t.count)
+        }
+        let info = IngestRequestInfo(body: request.body, encoding: encoding, coding: coding, tenant: tenant,
+                                     receivedNanos: Clock.wallNanos())
+        return decodePayload(info, worker: worker, idx: idx)
+    }
+
+    /// Inflating, decoding into the worker's sink, rate limit: shared by requests and replay.
+    func decodePayload(_ info: IngestRequestInfo, worker: Worker, idx: Int) -> Decoded {
+        let encoding = info.encoding
         let start = Clock.monotonicNanos()
         let payload: UnsafeRawBufferPointer
         do {
-            payload = try worker.inflater.inflate(request.body, coding: coding)
+            payload = try worker.inflater.inflate(info.body, coding: info.coding)
         } catch {
             switch error {
             case .tooLarge, .ratioExceeded:
@@ -152,11 +210,7 @@ public final class OTLPReceiver: Sendable {
             }
         }
         metrics.decompressedBytes[idx].add(UInt64(payload.count))
-        var tenant = ByteView.empty
-        if let header = tenantHeader, let t = request.headerBytes(header) {
-            tenant = ByteView(base: t.baseAddress, count: t.count)
-        }
-        let context = RequestContext(encoding: encoding, tenant: tenant)
+        let context = RequestContext(encoding: encoding, tenant: info.tenant)
         let summary: DecodeSummary
         do {
             switch encoding {
@@ -173,7 +227,7 @@ public final class OTLPReceiver: Sendable {
                         "ingestion rate limit of \(configuration.rateLimitPointsPerSecond) points/s exceeded (request had \(worker.admission.points) points); retry after \(wait)s",
                         retryAfter: wait))
         }
-        return .decoded(encoding, summary, worker.admission.byType)
+        return .decoded(encoding, summary, worker.admission.byType, info)
     }
 
     func fail(_ encoding: RequestContext.Encoding, _ status: HTTPStatus, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {

@@ -19,6 +19,13 @@ public enum Clock {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Unix nanoseconds (`CLOCK_REALTIME`).
+    public static func wallNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) &* 1_000_000_000 &+ Int64(ts.tv_nsec)
+    }
+
     /// Current wall time split into seconds and nanoseconds.
     public static func wallTimespec() -> (seconds: Int, nanos: Int) {
         var ts = timespec()

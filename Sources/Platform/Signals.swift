@@ -32,4 +32,7 @@ public enum Signals {
 
     /// Ignores SIGPIPE for the whole process.
     public static func ignoreSIGPIPE() { _ = cshim_ignore_sigpipe() }
+    /// A write past the file size limit then fails with EFBIG (a storage error slod answers with
+    /// 503) instead of killing the process.
+    public static func ignoreSIGXFSZ() { _ = cshim_ignore_sigxfsz() }
 }

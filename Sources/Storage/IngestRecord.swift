@@ -7,7 +7,7 @@
 /// |---|---|
 /// | 8 | receive time, Unix nanoseconds (signed) |
 /// | 1 | message encoding: 1 protobuf, 2 JSON |
-/// | 1 | content encoding of the body: 0 identity, 1 gzip |
+/// | 1 | content encoding of the body: 0 identity, 1 gzip, 2 deflate |
 /// | 2 | tenant length t (≤ 1024) |
 /// | t | tenant, UTF-8 (empty: none) |
 /// | rest | the request body exactly as received (still compressed when gzip) |
@@ -16,7 +16,7 @@ public struct IngestRecord: Sendable, Equatable {
     public static let maxTenantBytes = 1_024
 
     public enum MessageEncoding: UInt8, Sendable { case protobuf = 1, json = 2 }
-    public enum ContentEncoding: UInt8, Sendable { case identity = 0, gzip = 1 }
+    public enum ContentEncoding: UInt8, Sendable { case identity = 0, gzip = 1, deflate = 2 }
 
     public var receivedNanos: Int64
     public var encoding: MessageEncoding
@@ -36,20 +36,43 @@ public struct IngestRecord: Sendable, Equatable {
 
     /// The payload (the header fields, then the body copied once).
     public func encoded() -> [UInt8] {
-        precondition(tenant.count <= Self.maxTenantBytes, "tenant of \(tenant.count) bytes")
+        var out = Self.prefix(receivedNanos: receivedNanos, encoding: encoding, contentEncoding: contentEncoding, tenant: tenant)
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// The payload's fields before the body (the WAL writes the body from where it lies, after
+    /// this prefix).
+    public static func prefix(receivedNanos: Int64, encoding: MessageEncoding, contentEncoding: ContentEncoding,
+                              tenant: UnsafeRawBufferPointer) -> [UInt8] {
+        precondition(tenant.count <= maxTenantBytes, "tenant of \(tenant.count) bytes")
         var out: [UInt8] = []
-        out.reserveCapacity(Self.fixedBytes + tenant.count + body.count)
+        out.reserveCapacity(fixedBytes + tenant.count)
         LittleEndian.append(UInt64(bitPattern: receivedNanos), width: 8, to: &out)
         out.append(encoding.rawValue)
         out.append(contentEncoding.rawValue)
         LittleEndian.append(UInt64(tenant.count), width: 2, to: &out)
         out.append(contentsOf: tenant)
-        out.append(contentsOf: body)
         return out
     }
 
-    /// Decodes a payload; nil (with the reason) for one this version cannot read.
-    public static func decode(_ p: UnsafeRawBufferPointer) -> Result<IngestRecord, IngestRecordError> {
+    public static func prefix(receivedNanos: Int64, encoding: MessageEncoding, contentEncoding: ContentEncoding,
+                              tenant: [UInt8]) -> [UInt8] {
+        tenant.withUnsafeBytes { prefix(receivedNanos: receivedNanos, encoding: encoding, contentEncoding: contentEncoding, tenant: $0) }
+    }
+
+    /// A decoded payload that borrows the tenant and body from the payload bytes (replay reads
+    /// records in place).
+    public struct View {
+        public var receivedNanos: Int64
+        public var encoding: MessageEncoding
+        public var contentEncoding: ContentEncoding
+        public var tenant: UnsafeRawBufferPointer
+        public var body: UnsafeRawBufferPointer
+    }
+
+    /// Reads a payload in place; the failure names why this version cannot read it.
+    public static func view(_ p: UnsafeRawBufferPointer) -> Result<View, IngestRecordError> {
         guard p.count >= fixedBytes else { return .failure(IngestRecordError("ingest record of \(p.count) bytes is shorter than its header")) }
         let t = LittleEndian.load(p, at: 0, width: 8)
         guard let encoding = MessageEncoding(rawValue: p[8]) else { return .failure(IngestRecordError("unknown message encoding \(p[8])")) }
@@ -58,9 +81,17 @@ public struct IngestRecord: Sendable, Equatable {
         guard tenantBytes <= maxTenantBytes, fixedBytes + tenantBytes <= p.count else {
             return .failure(IngestRecordError("tenant length \(tenantBytes) does not fit the record"))
         }
-        return .success(IngestRecord(receivedNanos: Int64(bitPattern: t), encoding: encoding, contentEncoding: contentEncoding,
-                                     tenant: Array(p[fixedBytes..<(fixedBytes + tenantBytes)]),
-                                     body: Array(p[(fixedBytes + tenantBytes)...])))
+        return .success(View(receivedNanos: Int64(bitPattern: t), encoding: encoding, contentEncoding: contentEncoding,
+                             tenant: UnsafeRawBufferPointer(rebasing: p[fixedBytes..<(fixedBytes + tenantBytes)]),
+                             body: UnsafeRawBufferPointer(rebasing: p[(fixedBytes + tenantBytes)...])))
+    }
+
+    /// Decodes a payload (copying tenant and body); the failure names why this version cannot read it.
+    public static func decode(_ p: UnsafeRawBufferPointer) -> Result<IngestRecord, IngestRecordError> {
+        view(p).map { v in
+            IngestRecord(receivedNanos: v.receivedNanos, encoding: v.encoding, contentEncoding: v.contentEncoding,
+                         tenant: Array(v.tenant), body: Array(v.body))
+        }
     }
 }
 

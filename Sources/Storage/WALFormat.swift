@@ -54,15 +54,22 @@ public enum WALFormat {
 
     /// The 13-byte header of a record of `type` with `payload`.
     public static func recordHeader(type: UInt8, payload: UnsafeRawBufferPointer) -> [UInt8] {
-        precondition(type != 0, "record type 0 is reserved")
-        precondition(payload.count <= maxPayloadBytes, "WAL payload of \(payload.count) bytes")
-        var h = [UInt8](repeating: 0, count: recordHeaderBytes)
-        h[0] = type
-        LittleEndian.store(UInt64(payload.count), width: 4, into: &h, at: 1)
-        LittleEndian.store(UInt64(crc32(payload)), width: 4, into: &h, at: 5)
-        let headerCRC = h.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<9])) }
-        LittleEndian.store(UInt64(headerCRC), width: 4, into: &h, at: 9)
+        var h: [UInt8] = []
+        appendRecordHeader(type: type, length: payload.count, crc: crc32(payload), to: &h)
         return h
+    }
+
+    /// Appends the 13-byte header of a record of `type` whose payload has `length` bytes and
+    /// CRC-32 `crc` (a payload written in parts: chain `crc32(_:seed:)` over them).
+    public static func appendRecordHeader(type: UInt8, length: Int, crc: UInt32, to h: inout [UInt8]) {
+        precondition(type != 0, "record type 0 is reserved")
+        precondition(length <= maxPayloadBytes, "WAL payload of \(length) bytes")
+        let start = h.count
+        h.append(type)
+        LittleEndian.append(UInt64(length), width: 4, to: &h)
+        LittleEndian.append(UInt64(crc), width: 4, to: &h)
+        let headerCRC = h.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[start..<(start + 9)])) }
+        LittleEndian.append(UInt64(headerCRC), width: 4, to: &h)
     }
 
     /// A whole framed record (header + payload).

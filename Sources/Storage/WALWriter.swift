@@ -54,6 +54,20 @@ public enum WALDirectory {
         return out.sorted()
     }
 
+    /// The highest segment number used in `directory`, counting segments set aside as
+    /// `NNNNNNNN.corrupt` (so a new segment never takes the name of one, and setting a later
+    /// one aside never overwrites it); 0 when there is none.
+    public static func highestIndex(in directory: String) throws(StorageError) -> Int {
+        var highest = 0
+        for name in try StorageIO.names(in: directory) {
+            let digits = name.utf8.prefix(8)
+            guard digits.count == 8, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                  name.utf8.count == 8 || name.hasSuffix(".corrupt"), let index = Int(String(name.prefix(8))) else { continue }
+            highest = max(highest, index)
+        }
+        return highest
+    }
+
     /// Makes `directory` (and missing parents) with mode 0750.
     public static func create(_ directory: String) throws(StorageError) {
         let parts = directory.split(separator: "/")
@@ -95,7 +109,7 @@ public final class WALWriter {
         self.directory = directory
         self.segmentBytes = segmentBytes
         try WALDirectory.create(directory)
-        segment = (try WALDirectory.segments(in: directory).last ?? 0) + 1
+        segment = try WALDirectory.highestIndex(in: directory) + 1
         try openSegment()
     }
 
@@ -104,35 +118,79 @@ public final class WALWriter {
     /// The position after the last appended record.
     public var position: WALPosition { WALPosition(segment: segment, offset: size) }
 
+    /// Bytes appended by this writer (all segments), a sequence number for "durable up to".
+    public private(set) var appendedBytes: UInt64 = 0
+    /// A failed write could not be cut back: the next append starts a new segment.
+    private var damaged = false
+    private var scratch: [UInt8] = []
+
     /// Appends one record; returns the position after it.
     @discardableResult
     public func append(type: UInt8, payload: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
-        let header = WALFormat.recordHeader(type: type, payload: payload)
-        let recordBytes = header.count + payload.count
-        if size + recordBytes > segmentBytes && size > WALFormat.segmentHeaderBytes {
-            try sync()
-            Glibc.close(fd)
-            fd = -1
-            segment += 1
-            try openSegment()
+        try append(type: type, prefix: [], body: payload)
+    }
+
+    /// Appends one record whose payload is `prefix` followed by `body`, without joining them
+    /// (the body, e.g. a request as received, is written from where it lies). Returns the
+    /// position after it. On failure nothing of the record stays in the log.
+    @discardableResult
+    public func append(type: UInt8, prefix: [UInt8], body: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
+        let length = prefix.count + body.count
+        let crc = prefix.withUnsafeBytes { WALFormat.crc32(body, seed: WALFormat.crc32($0)) }
+        scratch.removeAll(keepingCapacity: true)
+        WALFormat.appendRecordHeader(type: type, length: length, crc: crc, to: &scratch)
+        scratch.append(contentsOf: prefix)
+        let recordBytes = WALFormat.recordHeaderBytes + length
+        if damaged || (size + recordBytes > segmentBytes && size > WALFormat.segmentHeaderBytes) {
+            try startSegment()
         }
         do throws(StorageError) {
-            try write(header)
-            try write(payload)
+            try write(scratch)
+            if !body.isEmpty { try write(body) }
         } catch {
             // Leave the segment well-formed (a disk that filled up mid-record): cut the partial
-            // record off, so the record that failed was never there.
-            _ = ftruncate(fd, off_t(size))
+            // record off, so the record that failed was never there. If even that fails, the
+            // next append moves on to a new segment (replay then reads this one's tail as torn).
+            if ftruncate(fd, off_t(size)) != 0 { damaged = true }
             throw error
         }
         size += recordBytes
+        appendedBytes &+= UInt64(recordBytes)
         return position
+    }
+
+    /// Syncs the current segment and continues in a new one (a checkpoint then covers whole
+    /// segments). Returns the position where the finished segment ends.
+    @discardableResult
+    public func startSegment() throws(StorageError) -> WALPosition {
+        let end = position
+        if fd >= 0 {
+            if !damaged { try sync() }
+            Glibc.close(fd)
+            fd = -1
+        }
+        damaged = true   // until a new segment is open
+        segment += 1
+        try openSegment()
+        damaged = false
+        return end
     }
 
     /// Makes every appended record durable.
     public func sync() throws(StorageError) {
         guard fdatasync(fd) == 0 else { throw StorageError("fsync", path(segment), .current) }
     }
+
+    /// A duplicate of the current segment's descriptor, so another thread can fdatasync it
+    /// without holding up appends (the caller closes it); nil when there is none.
+    public func duplicateDescriptor() -> Int32? {
+        guard fd >= 0 else { return nil }
+        let d = dup(fd)
+        return d >= 0 ? d : nil
+    }
+
+    /// The path of the current segment.
+    public var currentPath: String { path(segment) }
 
     public func close() {
         if fd >= 0 { Glibc.close(fd) }
@@ -147,9 +205,17 @@ public final class WALWriter {
         guard f >= 0 else { throw StorageError("create segment", p, .current) }
         fd = f
         size = 0
-        try write(WALFormat.segmentHeader)
+        do throws(StorageError) {
+            try write(WALFormat.segmentHeader)
+            try WALDirectory.syncDirectory(directory)
+        } catch {
+            // No room for even the header: remove the stub, so a later try starts clean.
+            Glibc.close(fd)
+            fd = -1
+            unlink(p)
+            throw error
+        }
         size = WALFormat.segmentHeaderBytes
-        try WALDirectory.syncDirectory(directory)
     }
 
     private func write(_ bytes: [UInt8]) throws(StorageError) { try StorageIO.writeAll(fd, bytes, path: path(segment)) }

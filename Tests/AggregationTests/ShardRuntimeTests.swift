@@ -70,9 +70,9 @@ import Testing
                     let body = Self.request(10, tag: id)
                     _ = try? body.withUnsafeBytes { try decoder.decode($0, context: RequestContext(encoding: .json), into: runtime.makeSink(loop: loop)) }
                     let myID = id
-                    let start = runtime.commit(loop: loop) { c in
+                    let start = runtime.commit(loop: loop, completion: { c in
                         completions.withLock { $0[myID] = c }
-                    }
+                    }, beforeApplying: nil)
                     switch start {
                     case .pending:
                         sent += 1
@@ -116,7 +116,7 @@ import Testing
         var expected = [0, 0]
         for tag in 0..<10 {
             try decode(Self.request(20, tag: tag), into: runtime.makeSink(loop: 0))
-            switch runtime.commit(loop: 0, completion: { _ in }) {
+            switch runtime.commit(loop: 0, completion: { _ in }, beforeApplying: nil) {
             case .pending:
                 pending += 1
                 let e = try expectedPerShard(Self.request(20, tag: tag), shards: 2)

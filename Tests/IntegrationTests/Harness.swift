@@ -241,12 +241,19 @@ final class SlodServer: @unchecked Sendable {
     let port: UInt16
     var pid: pid_t { child.pid }
 
-    /// Starts slod with `config` (YAML text) and waits (≤ 10 s) for its `msg="listening"` line.
-    init(config: String, extraArguments: [String] = ["--log-level", "debug"]) throws {
+    /// The storage directory (`--storage-path`).
+    let storagePath: String
+
+    /// Starts slod with `config` (YAML text) and waits (≤ 10 s) for its `msg="listening"` line
+    /// (logged once recovery is done and ingestion is open). `storage`: the storage directory
+    /// (reuse one to restart slod on the same state); default: a new one inside the server's
+    /// own temporary directory.
+    init(config: String, extraArguments: [String] = ["--log-level", "debug"], storage: String? = nil) throws {
         let binary = try Paths.slodBinary()
         dir = try TempDir()
         configPath = try dir.write("slod.yaml", config)
-        child = try Child(binary, ["--config", configPath, "--listen", "127.0.0.1:0"] + extraArguments,
+        storagePath = storage ?? dir.file("data")
+        child = try Child(binary, ["--config", configPath, "--listen", "127.0.0.1:0", "--storage-path", storagePath] + extraArguments,
                           stdout: dir.file("stdout"), stderr: dir.file("stderr"))
         var found: UInt16? = nil
         let dir = self.dir, child = self.child

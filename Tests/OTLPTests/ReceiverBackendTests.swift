@@ -17,7 +17,7 @@ import Testing
             recorders = (0..<loops).map { _ in RecordingSink() }
         }
         func makeSink(loop: Int) -> MetricsSink { recorders[loop] }
-        func commit(loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
+        func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
             switch mode {
             case .pendingThenComplete(let c):
                 Thread.detachNewThread {
@@ -26,7 +26,7 @@ import Testing
                 }
                 return .pending
             case .unavailable:
-                return .unavailable(retryAfter: 2)
+                return .unavailable(retryAfter: 2, reason: "aggregation is behind")
             }
         }
     }

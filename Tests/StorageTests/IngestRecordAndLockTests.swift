@@ -23,7 +23,7 @@ import Glibc
     @Test(arguments: [
         ([UInt8](repeating: 0, count: 11), "shorter than its header"),
         ([UInt8](repeating: 0, count: 8) + [3, 0, 0, 0], "unknown message encoding 3"),
-        ([UInt8](repeating: 0, count: 8) + [1, 2, 0, 0], "unknown content encoding 2"),
+        ([UInt8](repeating: 0, count: 8) + [1, 3, 0, 0], "unknown content encoding 3"),
         ([UInt8](repeating: 0, count: 8) + [1, 0, 5, 0, 65], "tenant length 5 does not fit"),
     ])
     func badPayloadsAreNamed(_ bytes: [UInt8], _ expected: String) {

@@ -72,6 +72,47 @@ import Testing
         #expect(try WALDirectory.segments(in: dir.path) == [1, 2])
     }
 
+    @Test func aRecordWrittenInTwoPartsIsTheSameRecord() throws {
+        let dir = Dir()
+        let w = try WALWriter(directory: dir.path)
+        let prefix = IngestRecord.prefix(receivedNanos: 42, encoding: .json, contentEncoding: .gzip, tenant: Array("t1".utf8))
+        let body = [UInt8](repeating: 7, count: 300)
+        let before = w.appendedBytes
+        _ = try body.withUnsafeBytes { try w.append(type: IngestRecord.type, prefix: prefix, body: $0) }
+        #expect(w.appendedBytes - before == UInt64(WALFormat.recordHeaderBytes + prefix.count + body.count))
+        // The same payload in one piece frames to the same bytes.
+        _ = try (prefix + body).withUnsafeBytes { try w.append(type: IngestRecord.type, payload: $0) }
+        w.close()
+        let records = try Self.readAll(dir.path).records
+        #expect(records.count == 2 && records[0].1 == records[1].1 && records[0].1 == prefix + body)
+        let view = records[0].1.withUnsafeBytes { raw -> (Int64, [UInt8], [UInt8])? in
+            guard case .success(let v) = IngestRecord.view(raw) else { return nil }
+            return (v.receivedNanos, Array(v.tenant), Array(v.body))
+        }
+        #expect(view?.0 == 42 && view?.1 == Array("t1".utf8) && view?.2 == body)
+    }
+
+    @Test func startSegmentCutsTheLogAtASegmentBoundary() throws {
+        let dir = Dir()
+        let w = try WALWriter(directory: dir.path)
+        _ = try Array("a".utf8).withUnsafeBytes { try w.append(type: 1, payload: $0) }
+        let end = try w.startSegment()
+        #expect(end == WALPosition(segment: 1, offset: WALFormat.segmentHeaderBytes + WALFormat.recordHeaderBytes + 1))
+        #expect(w.position == WALPosition(segment: 2, offset: WALFormat.segmentHeaderBytes))
+        _ = try Array("b".utf8).withUnsafeBytes { try w.append(type: 1, payload: $0) }
+        w.close()
+        // Replay after the cut sees only what came after it.
+        var seen: [[UInt8]] = []
+        let outcome = try WALReplay.replay(dir.path, after: end) { _, payload, _ in seen.append(Array(payload)) }
+        #expect(seen == [Array("b".utf8)] && outcome.records == 1 && outcome.corruption == nil)
+        // A duplicate descriptor can be synced independently.
+        let w2 = try WALWriter(directory: dir.path)
+        let fd = try #require(w2.duplicateDescriptor())
+        #expect(fdatasync(fd) == 0)
+        close(fd)
+        w2.close()
+    }
+
     @Test func errorsNameTheFile() {
         do {
             _ = try WALWriter(directory: "/proc/slod-cannot-create-this")

@@ -22,6 +22,8 @@ static inline void cshim_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); 
 int cshim_sigset_block(const int *signals, int count, sigset_t *out);
 /// Sets SIGPIPE to SIG_IGN for the process.
 int cshim_ignore_sigpipe(void);
+/// Ignores SIGXFSZ, so a write past RLIMIT_FSIZE fails with EFBIG instead of killing the process.
+int cshim_ignore_sigxfsz(void);
 /// Names the calling thread (pthread_setname_np, truncated to 15 bytes).
 void cshim_set_thread_name(const char *name);
 /// Anonymous private read-write pages (mmap); NULL on failure. Untouched pages use no memory.

@@ -1,0 +1,122 @@
+import Foundation
+
+/// `slod-bench ingest-wal`: the cost of the write-ahead log. wrk POSTs one fixture to slod
+/// started with each `storage.fsync` policy and to slod without a WAL (`storage.enabled: false`,
+/// the peer), policies alternating round by round so machine noise hits all alike; each policy
+/// is reported as a throughput ratio against the peer (targets: `interval` ≥ 0.90, `always`
+/// with 64 connections ≥ 0.50). Then the replay speed: slod is killed (-9) after an `always`
+/// run, so its WAL is not covered by a shutdown checkpoint, and restarted; the restart's
+/// `slod_wal_replayed_bytes_total / slod_wal_replay_duration_seconds` is the replay rate of the
+/// records as stored (bodies still gzip'd) — target ≥ 200 MB/s.
+func benchIngestWAL(_ o: Options) {
+    guard let wrk = which("wrk", ["/usr/bin/wrk"]) else { fail("wrk not found (apt-get install wrk)") }
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let slodPath = ProcessInfo.processInfo.environment["SLOD_BINARY"] ?? exe.deletingLastPathComponent().appendingPathComponent("slod").path
+    guard FileManager.default.isExecutableFile(atPath: slodPath) else { fail("slod binary not found at \(slodPath)") }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slod-bench-wal-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let lua = dir.appendingPathComponent("post.lua").path
+    FileManager.default.createFile(atPath: lua, contents: Data(postBodyLua.utf8))
+    let fixture = fixturesDirectory() + "/metrics_medium.pb.gz"
+    let points = 1000.0
+
+    struct Mode { var name: String; var yaml: String }
+    let modes = [
+        Mode(name: "no WAL", yaml: "storage: {enabled: false}\n"),
+        Mode(name: "never", yaml: "storage: {fsync: never}\n"),
+        Mode(name: "interval", yaml: "storage: {fsync: interval, fsync_interval: 1s}\n"),
+        Mode(name: "always", yaml: "storage: {fsync: always}\n"),
+    ]
+
+    func start(_ mode: Mode, data: String) -> (Process, Int) {
+        let config = dir.appendingPathComponent("slod-\(mode.name.replacingOccurrences(of: " ", with: "-")).yaml").path
+        FileManager.default.createFile(atPath: config, contents: Data(("server:\n  limits:\n    max_body_bytes: 64MiB\n" + mode.yaml).utf8))
+        let port = freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: slodPath)
+        p.arguments = ["--config", config, "--listen", "127.0.0.1:\(port)", "--log-level", "warn", "--storage-path", data]
+        do { try p.run() } catch { fail("cannot start slod: \(error)") }
+        guard waitForPort(port) else { fail("slod (\(mode.name)) did not start") }
+        // Listening precedes readiness: wait for /-/ready.
+        for _ in 0..<200 where httpGet(port: port, path: "/-/ready")?.status != 200 { usleep(50_000) }
+        return (p, port)
+    }
+
+    print("slod-bench ingest-wal: wrk -t\(o.threads) -c\(o.connections) -d\(o.seconds)s POST metrics_medium.pb.gz (1000 points), \(o.rounds) rounds, policies alternating")
+    var results: [String: [Double]] = [:]
+    var lastAlwaysData = ""
+    for round in 1...max(1, o.rounds) {
+        var line = "round \(round):"
+        for mode in modes {
+            let data = dir.appendingPathComponent("data-\(round)-\(mode.name.replacingOccurrences(of: " ", with: "-"))").path
+            let (p, port) = start(mode, data: data)
+            let r = run(wrk, ["-t\(o.threads)", "-c\(o.connections)", "-d\(o.seconds)s", "--latency", "--timeout", "10s", "-s", lua,
+                              "http://127.0.0.1:\(port)/v1/metrics", "--", fixture, "application/x-protobuf", "gzip"])
+            guard let w = parseWrk(r.output) else { fail("cannot parse wrk output:\n\(r.output)") }
+            if !w.errors.isEmpty { print("  \(mode.name) errors: \(w.errors)") }
+            results[mode.name, default: []].append(w.requestsPerSecond)
+            line += String(format: " %@ %.0f req/s (p99 %.1f ms);", mode.name, w.requestsPerSecond, w.p99Millis)
+            if mode.name == "always" {
+                kill(p.processIdentifier, SIGKILL)   // leave the WAL uncovered for the replay measurement
+                lastAlwaysData = data
+            } else {
+                kill(p.processIdentifier, SIGTERM)
+            }
+            p.waitUntilExit()
+        }
+        print(line)
+    }
+    func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+    let base = median(results["no WAL"]!)
+    var pass = true
+    for mode in modes.dropFirst() {
+        let ratio = median(results[mode.name]!) / base
+        let target: Double? = mode.name == "interval" ? 0.90 : mode.name == "always" ? 0.50 : nil
+        if let target, ratio < target { pass = false }
+        print(String(format: "  %@: %.0f points/s, %.2fx of no WAL%@", mode.name, median(results[mode.name]!) * points, ratio,
+                     target.map { String(format: " (target >= %.2f)", $0) } ?? ""))
+    }
+    print(String(format: "  no WAL: %.0f points/s", base * points))
+
+    // Replay: restart on the always run's directory (killed, so its WAL is all there).
+    let (p, port) = start(modes[3], data: lastAlwaysData)
+    let page = httpGet(port: port, path: "/metrics")?.body ?? ""
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    func sample(_ name: String) -> Double? {
+        for l in page.split(separator: "\n") where l.hasPrefix(name + " ") { return Double(l.split(separator: " ")[1]) }
+        return nil
+    }
+    let bytes = sample("slod_wal_replayed_bytes_total") ?? 0, seconds = sample("slod_wal_replay_duration_seconds") ?? 0
+    let rate = seconds > 0 ? bytes / seconds / 1e6 : 0
+    if rate < 200 { pass = false }
+    print(String(format: "  replay: %.1f MB of WAL records in %.3f s = %.0f MB/s (target >= 200)", bytes / 1e6, seconds, rate))
+    print("RESULT ingest-wal: \(pass ? "PASS" : "FAIL")")
+}
+
+/// A GET over a fresh connection: status and body, or nil.
+func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = UInt16(port).bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    guard ok == 0 else { return nil }
+    let req = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+    guard req.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == req.count else { return nil }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    let text = String(decoding: out, as: UTF8.self)
+    guard let sp = text.split(separator: " ", maxSplits: 2).dropFirst().first, let status = Int(sp),
+          let split = text.range(of: "\r\n\r\n") else { return nil }
+    return (status, String(text[split.upperBound...]))
+}

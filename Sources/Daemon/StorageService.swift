@@ -1,0 +1,426 @@
+import Aggregation
+import Config
+import Dispatch
+import Exposition
+import OTLP
+import Platform
+import Primitives
+import SLOEngine
+import Storage
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Durability for the daemon (DESIGN §3): the storage directory and its lock, recovery at
+/// start-up (newest valid checkpoint, then the WAL after it through the normal decode path),
+/// periodic checkpoints and the one at shutdown, and pruning of what a checkpoint covers.
+///
+/// Layout of `storage.path`: `lock`, `wal/NNNNNNNN` segments (`WALFormat`), and
+/// `checkpoint.NNNNNNNN-OOOOOOOOOOOO` files (`Checkpoint`) with these sections:
+///
+/// | kind | body |
+/// |---|---|
+/// | 1 | one aggregator shard's series (`AggregatorShard.encodeSeries`; one section per shard) |
+/// | 2 | the SLO engine's instance states (`SLOEngine.encodeCheckpoint`) |
+/// | 3 | the alert states (`AlertEvaluator.encodeCheckpoint`) |
+/// | 4 | metadata: slod version and the wall-clock time of the checkpoint (text, `key=value` lines) |
+///
+/// A checkpoint is cut at a barrier (`WriteAheadLog` gate held, WAL moved to a new segment,
+/// shards drained), so it covers whole segments. The two newest checkpoints are kept, and the
+/// WAL segments the older of them covers are deleted: if the newest turns out damaged at the
+/// next start, the one before it and the WAL after it are still there.
+final class StorageService: @unchecked Sendable {
+    static let seriesSection: UInt8 = 1
+    static let sloSection: UInt8 = 2
+    static let alertSection: UInt8 = 3
+    static let metaSection: UInt8 = 4
+    static let knownSections: Set<UInt8> = [1, 2, 3, 4]
+
+    let config: SlodConfiguration.Storage
+    let directory: String
+    let walDirectory: String
+    let metrics = StorageMetrics()
+    let wal: WriteAheadLog
+    private var lock: StorageLock?
+    private let logger = Logger.shared
+    /// Serializes checkpoints (timer, shutdown).
+    private let checkpointing = PThreadLocked(0)
+    private let stopped = Atomic<Bool>(false)
+    private let timerWake: EventFD
+    private let timerThread = Mutex<OSThread?>(nil)
+
+    struct SetupError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Creates the directory if needed and takes its lock (a second slod is refused, naming the holder).
+    init(config: SlodConfiguration.Storage, path: String) throws(SetupError) {
+        self.config = config
+        directory = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        walDirectory = directory + "/wal"
+        do throws(StorageError) {
+            try WALDirectory.create(walDirectory)
+        } catch {
+            throw SetupError(description: "cannot create the storage directory: \(error)")
+        }
+        do throws(StorageLock.Refused) {
+            lock = try StorageLock(directory: directory)
+        } catch {
+            throw SetupError(description: error.description)
+        }
+        do throws(Errno) {
+            wal = try WriteAheadLog(directory: walDirectory, policy: config.fsync, interval: config.fsyncInterval,
+                                    segmentBytes: config.segmentBytes, metrics: metrics)
+            timerWake = try EventFD()
+        } catch {
+            throw SetupError(description: "cannot set up the write-ahead log: \(error)")
+        }
+    }
+
+    // MARK: - Recovery
+
+    /// What recovery found.
+    struct Recovered {
+        var checkpoint: String? = nil
+        var series = 0
+        var seriesDropped = 0
+        var sloInstances = 0
+        var sloDropped = 0
+        var alerts = 0
+        var records = 0
+        var bytes = 0
+        var skipped = 0
+        /// Damaged segments set aside: the records before the damage were applied but live only
+        /// in the set-aside file, so a checkpoint must follow at once.
+        var damagedSegments = 0
+        var checkpointSeconds = 0.0
+        var seconds = 0.0
+    }
+
+    /// Loads the newest valid checkpoint into the (not yet running) shards, the SLO engine and
+    /// the alert evaluator. Damaged checkpoints are set aside and reported. Returns the position
+    /// to replay from.
+    func loadCheckpoint(shards: [AggregatorShard], slo: SLOService, into r: inout Recovered) throws(SetupError) -> WALPosition? {
+        let loaded: Checkpoint.Loaded?
+        do throws(StorageError) {
+            loaded = try Checkpoint.loadNewest(directory, knownKinds: Self.knownSections) { path, reason in
+                metrics.corruptions.add(1)
+                logger.error("damaged checkpoint set aside (renamed to .corrupt); trying an older one", ["file": path, "reason": reason])
+            }
+        } catch {
+            throw SetupError(description: "cannot read checkpoints: \(error)")
+        }
+        guard let loaded else { return nil }
+        let start = Clock.monotonicNanos()
+        defer { r.checkpointSeconds = Double(Clock.monotonicNanos() &- start) / 1e9 }
+        r.checkpoint = loaded.path
+        var seriesParts: [[UInt8]] = []
+        var engine: [UInt8]? = nil, alerts: [UInt8]? = nil
+        for s in loaded.sections {
+            switch s.kind {
+            case Self.seriesSection: seriesParts.append(s.body)
+            case Self.sloSection: engine = s.body
+            case Self.alertSection: alerts = s.body
+            default: break
+            }
+        }
+        do {
+            let restored = try slo.restore(engine: engine, alerts: alerts)
+            r.sloInstances = restored.restored
+            r.sloDropped = restored.dropped
+            r.alerts = restored.alerts
+            let report = try SeriesCheckpoint.restore(seriesParts, into: shards, now: Clock.monotonicNanos())
+            r.series = report.series
+            r.seriesDropped = report.dropped
+        } catch {
+            throw SetupError(description: "checkpoint \(loaded.path) passed its checksums but cannot be loaded: \(error); "
+                             + "move it aside to start from the WAL alone")
+        }
+        return loaded.covers
+    }
+
+    /// Replays the WAL after `after` through `receiver` (shards running, server not yet taking
+    /// data), then opens the WAL for appends. A torn tail is cut off at the last good record; a
+    /// damaged segment is renamed to `….corrupt`, reported with its offset, and replay goes on
+    /// with the next segment.
+    func replay(after: WALPosition?, receiver: OTLPReceiver, into r: inout Recovered) throws(SetupError) {
+        let start = Clock.monotonicNanos()
+        let outstanding = Atomic<Int>(0)
+        var from = after
+        var records = 0, bytes = 0, skipped = 0
+        while true {
+            let outcome: WALReplayOutcome
+            do {
+                outcome = try WALReplay.replay(walDirectory, after: from) { type, payload, position in
+                    guard type == IngestRecord.type else {
+                        throw SetupError(description: "WAL record of type \(type) at \(position) is from a newer slod; "
+                                         + "run that version or move \(walDirectory) aside")
+                    }
+                    switch IngestRecord.view(payload) {
+                    case .failure(let e):
+                        skipped += 1
+                        logger.error("WAL record skipped", ["position": position.description, "reason": e.description])
+                    case .success(let v):
+                        outstanding.wrappingAdd(1, ordering: .relaxed)
+                        let problem = receiver.replay(
+                            body: v.body, encoding: v.encoding == .json ? .json : .protobuf, coding: Self.coding(v.contentEncoding),
+                            tenant: ByteView(base: v.tenant.baseAddress, count: v.tenant.count), receivedNanos: v.receivedNanos,
+                            completion: { _ in outstanding.wrappingSubtract(1, ordering: .releasing) })
+                        if let problem {
+                            outstanding.wrappingSubtract(1, ordering: .relaxed)
+                            skipped += 1
+                            logger.error("WAL record skipped", ["position": position.description, "reason": problem])
+                        } else {
+                            records += 1
+                            bytes += payload.count
+                        }
+                    }
+                }
+            } catch let e as SetupError {
+                throw e
+            } catch {
+                throw SetupError(description: "cannot replay the WAL: \(error)")
+            }
+            if let torn = outcome.tornTail {
+                let path = walDirectory + "/" + WALDirectory.segmentName(torn.segment)
+                metrics.tornTails.add(1)
+                logger.warn("WAL ends in an interrupted append (a crash while writing); cut off at the last good record",
+                            ["file": path, "offset": String(torn.offset)])
+                guard truncate(path, off_t(torn.offset)) == 0 else {
+                    throw SetupError(description: "cannot cut the torn tail of \(path) at \(torn.offset): \(Errno.current)")
+                }
+            }
+            if let (position, reason) = outcome.corruption {
+                let path = walDirectory + "/" + WALDirectory.segmentName(position.segment)
+                metrics.corruptions.add(1)
+                logger.error("damaged WAL segment set aside (renamed to .corrupt); records after the damage in it are lost",
+                             ["file": path, "offset": String(position.offset), "reason": reason])
+                guard rename(path, path + ".corrupt") == 0 else {
+                    throw SetupError(description: "cannot set aside the damaged segment \(path): \(Errno.current)")
+                }
+                r.damagedSegments += 1
+                from = WALPosition(segment: position.segment + 1, offset: 0)
+                continue
+            }
+            break
+        }
+        // Wait (bounded) until the shards applied everything replayed.
+        var polls = 0
+        while outstanding.load(ordering: .acquiring) > 0 && polls < 120_000 {
+            usleep(500)
+            polls += 1
+        }
+        r.records = records
+        r.bytes = bytes
+        r.skipped = skipped
+        r.seconds = Double(Clock.monotonicNanos() &- start) / 1e9
+        metrics.replayedRecords.add(UInt64(records))
+        metrics.replayedBytes.add(UInt64(bytes))
+        metrics.replaySeconds.store(r.seconds.bitPattern, ordering: .relaxed)
+        do throws(StorageError) {
+            try wal.open()
+        } catch {
+            throw SetupError(description: "cannot open the write-ahead log: \(error)")
+        }
+    }
+
+    static func coding(_ e: IngestRecord.ContentEncoding) -> ContentCoding {
+        switch e {
+        case .identity: .identity
+        case .gzip: .gzip
+        case .deflate: .deflate
+        }
+    }
+
+    // MARK: - Checkpoints
+
+    /// Starts the WAL's sync thread and the checkpoint timer.
+    func start(runtime: ShardRuntime, slo: SLOService) throws(Errno) {
+        try wal.start()
+        let interval = config.checkpointInterval
+        let t = try OSThread.spawn(name: "slod-checkpoint") { [self] in
+            let millis = Int32(clamping: interval.nanoseconds / 1_000_000)
+            while !stopped.load(ordering: .acquiring) {
+                timerWake.wait(timeoutMilliseconds: millis)
+                if stopped.load(ordering: .acquiring) { return }
+                checkpoint(runtime: runtime, slo: slo, reason: "interval")
+            }
+        }
+        timerThread.withLock { $0 = t }
+    }
+
+    /// Stops the timer, writes the shutdown checkpoint (call after the server drained, before
+    /// the shards stop), stops the WAL.
+    func stop(runtime: ShardRuntime, slo: SLOService) {
+        stopped.store(true, ordering: .releasing)
+        timerWake.signal()
+        timerThread.withLock { t in
+            t?.join()
+            t = nil
+        }
+        checkpoint(runtime: runtime, slo: slo, reason: "shutdown")
+        wal.stop()
+        lock?.release()
+        lock = nil
+    }
+
+    /// Writes a checkpoint now. Returns false (logged, counted) when it could not.
+    @discardableResult
+    func checkpoint(runtime: ShardRuntime, slo: SLOService, reason: String) -> Bool {
+        checkpointing.withLock { _ in
+            let start = Clock.monotonicNanos()
+            var covers = WALPosition(segment: 0, offset: 0)
+            var series: [[UInt8]] = []
+            var failure: String? = nil
+            var pausedNanos: UInt64 = 0
+            let state = slo.checkpointState {
+                wal.gate.withLock { g -> [[SLODelta]]? in
+                    let paused = Clock.monotonicNanos()
+                    defer { pausedNanos = Clock.monotonicNanos() &- paused }
+                    guard let w = g.writer else { failure = "the WAL is not open"; return nil }
+                    do throws(StorageError) {
+                        covers = try w.startSegment()
+                        metrics.segmentsCreated.add(1)
+                    } catch {
+                        failure = "cannot start a new WAL segment: \(error)"
+                        return nil
+                    }
+                    // Nothing is committed while the gate is held: once the rings are empty,
+                    // the shards hold exactly the records before `covers`.
+                    var polls = 0
+                    while !runtime.ringsEmpty && polls < 60_000 {
+                        usleep(100)
+                        polls += 1
+                    }
+                    guard runtime.ringsEmpty else { failure = "the shards did not drain within 6 s"; return nil }
+                    series = Self.wait { done in
+                        runtime.collect({ worker in
+                            var out: [UInt8] = []
+                            (worker as? AggregatorShard)?.encodeSeries(into: &out)
+                            return out
+                        }, done: done)
+                    }
+                    return Self.wait { done in runtime.sloReports(done) }
+                }
+            }
+            guard let state, failure == nil else {
+                metrics.checkpointFailures.add(1)
+                logger.error("checkpoint failed", ["reason": reason, "error": failure ?? "SLO evaluation busy"])
+                return false
+            }
+            var sections = series.map { Checkpoint.Section(kind: Self.seriesSection, body: $0) }
+            sections.append(Checkpoint.Section(kind: Self.sloSection, body: state.engine))
+            sections.append(Checkpoint.Section(kind: Self.alertSection, body: state.alerts))
+            let meta = "version=\(SlodVersion.version)\nunix_nanos=\(Clock.wallNanos())\nreason=\(reason)\n"
+            sections.append(Checkpoint.Section(kind: Self.metaSection, body: Array(meta.utf8)))
+            let path: String
+            do throws(StorageError) {
+                path = try Checkpoint.write(directory, covers: covers, sections: sections)
+            } catch {
+                metrics.checkpointFailures.add(1)
+                logger.error("checkpoint failed", ["reason": reason, "error": error.description])
+                return false
+            }
+            let bytes = sections.reduce(0) { $0 + $1.body.count }
+            metrics.checkpointBytes.set(Int64(bytes))
+            metrics.lastCheckpointUnix.store(Int64(Clock.wallSeconds()), ordering: .relaxed)
+            let seconds = Double(Clock.monotonicNanos() &- start) / 1e9
+            metrics.checkpointSeconds.observe(seconds)
+            prune()
+            logger.info("checkpoint written", ["reason": reason, "file": path, "bytes": String(bytes),
+                                               "seconds": String(format3(seconds)),
+                                               "ingestion_paused_ms": String(format3(Double(pausedNanos) / 1e6))])
+            return true
+        }
+    }
+
+    /// Keeps the two newest checkpoints and the WAL after the older of them.
+    func prune() {
+        do throws(StorageError) {
+            let all = try Checkpoint.list(directory)
+            guard all.count >= 2 else { return }
+            let keepFrom = all[1].covers
+            for old in all.dropFirst(2) { unlink(old.path) }
+            for s in try WALDirectory.segments(in: walDirectory) where s <= keepFrom.segment {
+                unlink(walDirectory + "/" + WALDirectory.segmentName(s))
+            }
+        } catch {
+            logger.warn("cannot prune old checkpoints and WAL segments", ["error": error.description])
+        }
+    }
+
+    /// Runs an asynchronous request and waits for its answer (bounded: 60 s).
+    static func wait<T: Sendable>(_ start: (@escaping @Sendable (T) -> Void) -> Void) -> T {
+        let box = PThreadLocked<T?>(nil)
+        let sem = DispatchSemaphore(value: 0)
+        start { v in
+            box.withLock { $0 = v }
+            sem.signal()
+        }
+        _ = sem.wait(timeout: .now() + .seconds(60))
+        return box.withLock { $0 }!
+    }
+
+    /// Number of WAL segment files now.
+    var segmentCount: Int { (try? WALDirectory.segments(in: walDirectory).count) ?? 0 }
+}
+
+func format3(_ v: Double) -> String {
+    let scaled = (v * 1000).rounded() / 1000
+    return String(scaled)
+}
+
+/// Registers the storage self-metrics.
+func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService) {
+    let m = storage.metrics
+    let policy = storage.config.fsync
+    let interval = storage.config.fsyncInterval
+    registry.register(families: [
+        "slod_wal_bytes_total", "slod_wal_segments", "slod_wal_segments_created_total", "slod_wal_write_failures_total",
+        "slod_wal_fsync_failures_total", "slod_wal_fsync_duration_seconds", "slod_wal_loss_window_seconds",
+        "slod_checkpoint_duration_seconds", "slod_checkpoint_failures_total", "slod_checkpoint_age_seconds",
+        "slod_checkpoint_bytes", "slod_wal_replay_duration_seconds", "slod_wal_replayed_records_total",
+        "slod_wal_replayed_bytes_total", "slod_storage_corruptions_total", "slod_wal_torn_tails_total",
+    ]) { w in
+        w.family("slod_wal_bytes_total", type: .counter, help: "Bytes appended to the write-ahead log (record headers included).")
+        w.sample("slod_wal_bytes_total", value: m.bytes.value)
+        w.family("slod_wal_segments", type: .gauge, help: "WAL segment files in the storage directory.")
+        w.sample("slod_wal_segments", value: Double(storage.segmentCount))
+        w.family("slod_wal_segments_created_total", type: .counter, help: "WAL segments started (rollover and checkpoints).")
+        w.sample("slod_wal_segments_created_total", value: m.segmentsCreated.value)
+        w.family("slod_wal_write_failures_total", type: .counter, help: "Requests answered 503 because the WAL could not be written (disk full, I/O error).")
+        w.sample("slod_wal_write_failures_total", value: m.writeFailures.value)
+        w.family("slod_wal_fsync_failures_total", type: .counter, help: "fdatasync calls on the WAL that failed.")
+        w.sample("slod_wal_fsync_failures_total", value: m.fsyncFailures.value)
+        w.family("slod_wal_fsync_duration_seconds", type: .histogram, help: "Duration of fdatasync on the WAL (one covers every request waiting).")
+        w.histogram("slod_wal_fsync_duration_seconds", snapshot: m.fsyncSeconds.snapshot())
+        w.family("slod_wal_loss_window_seconds", type: .gauge,
+                 help: "Acknowledged data a machine crash can lose, in seconds of ingestion (storage.fsync: always 0, interval its fsync_interval, never +Inf).")
+        let window: Double = switch policy {
+        case .always: 0
+        case .interval: Double(interval.nanoseconds) / 1e9
+        case .never: .infinity
+        }
+        w.sample("slod_wal_loss_window_seconds", labels: [("fsync", policy.rawValue)], value: window)
+        w.family("slod_checkpoint_duration_seconds", type: .histogram, help: "Time to cut and write a checkpoint.")
+        w.histogram("slod_checkpoint_duration_seconds", snapshot: m.checkpointSeconds.snapshot())
+        w.family("slod_checkpoint_failures_total", type: .counter, help: "Checkpoints that could not be written.")
+        w.sample("slod_checkpoint_failures_total", value: m.checkpointFailures.value)
+        w.family("slod_checkpoint_age_seconds", type: .gauge, help: "Seconds since the last checkpoint this process wrote (NaN before the first).")
+        let last = m.lastCheckpointUnix.load(ordering: .relaxed)
+        w.sample("slod_checkpoint_age_seconds", value: last == 0 ? .nan : max(0, Clock.wallSeconds() - Double(last)))
+        w.family("slod_checkpoint_bytes", type: .gauge, help: "Size of the sections of the last checkpoint written.")
+        w.sample("slod_checkpoint_bytes", value: Double(m.checkpointBytes.value))
+        w.family("slod_wal_replay_duration_seconds", type: .gauge, help: "Time the start-up replay of the WAL took.")
+        w.sample("slod_wal_replay_duration_seconds", value: Double(bitPattern: m.replaySeconds.load(ordering: .relaxed)))
+        w.family("slod_wal_replayed_records_total", type: .counter, help: "WAL records replayed at start-up.")
+        w.sample("slod_wal_replayed_records_total", value: m.replayedRecords.value)
+        w.family("slod_wal_replayed_bytes_total", type: .counter, help: "WAL record bytes replayed at start-up.")
+        w.sample("slod_wal_replayed_bytes_total", value: m.replayedBytes.value)
+        w.family("slod_storage_corruptions_total", type: .counter, help: "Damaged WAL segments and checkpoints found (set aside as .corrupt).")
+        w.sample("slod_storage_corruptions_total", value: m.corruptions.value)
+        w.family("slod_wal_torn_tails_total", type: .counter, help: "Interrupted appends cut off the WAL at start-up.")
+        w.sample("slod_wal_torn_tails_total", value: m.tornTails.value)
+    }
+}
