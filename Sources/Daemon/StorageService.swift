@@ -76,6 +76,7 @@ final class StorageService: @unchecked Sendable {
         } catch {
             throw SetupError(description: "cannot set up the write-ahead log: \(error)")
         }
+        metrics.lastCheckpointUnix.store(Int64(Clock.wallSeconds()), ordering: .relaxed)
     }
 
     // MARK: - Recovery
@@ -407,9 +408,9 @@ func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService
         w.histogram("slod_checkpoint_duration_seconds", snapshot: m.checkpointSeconds.snapshot())
         w.family("slod_checkpoint_failures_total", type: .counter, help: "Checkpoints that could not be written.")
         w.sample("slod_checkpoint_failures_total", value: m.checkpointFailures.value)
-        w.family("slod_checkpoint_age_seconds", type: .gauge, help: "Seconds since the last checkpoint this process wrote (NaN before the first).")
-        let last = m.lastCheckpointUnix.load(ordering: .relaxed)
-        w.sample("slod_checkpoint_age_seconds", value: last == 0 ? .nan : max(0, Clock.wallSeconds() - Double(last)))
+        w.family("slod_checkpoint_age_seconds", type: .gauge,
+                 help: "Seconds since the last checkpoint this process wrote (since start-up before the first).")
+        w.sample("slod_checkpoint_age_seconds", value: max(0, Clock.wallSeconds() - Double(m.lastCheckpointUnix.load(ordering: .relaxed))))
         w.family("slod_checkpoint_bytes", type: .gauge, help: "Size of the sections of the last checkpoint written.")
         w.sample("slod_checkpoint_bytes", value: Double(m.checkpointBytes.value))
         w.family("slod_wal_replay_duration_seconds", type: .gauge, help: "Time the start-up replay of the WAL took.")

@@ -255,7 +255,7 @@ final class StorageMetrics: Sendable {
     let lastSyncNanos = Atomic<UInt64>(0)
     let checkpointSeconds = Histogram(bounds: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])
     let checkpointFailures = Counter()
-    /// Wall-clock Unix seconds of the newest complete checkpoint (0: none yet).
+    /// Wall-clock Unix seconds of the newest complete checkpoint (start-up before the first).
     let lastCheckpointUnix = Atomic<Int64>(0)
     let checkpointBytes = Gauge()
     let replaySeconds = Atomic<UInt64>(0)   // Double bit pattern

@@ -85,7 +85,7 @@ import Testing
         let errors = configErrors("log:\n  colour: red\n")
         #expect(errors.map(\.description) == ["slod.yaml:2:3: log.colour: unknown key \"colour\" (known keys: level)"])
         let top = configErrors("tracing:\n  x: 1\n")
-        #expect(top.first?.message == "unknown key \"tracing\" (known keys: server, ingest, aggregation, log, slos, slo_files, alerting)")
+        #expect(top.first?.message == "unknown key \"tracing\" (known keys: server, ingest, aggregation, storage, log, slos, slo_files, alerting)")
         #expect((top.first?.line, top.first?.column) == (1, 1))
     }
 
