@@ -1,3 +1,4 @@
+import Primitives
 /// The alert states' checkpoint (version 1): every pending or firing alert's key and state, so
 /// that after a restart a firing alert neither pages again nor is forgotten, and a pending one
 /// keeps its `for` progress. Only ever add to this format; a new layout gets a new version
@@ -44,15 +45,15 @@ extension AlertEvaluator {
     static func encode(_ entries: [(key: AlertKey, state: AlertState, alert: Alert?)], into out: inout [UInt8]) {
         out.append(contentsOf: checkpointMagic)
         out.append(checkpointVersion)
-        AlertCheckpointWriter.unsigned(UInt64(entries.count), &out)
+        VarInt.append(UInt64(entries.count), to: &out)
         for (key, state, alert) in entries.sorted(by: { $0.key < $1.key }) {
-            AlertCheckpointWriter.string(key.slo, &out)
-            AlertCheckpointWriter.unsigned(UInt64(key.groupValues.count), &out)
-            for v in key.groupValues { AlertCheckpointWriter.string(v, &out) }
-            AlertCheckpointWriter.string(key.tier, &out)
+            VarInt.append(string: key.slo, to: &out)
+            VarInt.append(UInt64(key.groupValues.count), to: &out)
+            for v in key.groupValues { VarInt.append(string: v, to: &out) }
+            VarInt.append(string: key.tier, to: &out)
             out.append(phaseCode(state.phase))
             for t in [state.activeSince, state.firingSince, state.lastHeld, state.resolvedAt] {
-                AlertCheckpointWriter.signed(t, &out)
+                VarInt.append(signed: t, to: &out)
             }
             guard let alert else {
                 out.append(0)
@@ -60,15 +61,15 @@ extension AlertEvaluator {
             }
             out.append(1)
             for pairs in [alert.labels, alert.annotations] {
-                AlertCheckpointWriter.unsigned(UInt64(pairs.count), &out)
+                VarInt.append(UInt64(pairs.count), to: &out)
                 for p in pairs {
-                    AlertCheckpointWriter.string(p.name, &out)
-                    AlertCheckpointWriter.string(p.value, &out)
+                    VarInt.append(string: p.name, to: &out)
+                    VarInt.append(string: p.value, to: &out)
                 }
             }
             var bits = alert.value.bitPattern.littleEndian
             withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
-            AlertCheckpointWriter.string(alert.generatorURL, &out)
+            VarInt.append(string: alert.generatorURL, to: &out)
         }
     }
 
@@ -175,7 +176,7 @@ extension AlertEvaluator {
 }
 
 /// An alert checkpoint that cannot be decoded (truncated, corrupt, or not an alert checkpoint).
-public struct AlertCheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct AlertCheckpointError: ByteDecodingError, Sendable, Equatable, CustomStringConvertible {
     /// Byte offset in the checkpoint where decoding failed.
     public var offset: Int
     public var reason: String
@@ -188,86 +189,5 @@ public struct AlertCheckpointError: Error, Sendable, Equatable, CustomStringConv
     public var description: String { "alert checkpoint at byte \(offset): \(reason)" }
 }
 
-private enum AlertCheckpointWriter {
-    static func unsigned(_ value: UInt64, _ out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
-    }
-
-    static func signed(_ value: Int64, _ out: inout [UInt8]) {
-        unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63)), &out)
-    }
-
-    static func string(_ value: String, _ out: inout [UInt8]) {
-        unsigned(UInt64(value.utf8.count), &out)
-        out.append(contentsOf: value.utf8)
-    }
-}
-
-/// Reads what `AlertCheckpointWriter` wrote; every failure names the byte offset.
-private struct AlertCheckpointReader {
-    let bytes: [UInt8]
-    var position = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var atEnd: Bool { position >= bytes.count }
-    var remaining: Int { bytes.count - position }
-
-    mutating func byte() throws(AlertCheckpointError) -> UInt8 {
-        guard position < bytes.count else { throw AlertCheckpointError(offset: position, "unexpected end of data") }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func unsigned() throws(AlertCheckpointError) -> UInt64 {
-        let start = position
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            guard shift < 64, !(shift == 63 && b > 1) else { throw AlertCheckpointError(offset: start, "varint longer than 64 bits") }
-            result |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { return result }
-            shift += 7
-        }
-    }
-
-    mutating func signed() throws(AlertCheckpointError) -> Int64 {
-        let u = try unsigned()
-        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
-    }
-
-    /// A count of items of at least `bytesEach` bytes each: at most what the remaining bytes
-    /// can hold, so allocations stay bounded by the input's size.
-    mutating func count(_ what: String, bytesEach: Int) throws(AlertCheckpointError) -> Int {
-        let start = position
-        let v = try unsigned()
-        guard v <= UInt64(remaining / bytesEach) else {
-            throw AlertCheckpointError(offset: start, "\(what) \(v) exceeds what the \(remaining) remaining bytes can hold")
-        }
-        return Int(v)
-    }
-
-    mutating func uint64LE() throws(AlertCheckpointError) -> UInt64 {
-        guard remaining >= 8 else { throw AlertCheckpointError(offset: position, "unexpected end of data") }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
-        position += 8
-        return v
-    }
-
-    mutating func string() throws(AlertCheckpointError) -> String {
-        let start = position
-        let length = try count("string length", bytesEach: 1)
-        guard let s = String(validating: bytes[position..<position + length], as: UTF8.self) else {
-            throw AlertCheckpointError(offset: start, "string is not valid UTF-8")
-        }
-        position += length
-        return s
-    }
-}
+/// The alert checkpoint's reader: `VarIntReader` (Primitives) failing with `AlertCheckpointError`.
+private typealias AlertCheckpointReader = VarIntReader<AlertCheckpointError>

@@ -136,7 +136,12 @@ final class SLOService: Sendable {
     /// encodes the engine's instance states and the alert states, which then hold exactly what
     /// the barrier's WAL position covers.
     func checkpointState(barrier: () -> [[SLODelta]]?) -> (engine: [UInt8], alerts: [UInt8])? {
-        Self.wait(seconds: 30) { busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
+        var acquired = false
+        Self.wait(seconds: 30) {
+            acquired = busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+            return acquired
+        }
+        guard acquired else { return nil }
         defer { busy.store(false, ordering: .releasing) }
         guard let parts = barrier() else { return nil }
         var engineBytes: [UInt8] = [], alertBytes: [UInt8] = []

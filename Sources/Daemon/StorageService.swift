@@ -295,14 +295,20 @@ final class StorageService: @unchecked Sendable {
                         polls += 1
                     }
                     guard runtime.ringsEmpty else { failure = "the shards did not drain within 6 s"; return nil }
-                    series = Self.wait { done in
+                    guard let parts = Self.wait({ done in
                         runtime.collect({ worker in
                             var out: [UInt8] = []
                             (worker as? AggregatorShard)?.encodeSeries(into: &out)
                             return out
                         }, done: done)
+                    }) else { failure = "the shards did not hand over their series within 60 s"; return nil }
+                    series = parts
+                    guard let deltas = Self.wait({ done in runtime.sloReports(done) }) else {
+                        // A shard stuck for a minute: abandon the checkpoint (sums it hands over later are lost to the SLOs).
+                        failure = "the shards did not hand over their SLO sums within 60 s"
+                        return nil
                     }
-                    return Self.wait { done in runtime.sloReports(done) }
+                    return deltas
                 }
             }
             guard let state, failure == nil else {
@@ -351,8 +357,8 @@ final class StorageService: @unchecked Sendable {
         }
     }
 
-    /// Runs an asynchronous request and waits for its answer (bounded: 60 s).
-    static func wait<T: Sendable>(_ start: (@escaping @Sendable (T) -> Void) -> Void) -> T {
+    /// Runs an asynchronous request and waits for its answer; nil after 60 s without one.
+    static func wait<T: Sendable>(_ start: (@escaping @Sendable (T) -> Void) -> Void) -> T? {
         let box = PThreadLocked<T?>(nil)
         let sem = DispatchSemaphore(value: 0)
         start { v in
@@ -360,7 +366,7 @@ final class StorageService: @unchecked Sendable {
             sem.signal()
         }
         _ = sem.wait(timeout: .now() + .seconds(60))
-        return box.withLock { $0 }!
+        return box.withLock { $0 }
     }
 
     /// Number of WAL segment files now.

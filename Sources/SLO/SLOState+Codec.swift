@@ -1,3 +1,4 @@
+import Primitives
 /// The checkpoint form of an SLO state (version 1). Only ever add to this format; a new layout
 /// gets a new version number, and old versions stay decodable.
 ///
@@ -88,11 +89,11 @@ extension SLOState {
         drops.invalidValue = try r.unsigned()
         drops.sliceClosed = try r.unsigned()
 
-        let tierCount = try r.count(max: 4, "tier count")
+        let tierCount = try r.count("tier count", max: 4)
         for _ in 0..<tierCount {
             let resolution = try r.unsigned()
             let first = try r.signed()
-            let count = try r.count(max: SLOState.maxEncodedBuckets, "bucket count")
+            let count = try r.count("bucket count", max: SLOState.maxEncodedBuckets)
             let k = layout.tiers.firstIndex { $0.capacity > 0 && UInt64($0.resolutionSeconds) == resolution }
             try SLOState.readRuns(&r, count: count) { i, value in
                 if let k { _ = tiers.setBucket(tier: k, index: first &+ Int64(i), value) }
@@ -106,7 +107,7 @@ extension SLOState {
             let seconds = try r.unsigned()
             let firstOffset = r.position
             let first = try r.signed()
-            let count = try r.count(max: SLOState.maxEncodedSlices, "slice count")
+            let count = try r.count("slice count", max: SLOState.maxEncodedSlices)
             let keep = slices.map { UInt64($0.sliceNanos / TimeMath.nanosPerSecond) == seconds } ?? false
             if keep, let open = slices, first < open.first &- open.capacity || first > open.first &+ open.capacity {
                 // A fresh state at the checkpoint's clock opens its slices within one ring of
@@ -149,7 +150,7 @@ extension SLOState {
                                  _ store: (Int, WindowSums) -> Void) throws(SLOStateDecodingError) {
         var i = 0
         while i < count {
-            let run = try r.count(max: UInt64(count - i), "run of empty buckets")
+            let run = try r.count("run of empty buckets", max: UInt64(count - i))
             i += run
             if i == count { break }
             let value = WindowSums(good: try r.signed(), total: try r.signed())

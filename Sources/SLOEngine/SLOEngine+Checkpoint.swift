@@ -1,3 +1,4 @@
+import Primitives
 import SLO
 import Selectors
 
@@ -39,28 +40,28 @@ extension SLOEngine {
     public func encodeCheckpoint(into out: inout [UInt8]) {
         out.append(contentsOf: Self.checkpointMagic)
         out.append(Self.checkpointVersion)
-        CheckpointWriter.signed(lastNow, &out)
-        CheckpointWriter.unsigned(UInt64(specs.count), &out)
+        VarInt.append(signed: lastNow, to: &out)
+        VarInt.append(UInt64(specs.count), to: &out)
         for spec in specs {
-            CheckpointWriter.string(spec.id, &out)
+            VarInt.append(string: spec.id, to: &out)
             var fp = spec.definitionFingerprint.littleEndian
             withUnsafeBytes(of: &fp) { out.append(contentsOf: $0) }
         }
         // Instances not taken in yet whose state waits in `adopted` (restored or reloaded,
         // no tick since) are saved too, so a checkpoint right after a restart loses nothing.
         let waiting = adopted.isEmpty ? [] : registry.instances(from: states.count).filter { adopted[$0.id] != nil }
-        CheckpointWriter.unsigned(UInt64(states.count + waiting.count), &out)
+        VarInt.append(UInt64(states.count + waiting.count), to: &out)
         var buffer: [UInt8] = []
         func append(slo: Int, groupValues: [String], state: SLOState, counters: InstanceCounters) {
-            CheckpointWriter.unsigned(UInt64(slo), &out)
-            CheckpointWriter.unsigned(UInt64(groupValues.count), &out)
-            for v in groupValues { CheckpointWriter.string(v, &out) }
-            CheckpointWriter.signed(counters.good, &out)
-            CheckpointWriter.signed(counters.total, &out)
-            CheckpointWriter.unsigned(counters.invalid, &out)
+            VarInt.append(UInt64(slo), to: &out)
+            VarInt.append(UInt64(groupValues.count), to: &out)
+            for v in groupValues { VarInt.append(string: v, to: &out) }
+            VarInt.append(signed: counters.good, to: &out)
+            VarInt.append(signed: counters.total, to: &out)
+            VarInt.append(counters.invalid, to: &out)
             buffer.removeAll(keepingCapacity: true)
             state.encode(into: &buffer)
-            CheckpointWriter.unsigned(UInt64(buffer.count), &out)
+            VarInt.append(UInt64(buffer.count), to: &out)
             out.append(contentsOf: buffer)
         }
         for id in 0..<states.count {
@@ -185,11 +186,11 @@ extension SLOSpec {
         var text: [UInt8] = []
         func field(_ tag: UInt8, _ value: String) {
             text.append(tag)
-            CheckpointWriter.string(value, &text)
+            VarInt.append(string: value, to: &text)
         }
         func field(_ tag: UInt8, _ value: Int64) {
             text.append(tag)
-            CheckpointWriter.signed(value, &text)
+            VarInt.append(signed: value, to: &text)
         }
         field(1, service)
         field(2, name)
@@ -244,7 +245,7 @@ extension SLOSpec {
 }
 
 /// A checkpoint that cannot be restored (truncated, corrupt, or not an engine checkpoint).
-public struct SLOEngineCheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct SLOEngineCheckpointError: ByteDecodingError, Sendable, Equatable, CustomStringConvertible {
     /// Byte offset in the checkpoint where decoding failed.
     public var offset: Int
     public var reason: String
@@ -257,96 +258,5 @@ public struct SLOEngineCheckpointError: Error, Sendable, Equatable, CustomString
     public var description: String { "SLO engine checkpoint at byte \(offset): \(reason)" }
 }
 
-/// Appends the checkpoint's integers and strings.
-enum CheckpointWriter {
-    static func unsigned(_ value: UInt64, _ out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
-    }
-
-    static func signed(_ value: Int64, _ out: inout [UInt8]) {
-        unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63)), &out)
-    }
-
-    static func string(_ value: String, _ out: inout [UInt8]) {
-        unsigned(UInt64(value.utf8.count), &out)
-        out.append(contentsOf: value.utf8)
-    }
-}
-
-/// Reads what `CheckpointWriter` wrote; every failure names the byte offset, and nothing traps.
-struct EngineCheckpointReader {
-    let bytes: [UInt8]
-    var position = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var atEnd: Bool { position >= bytes.count }
-    var remaining: Int { bytes.count - position }
-
-    func fail(_ reason: String, at offset: Int? = nil) -> SLOEngineCheckpointError {
-        SLOEngineCheckpointError(offset: offset ?? position, reason)
-    }
-
-    mutating func byte() throws(SLOEngineCheckpointError) -> UInt8 {
-        guard position < bytes.count else { throw fail("unexpected end of data") }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func unsigned() throws(SLOEngineCheckpointError) -> UInt64 {
-        let start = position
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            guard shift < 64, !(shift == 63 && b > 1) else { throw fail("varint longer than 64 bits", at: start) }
-            result |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { return result }
-            shift += 7
-        }
-    }
-
-    mutating func signed() throws(SLOEngineCheckpointError) -> Int64 {
-        let u = try unsigned()
-        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
-    }
-
-    mutating func uint64LE() throws(SLOEngineCheckpointError) -> UInt64 {
-        guard remaining >= 8 else { throw fail("unexpected end of data") }
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
-        position += 8
-        return v
-    }
-
-    /// A count of items of at least `bytesEach` bytes each (or of bytes, with 1): at most what
-    /// the remaining bytes can hold, so allocations stay bounded by the input's size.
-    mutating func count(_ what: String, bytesEach: Int) throws(SLOEngineCheckpointError) -> Int {
-        let start = position
-        let v = try unsigned()
-        let limit = UInt64(remaining / bytesEach)
-        guard v <= limit else { throw fail("\(what) \(v) exceeds what the \(remaining) remaining bytes can hold", at: start) }
-        return Int(v)
-    }
-
-    mutating func count(_ what: String, max limit: UInt64) throws(SLOEngineCheckpointError) -> Int {
-        let start = position
-        let v = try unsigned()
-        guard v <= limit else { throw fail("\(what) \(v) exceeds \(limit)", at: start) }
-        return Int(v)
-    }
-
-    mutating func string() throws(SLOEngineCheckpointError) -> String {
-        let start = position
-        let length = try count("string length", bytesEach: 1)
-        let slice = bytes[position..<position + length]
-        guard let s = String(validating: slice, as: UTF8.self) else { throw fail("string is not valid UTF-8", at: start) }
-        position += length
-        return s
-    }
-}
+/// The engine checkpoint's reader: `VarIntReader` (Primitives) failing with `SLOEngineCheckpointError`.
+typealias EngineCheckpointReader = VarIntReader<SLOEngineCheckpointError>

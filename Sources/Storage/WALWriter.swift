@@ -160,7 +160,8 @@ public final class WALWriter {
     }
 
     /// Syncs the current segment and continues in a new one (a checkpoint then covers whole
-    /// segments). Returns the position where the finished segment ends.
+    /// segments). Returns the position where the finished segment ends (after a failed start,
+    /// offset 0 of the segment still to be created: everything before it).
     @discardableResult
     public func startSegment() throws(StorageError) -> WALPosition {
         let end = position
@@ -168,9 +169,12 @@ public final class WALWriter {
             if !damaged { try sync() }
             Glibc.close(fd)
             fd = -1
+            segment += 1
+            size = 0
         }
-        damaged = true   // until a new segment is open
-        segment += 1
+        // Until a new segment is open, appends retry opening this one (the same number: a
+        // full disk must not use up segment numbers).
+        damaged = true
         try openSegment()
         damaged = false
         return end

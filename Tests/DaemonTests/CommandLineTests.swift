@@ -9,6 +9,9 @@ import Testing
     @Test func flagsWithSeparateAndInlineValues() throws {
         let c = try CommandLineParser.parse(["--config", "/etc/slod.yaml", "--listen=127.0.0.1:0", "--log-level", "debug"])
         #expect(c == .run(RunOptions(configPath: "/etc/slod.yaml", listen: "127.0.0.1:0", logLevel: "debug")))
+        let s = try CommandLineParser.parse(["--storage-path", "/var/lib/slod", "--listen=127.0.0.1:0"])
+        #expect(s == .run(RunOptions(listen: "127.0.0.1:0", storagePath: "/var/lib/slod")))
+        #expect(throws: UsageError.self) { try CommandLineParser.parse(["--storage-path="]) }
     }
 
     @Test func versionHelpAndCheckConfig() throws {

@@ -234,7 +234,7 @@ extension Integration {
                 let t0 = Time.now()
                 let slod = try SlodServer(config: config, extraArguments: ["--log-level", "info"], storage: data)
                 startSeconds.append(Time.now() - t0)
-                replaySeconds.append(logField(slod.log, msg: "recovered", "seconds") ?? "?")
+                replaySeconds.append(logField(slod.log, msg: "recovered", "replay_seconds") ?? "?")
                 if let r = logField(slod.log, msg: "recovered", "wal_records").flatMap({ Int($0) }) { walRecords.append(r) }
                 let long = round == longRound
                 load.setPhase(useTerm ? "term" : "kill", pause: long ? 0.004 : 0)
