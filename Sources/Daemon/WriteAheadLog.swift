@@ -74,6 +74,8 @@ final class WriteAheadLog: @unchecked Sendable {
     /// Opens the log for appends (a new segment after the newest), after recovery.
     func open() throws(StorageError) {
         let w = try WALWriter(directory: directory, segmentBytes: segmentBytes)
+        // A rollover never syncs under the gate: the sync thread takes finished segments.
+        w.rolloverSync = policy == .never ? .none : .deferred
         gate.withLock { $0.writer = w }
     }
 
@@ -170,17 +172,29 @@ final class WriteAheadLog: @unchecked Sendable {
 
     /// One `fdatasync` of the current segment, if anything is unsynced; wakes the waiters it covers.
     func syncOnce() {
-        let (fd, target, path) = gate.withLock { g -> (Int32?, UInt64, String) in
-            guard let w = g.writer else { return (nil, 0, "") }
-            return (w.duplicateDescriptor(), w.appendedBytes, w.currentPath)
+        let (fd, target, path, retired) = gate.withLock { g -> (Int32?, UInt64, String, [Int32]) in
+            guard let w = g.writer else { return (nil, 0, "", []) }
+            return (w.duplicateDescriptor(), w.appendedBytes, w.currentPath, w.takeRetired())
+        }
+        // Finished segments first: a target counts as durable only when every segment up to it is.
+        var ok = true
+        var error = ""
+        let start = Clock.monotonicNanos()
+        for r in retired {
+            if fdatasync(r) != 0 && ok {
+                ok = false
+                error = "fsync of a finished WAL segment: \(Errno.current)"
+            }
+            close(r)
         }
         guard let fd else { return }
         defer { close(fd) }
         let synced = syncState.withLock { $0.synced }
-        guard target > synced else { return }
-        let start = Clock.monotonicNanos()
-        let ok = fdatasync(fd) == 0
-        let error = ok ? "" : "fsync \(path): \(Errno.current)"
+        guard target > synced || !ok else { return }
+        if ok && fdatasync(fd) != 0 {
+            ok = false
+            error = "fsync \(path): \(Errno.current)"
+        }
         metrics.fsyncSeconds.observe(Double(Clock.monotonicNanos() &- start) / 1e9)
         if !ok {
             metrics.fsyncFailures.add(1)

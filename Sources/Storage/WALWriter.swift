@@ -113,10 +113,31 @@ public final class WALWriter {
         try openSegment()
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit { close() }
 
     /// The position after the last appended record.
     public var position: WALPosition { WALPosition(segment: segment, offset: size) }
+
+    /// What happens to a finished segment's data when the writer moves on to the next one.
+    public enum RolloverSync: Sendable {
+        /// fdatasync before the next segment starts (the caller waits for it).
+        case inline
+        /// The descriptor is kept open in `retired` for the owner's sync thread
+        /// (`takeRetired`), so an append that rolls over never waits for a whole segment's sync.
+        case deferred
+        /// Closed without a sync (the OS writes it back).
+        case none
+    }
+    public var rolloverSync: RolloverSync = .inline
+    /// Finished segments not yet synced (`.deferred`).
+    private var retired: [Int32] = []
+
+    /// Hands over the descriptors of finished, unsynced segments: the caller fdatasyncs and
+    /// closes them (before it counts anything appended so far as durable).
+    public func takeRetired() -> [Int32] {
+        defer { retired.removeAll() }
+        return retired
+    }
 
     /// Bytes appended by this writer (all segments), a sequence number for "durable up to".
     public private(set) var appendedBytes: UInt64 = 0
@@ -166,8 +187,15 @@ public final class WALWriter {
     public func startSegment() throws(StorageError) -> WALPosition {
         let end = position
         if fd >= 0 {
-            if !damaged { try sync() }
-            Glibc.close(fd)
+            switch rolloverSync {
+            case .inline:
+                if !damaged { try sync() }
+                Glibc.close(fd)
+            case .deferred:
+                retired.append(fd)
+            case .none:
+                Glibc.close(fd)
+            }
             fd = -1
             segment += 1
             size = 0
@@ -196,9 +224,15 @@ public final class WALWriter {
     /// The path of the current segment.
     public var currentPath: String { path(segment) }
 
+    /// Closes the current segment and any retired ones (unsynced: call `sync` first if needed).
     public func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
+        for r in retired {
+            _ = fdatasync(r)
+            Glibc.close(r)
+        }
+        retired = []
     }
 
     func path(_ index: Int) -> String { directory + "/" + WALDirectory.segmentName(index) }
