@@ -82,6 +82,8 @@ public final class OTLPReceiver: Sendable {
     }
 
     static let protobufType: StaticString = "application/x-protobuf"
+    /// Longest tenant header value accepted (what a WAL record can hold: `IngestRecord.maxTenantBytes`).
+    public static let maxTenantBytes = 1_024
     static let jsonType: StaticString = "application/json"
 
     /// Handles one request on the calling loop; the response is deferred while the backend applies.
@@ -187,6 +189,9 @@ public final class OTLPReceiver: Sendable {
         }
         var tenant = ByteView.empty
         if let header = tenantHeader, let t = request.headerBytes(header) {
+            guard t.count <= Self.maxTenantBytes else {
+                return .respond(fail(encoding, .badRequest, "\(header) header of \(t.count) bytes is longer than \(Self.maxTenantBytes) bytes"))
+            }
             tenant = ByteView(base: t.baseAddress, count: t.count)
         }
         let info = IngestRequestInfo(body: request.body, encoding: encoding, coding: coding, tenant: tenant,

@@ -12,12 +12,15 @@ import Testing
         enum Mode { case pendingThenComplete(IngestCommit), unavailable }
         let mode: Mode
         let recorders: [RecordingSink]
+        /// What the receiver handed over about each request: body as received, tenant, replay flag.
+        var seen: [(body: [UInt8], tenant: String, coding: ContentCoding, isReplay: Bool)] = []
         init(mode: Mode, loops: Int) {
             self.mode = mode
             recorders = (0..<loops).map { _ in RecordingSink() }
         }
         func makeSink(loop: Int) -> MetricsSink { recorders[loop] }
         func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
+            seen.append((Array(request.body), request.tenant.string, request.coding, request.isReplay))
             switch mode {
             case .pendingThenComplete(let c):
                 Thread.detachNewThread {
@@ -33,7 +36,7 @@ import Testing
 
     static let gauge = #"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":{"dataPoints":[{"timeUnixNano":"1","asDouble":1}]}}]}]}]}"#
 
-    func post(_ backend: FakeBackend, metrics: IngestMetrics = IngestMetrics()) throws -> (String, Double) {
+    func post(_ backend: FakeBackend, metrics: IngestMetrics = IngestMetrics(), headers: String = "") throws -> (String, Double) {
         let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: 1, metrics: metrics, backend: backend)
         var b = HTTPRouterBuilder()
         receiver.register(on: &b)
@@ -51,7 +54,7 @@ import Testing
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         let body = Array(Self.gauge.utf8)
-        let req = Array("POST /v1/metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+        let req = Array("POST /v1/metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n\(headers)Content-Length: \(body.count)\r\n\r\n".utf8) + body
         let start = Date()
         _ = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var out: [UInt8] = []
@@ -83,5 +86,30 @@ import Testing
         #expect(response.hasPrefix("HTTP/1.1 503 Service Unavailable"), "\(response)")
         #expect(response.contains("Retry-After: 2\r\n"), "\(response)")
         #expect(response.contains(#""code":14"#), "\(response)")
+    }
+
+    @Test func theBackendGetsTheRequestAsReceived() throws {
+        let backend = FakeBackend(mode: .pendingThenComplete(IngestCommit()), loops: 1)
+        let (response, _) = try post(backend, headers: "X-Scope-OrgID: team-a\r\n")
+        #expect(response.hasPrefix("HTTP/1.1 200 OK"), "\(response)")
+        #expect(backend.seen.count == 1)
+        #expect(backend.seen.first?.body == Array(Self.gauge.utf8) && backend.seen.first?.tenant == "team-a")
+        #expect(backend.seen.first?.coding == .identity && backend.seen.first?.isReplay == false)
+    }
+
+    @Test func aCommitThatCouldNotBeMadeDurableIs503() throws {
+        let backend = FakeBackend(mode: .pendingThenComplete(IngestCommit(unavailable: "fsync wal/00000001: Input/output error (errno 5)")), loops: 1)
+        let (response, _) = try post(backend)
+        #expect(response.hasPrefix("HTTP/1.1 503 Service Unavailable"), "\(response)")
+        #expect(response.contains("Retry-After: 1\r\n") && response.contains("could not store the data (fsync wal/00000001"), "\(response)")
+    }
+
+    @Test func aTenantLongerThanAWALRecordHoldsIs400() throws {
+        let backend = FakeBackend(mode: .pendingThenComplete(IngestCommit()), loops: 1)
+        let long = String(repeating: "t", count: OTLPReceiver.maxTenantBytes + 1)
+        let (response, _) = try post(backend, headers: "X-Scope-OrgID: \(long)\r\n")
+        #expect(response.hasPrefix("HTTP/1.1 400 Bad Request"), "\(response)")
+        #expect(response.contains("X-Scope-OrgID header of 1025 bytes is longer than 1024 bytes"), "\(response)")
+        #expect(backend.seen.isEmpty)
     }
 }
