@@ -145,6 +145,7 @@ struct Runner {
         }
         let notifier = SystemdNotifier()
         notifier.send("STATUS=recovering from \(storage?.directory ?? "nothing (storage disabled)")")
+        logger.info("recovering", ["address": bound.description, "storage": storage?.directory ?? "disabled"])
         // Recovery, part 2: the WAL after the checkpoint, through the same decode path (as
         // event loop 0, whose thread takes no data until ready).
         do {

@@ -121,6 +121,67 @@ extension Integration {
             log.contains("Fatal error") || log.lowercased().contains("fatal")
         }
 
+        // MARK: - Readiness during recovery
+
+        /// While the WAL is replayed the port is open: `/-/healthy` and `/metrics` answer,
+        /// `/-/ready` and ingestion answer 503; once `msg="listening"` is logged both are open.
+        @Test func readinessWaitsForRecovery() throws {
+            let body = try OTLPStatus.fixture("metrics_medium.pb.gz")
+            let storage = try TempDir()
+            let config = testConfig() + "storage: {fsync: never}\n"
+            do {
+                let slod = try SlodServer(config: config, storage: storage.file("data"))
+                for i in 0..<150 {
+                    let r = try OTLPStatus.post(slod, contentType: "application/x-protobuf", encoding: "gzip", body: body)
+                    #expect(r.status == 200, "request \(i): \(r.status) \(r.text)")
+                    if r.status != 200 { break }
+                }
+                slod.child.signal(SIGKILL)
+                _ = slod.child.wait(timeout: 5)
+            }
+            let dir = try TempDir()
+            let configPath = try dir.write("slod.yaml", config)
+            let child = try Child(try Paths.slodBinary(), ["--config", configPath, "--listen", "127.0.0.1:0", "--storage-path", storage.file("data")],
+                                  stdout: dir.file("stdout"), stderr: dir.file("stderr"))
+            defer { child.stop(grace: 5) }
+            var port: UInt16? = nil
+            _ = Time.eventually(timeout: 20, interval: 0.005) {
+                for line in dir.read("stderr").split(separator: "\n") where line.contains("msg=\"recovering\"") {
+                    if let a = Self.logField(String(line), msg: "recovering", "address"), let colon = a.lastIndex(of: ":") {
+                        port = UInt16(a[a.index(after: colon)...])
+                    }
+                }
+                return port != nil || child.poll() != nil
+            }
+            let p = try #require(port, "no msg=\"recovering\" line:\n\(dir.read("stderr"))")
+            func get(_ path: String) -> Int {
+                guard let c = try? RawClient(port: p) else { return -1 }
+                defer { c.close() }
+                try? c.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                return (try? c.readResponse(timeout: 10).status) ?? -1
+            }
+            // Observe until recovery ends: readiness must never be claimed before it.
+            var notReadyWhileRecovering = 0, healthyWhileRecovering = 0, earlyReady = 0
+            _ = Time.eventually(timeout: 60, interval: 0.01) {
+                let recoveredBefore = dir.read("stderr").contains("msg=\"recovered\"")
+                let ready = get("/-/ready"), healthy = get("/-/healthy")
+                let recoveredAfter = dir.read("stderr").contains("msg=\"recovered\"")
+                if !recoveredAfter {
+                    if ready == 503 { notReadyWhileRecovering += 1 }
+                    if ready == 200 { earlyReady += 1 }
+                    if healthy == 200 { healthyWhileRecovering += 1 }
+                }
+                return recoveredBefore
+            }
+            #expect(earlyReady == 0, "/-/ready answered 200 before recovery finished")
+            #expect(notReadyWhileRecovering > 0 && healthyWhileRecovering > 0,
+                    "recovery too short to observe (\(notReadyWhileRecovering) not-ready answers): \(Self.logField(dir.read("stderr"), msg: "recovered", "replay_seconds") ?? "?") s")
+            #expect(Time.eventually(timeout: 10, interval: 0.05) { dir.read("stderr").contains("msg=\"listening\"") })
+            #expect(get("/-/ready") == 200)
+            #expect(Self.logField(dir.read("stderr"), msg: "recovered", "wal_records") == "150", "\(dir.read("stderr").suffix(2000))")
+            print("DURABILITY readiness: \(notReadyWhileRecovering) not-ready answers during a replay of \(Self.logField(dir.read("stderr"), msg: "recovered", "replay_seconds") ?? "?") s")
+        }
+
         // MARK: - Crash harness
 
         /// State shared by the load generator's client threads.
