@@ -13,14 +13,7 @@ import SLOEngine
 func runCheckpointBench(arguments: [String]) {
     var rounds = 1
     var instances = 10_000
-    var it = arguments.makeIterator()
-    while let a = it.next() {
-        switch a {
-        case "--rounds": rounds = Int(it.next() ?? "") ?? rounds
-        case "--instances": instances = Int(it.next() ?? "") ?? instances
-        default: fail("unknown option \(a)")
-        }
-    }
+    parseRoundsAndInstances(arguments, rounds: &rounds, instances: &instances)
     let second: Int64 = 1_000_000_000
     let now: Int64 = 1_717_200_000 / 1_800 * 1_800 * second
     let spec = benchGroupedSpec()

@@ -13,14 +13,7 @@ import SLO
 func runSLOBench(arguments: [String]) {
     var rounds = 5
     var instances = 10_000
-    var it = arguments.makeIterator()
-    while let a = it.next() {
-        switch a {
-        case "--rounds": rounds = Int(it.next() ?? "") ?? rounds
-        case "--instances": instances = Int(it.next() ?? "") ?? instances
-        default: fail("unknown option \(a)")
-        }
-    }
+    parseRoundsAndInstances(arguments, rounds: &rounds, instances: &instances)
     let objective = try! Objective(percent: "99.9")
     func layout(_ period: Period) -> SLOLayout { try! SLOLayout(SLOConfiguration(objective: objective, period: period)) }
     let thirty = layout(.rolling(seconds: 30 * 86_400))

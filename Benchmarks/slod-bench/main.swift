@@ -49,6 +49,18 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
     return o
 }
 
+/// `--rounds N` and `--instances N` (the SLO benchmarks' options); anything else fails.
+func parseRoundsAndInstances(_ arguments: [String], rounds: inout Int, instances: inout Int) {
+    var it = arguments.makeIterator()
+    while let a = it.next() {
+        switch a {
+        case "--rounds": rounds = Int(it.next() ?? "") ?? rounds
+        case "--instances": instances = Int(it.next() ?? "") ?? instances
+        default: fail("unknown option \(a)")
+        }
+    }
+}
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("slod-bench: \(message)\n".utf8))
     exit(1)

@@ -63,22 +63,16 @@ extension AggregatorShard {
         switch kind {
         case .counter:
             let st = counters.pointer(slot)
-            out.append(st.pointee.status)
-            out.checkpointPut(st.pointee.startTimeUnixNano)
-            out.checkpointPut(st.pointee.timeUnixNano)
+            out.checkpointPutStateHeader(st.pointee.status, start: st.pointee.startTimeUnixNano, time: st.pointee.timeUnixNano)
             out.checkpointPut(st.pointee.value)
             out.checkpointPut(st.pointee.lastIncrease)
         case .gauge, .info:
             let st = gauges.pointer(slot)
-            out.append(st.pointee.status)
-            out.checkpointPut(st.pointee.startTimeUnixNano)
-            out.checkpointPut(st.pointee.timeUnixNano)
+            out.checkpointPutStateHeader(st.pointee.status, start: st.pointee.startTimeUnixNano, time: st.pointee.timeUnixNano)
             out.checkpointPut(st.pointee.value)
         case .histogram:
             let st = histograms.pointer(slot)
-            out.append(st.pointee.status)
-            out.checkpointPut(st.pointee.startTimeUnixNano)
-            out.checkpointPut(st.pointee.timeUnixNano)
+            out.checkpointPutStateHeader(st.pointee.status, start: st.pointee.startTimeUnixNano, time: st.pointee.timeUnixNano)
             out.checkpointPut(st.pointee.count)
             out.checkpointPut(st.pointee.sum)
             out.checkpointPut(UInt32(st.pointee.bounds.count))
@@ -87,9 +81,7 @@ extension AggregatorShard {
             for c in st.pointee.bucketCounts { out.checkpointPut(c) }
         case .exponential:
             let st = exponentials.pointer(slot)
-            out.append(st.pointee.status)
-            out.checkpointPut(st.pointee.startTimeUnixNano)
-            out.checkpointPut(st.pointee.timeUnixNano)
+            out.checkpointPutStateHeader(st.pointee.status, start: st.pointee.startTimeUnixNano, time: st.pointee.timeUnixNano)
             out.checkpointPut(st.pointee.count)
             out.checkpointPut(st.pointee.sum)
             out.checkpointPut(st.pointee.zeroCount)
@@ -103,9 +95,7 @@ extension AggregatorShard {
             for c in st.pointee.storage { out.checkpointPut(c) }
         case .summary:
             let st = summaries.pointer(slot)
-            out.append(st.pointee.status)
-            out.checkpointPut(st.pointee.startTimeUnixNano)
-            out.checkpointPut(st.pointee.timeUnixNano)
+            out.checkpointPutStateHeader(st.pointee.status, start: st.pointee.startTimeUnixNano, time: st.pointee.timeUnixNano)
             out.checkpointPut(st.pointee.count)
             out.checkpointPut(st.pointee.sum)
             out.checkpointPut(UInt32(st.pointee.quantiles.count))
@@ -122,14 +112,7 @@ extension AggregatorShard {
     func restoreIdentity(hash: UInt64, ctx: Int32, attrs: ByteView, _ state: SavedState) -> RestoreOutcome {
         let c = contexts[Int(ctx)]!
         guard c.family >= 0 else { return .dropped }
-        let n = attrs.count
-        let arena = UnsafeRawPointer(rawArena.base)
-        let known = rawIndex.find(hash: hash) { w in
-            let raw = arena + Int(w) &* 8
-            let h = raw.load(as: RawHeader.self)
-            return h.ctx == ctx && Int(h.keyLength) == n && (n == 0 || bytesEqual(raw + Self.rawHeaderWords &* 8, attrs.base!, n))
-        }
-        if known != nil { return .aliased }   // the same identity twice (e.g. in two parts)
+        if findRaw(hash: hash, ctx: ctx, attrs: attrs.base, count: attrs.count) != nil { return .aliased }   // the same identity twice (e.g. in two parts)
         let labels = identityLabels(c, attrs: attrs)
         let kind = c.stateKind
         if let s = findSeries(family: c.family, full: labels.full, hash: labels.labelHash) {
@@ -163,11 +146,5 @@ extension AggregatorShard {
     var liveTargets: Int { targets.count - freeTargets.count }
 
     /// Whether this resource blob is a target_info identity here already.
-    func hasTarget(hash: UInt64, blob: ByteView) -> Bool {
-        targetIndex.find(hash: hash) { t in
-            targets[Int(t)]!.key.withUnsafeBytes { k in
-                k.count == blob.count && (k.count == 0 || memcmp(k.baseAddress!, blob.base!, k.count) == 0)
-            }
-        } != nil
-    }
+    func hasTarget(hash: UInt64, blob: ByteView) -> Bool { findTarget(hash: hash, blob: blob) != nil }
 }

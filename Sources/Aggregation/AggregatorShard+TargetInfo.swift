@@ -4,13 +4,17 @@ import Primitives
 
 // target_info: one info series per (tenant, resource) that has identifying attributes.
 extension AggregatorShard {
-    func targetInfo(hash: UInt64, blob: ByteView, now: UInt64) {
-        let found = targetIndex.find(hash: hash) { t in
+    /// The target whose resource blob is `blob` (hash `hash`), if any.
+    func findTarget(hash: UInt64, blob: ByteView) -> Int32? {
+        targetIndex.find(hash: hash) { t in
             targets[Int(t)]!.key.withUnsafeBytes { k in
                 k.count == blob.count && (k.count == 0 || memcmp(k.baseAddress!, blob.base!, k.count) == 0)
             }
         }
-        if let found {
+    }
+
+    func targetInfo(hash: UInt64, blob: ByteView, now: UInt64) {
+        if let found = findTarget(hash: hash, blob: blob) {
             let e = series[Int(targets[Int(found)]!.series)]
             _ = gauges.pointer(e.slot).pointee.apply(time: 0, value: 1, now: now)
             return

@@ -305,14 +305,8 @@ public final class AggregatorShard: ShardWorker {
         let values = RecordReader(base: record, offset: 40 &+ n, end: Int(record.load(fromByteOffset: 4, as: UInt32.self)))
 
         // Hot path: the raw identity, compared in place (no key is built).
-        let arena = UnsafeRawPointer(rawArena.base)
-        let found = rawIndex.find(hash: hash) { w in
-            let raw = arena + Int(w) &* 8
-            let h = raw.load(as: RawHeader.self)
-            return h.ctx == ctx && Int(h.keyLength) == n && bytesEqual(raw + Self.rawHeaderWords &* 8, attrs, n)
-        }
-        if let found {
-            let e = (arena + Int(found) &* 8).load(as: RawHeader.self)
+        if let found = findRaw(hash: hash, ctx: ctx, attrs: attrs, count: n) {
+            let e = (UnsafeRawPointer(rawArena.base) + Int(found) &* 8).load(as: RawHeader.self)
             var r = values
             if e.sloLinks >= 0 && e.kind != .counter {
                 applyLinked(tag, &r, e.kind, e.slot, e.sloLinks, hot, p, now: now, outcome: &outcome)
@@ -325,6 +319,18 @@ public final class AggregatorShard: ShardWorker {
             return
         }
         newIdentity(tag, values, hash: hash, hot, attrs: ByteView(base: attrs, count: n), p, now: now, outcome: &outcome)
+    }
+
+    /// The arena word offset of the raw identity (context `ctx`, attribute encoding `attrs` of
+    /// `count` bytes) whose point hash is `hash`, compared in place; nil when it is new.
+    @inline(__always)
+    func findRaw(hash: UInt64, ctx: Int32, attrs: UnsafeRawPointer?, count n: Int) -> Int32? {
+        let arena = UnsafeRawPointer(rawArena.base)
+        return rawIndex.find(hash: hash) { w in
+            let raw = arena + Int(w) &* 8
+            let h = raw.load(as: RawHeader.self)
+            return h.ctx == ctx && Int(h.keyLength) == n && (n == 0 || bytesEqual(raw + Self.rawHeaderWords &* 8, attrs!, n))
+        }
     }
 
     /// The fields of a point record every state needs.

@@ -520,6 +520,13 @@ extension Array where Element == UInt8 {
 
     @inline(__always) mutating func checkpointPut(_ d: Double) { checkpointPut(d.bitPattern) }
 
+    /// What every state starts with: status, start time, time (`SeriesCheckpoint`'s `state`).
+    @inline(__always) mutating func checkpointPutStateHeader(_ status: UInt8, start: UInt64, time: UInt64) {
+        append(status)
+        checkpointPut(start)
+        checkpointPut(time)
+    }
+
     @inline(__always) mutating func checkpointPut(bytes b: UnsafeRawBufferPointer) {
         checkpointPut(UInt32(truncatingIfNeeded: b.count))
         append(contentsOf: b)

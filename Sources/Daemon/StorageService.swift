@@ -271,63 +271,35 @@ final class StorageService: @unchecked Sendable {
     func checkpoint(runtime: ShardRuntime, slo: SLOService, reason: String) -> Bool {
         checkpointing.withLock { _ in
             let start = Clock.monotonicNanos()
-            var covers = WALPosition(segment: 0, offset: 0)
-            var series: [[UInt8]] = []
-            var failure: String? = nil
-            var pausedNanos: UInt64 = 0
-            let state = slo.checkpointState {
-                wal.gate.withLock { g -> [[SLODelta]]? in
-                    let paused = Clock.monotonicNanos()
-                    defer { pausedNanos = Clock.monotonicNanos() &- paused }
-                    guard let w = g.writer else { failure = "the WAL is not open"; return nil }
-                    do throws(StorageError) {
-                        covers = try w.startSegment()
-                        metrics.segmentsCreated.add(1)
-                    } catch {
-                        failure = "cannot start a new WAL segment: \(error)"
-                        return nil
-                    }
-                    // Nothing is committed while the gate is held: once the rings are empty,
-                    // the shards hold exactly the records before `covers`.
-                    var polls = 0
-                    while !runtime.ringsEmpty && polls < 60_000 {
-                        usleep(100)
-                        polls += 1
-                    }
-                    guard runtime.ringsEmpty else { failure = "the shards did not drain within 6 s"; return nil }
-                    guard let parts = Self.wait({ done in
-                        runtime.collect({ worker in
-                            var out: [UInt8] = []
-                            (worker as? AggregatorShard)?.encodeSeries(into: &out)
-                            return out
-                        }, done: done)
-                    }) else { failure = "the shards did not hand over their series within 60 s"; return nil }
-                    series = parts
-                    guard let deltas = Self.wait({ done in runtime.sloReports(done) }) else {
-                        // A shard stuck for a minute: abandon the checkpoint (sums it hands over later are lost to the SLOs).
-                        failure = "the shards did not hand over their SLO sums within 60 s"
-                        return nil
-                    }
-                    return deltas
-                }
-            }
-            guard let state, failure == nil else {
+            func failed(_ error: String) -> Bool {
                 metrics.checkpointFailures.add(1)
-                logger.error("checkpoint failed", ["reason": reason, "error": failure ?? "SLO evaluation busy"])
+                logger.error("checkpoint failed", ["reason": reason, "error": error])
                 return false
             }
-            var sections = series.map { Checkpoint.Section(kind: Self.seriesSection, body: $0) }
+            // The SLO evaluation is held while the barrier runs, so the engine takes the shards'
+            // last sums before its states are encoded.
+            var cut: Result<Cut, CutFailure>? = nil
+            let state = slo.checkpointState {
+                cut = self.cut(runtime: runtime)
+                return try? cut?.get().deltas
+            }
+            let c: Cut
+            switch cut {
+            case .success(let done)?: c = done
+            case .failure(let f)?: return failed(f.reason)
+            case nil: return failed("the SLO evaluation stayed busy for 30 s")
+            }
+            guard let state else { return failed("the SLO evaluation stayed busy for 30 s") }
+            var sections = c.series.map { Checkpoint.Section(kind: Self.seriesSection, body: $0) }
             sections.append(Checkpoint.Section(kind: Self.sloSection, body: state.engine))
             sections.append(Checkpoint.Section(kind: Self.alertSection, body: state.alerts))
             let meta = "version=\(SlodVersion.version)\nunix_nanos=\(Clock.wallNanos())\nreason=\(reason)\n"
             sections.append(Checkpoint.Section(kind: Self.metaSection, body: Array(meta.utf8)))
             let path: String
             do throws(StorageError) {
-                path = try Checkpoint.write(directory, covers: covers, sections: sections)
+                path = try Checkpoint.write(directory, covers: c.covers, sections: sections)
             } catch {
-                metrics.checkpointFailures.add(1)
-                logger.error("checkpoint failed", ["reason": reason, "error": error.description])
-                return false
+                return failed(error.description)
             }
             let bytes = sections.reduce(0) { $0 + $1.body.count }
             metrics.checkpointBytes.set(Int64(bytes))
@@ -336,9 +308,57 @@ final class StorageService: @unchecked Sendable {
             metrics.checkpointSeconds.observe(seconds)
             prune()
             logger.info("checkpoint written", ["reason": reason, "file": path, "bytes": String(bytes),
-                                               "seconds": String(format3(seconds)),
-                                               "ingestion_paused_ms": String(format3(Double(pausedNanos) / 1e6))])
+                                               "seconds": format3(seconds),
+                                               "ingestion_paused_ms": format3(Double(c.pausedNanos) / 1e6)])
             return true
+        }
+    }
+
+    /// What the barrier hands over: the WAL position the state covers, each shard's series and
+    /// SLO deltas, and how long ingestion was held.
+    struct Cut {
+        var covers: WALPosition
+        var series: [[UInt8]]
+        var deltas: [[SLODelta]]
+        var pausedNanos: UInt64
+    }
+
+    struct CutFailure: Error {
+        var reason: String
+    }
+
+    /// The barrier, under the gate (no request is committed meanwhile): the WAL moves on to a
+    /// new segment, the shards drain their rings — after which they hold exactly the records
+    /// before the old segment's end — and hand over their series and SLO sums.
+    func cut(runtime: ShardRuntime) -> Result<Cut, CutFailure> {
+        wal.gate.withLock { g -> Result<Cut, CutFailure> in
+            let paused = Clock.monotonicNanos()
+            guard let w = g.writer else { return .failure(CutFailure(reason: "the WAL is not open")) }
+            let covers: WALPosition
+            do throws(StorageError) {
+                covers = try w.startSegment()
+                metrics.segmentsCreated.add(1)
+            } catch {
+                return .failure(CutFailure(reason: "cannot start a new WAL segment: \(error)"))
+            }
+            var polls = 0
+            while !runtime.ringsEmpty && polls < 60_000 {
+                usleep(100)
+                polls += 1
+            }
+            guard runtime.ringsEmpty else { return .failure(CutFailure(reason: "the shards did not drain within 6 s")) }
+            guard let series = Self.wait({ done in
+                runtime.collect({ worker in
+                    var out: [UInt8] = []
+                    (worker as? AggregatorShard)?.encodeSeries(into: &out)
+                    return out
+                }, done: done)
+            }) else { return .failure(CutFailure(reason: "the shards did not hand over their series within 60 s")) }
+            // A shard stuck for a minute: abandon the checkpoint (sums it hands over later are lost to the SLOs).
+            guard let deltas = Self.wait({ done in runtime.sloReports(done) }) else {
+                return .failure(CutFailure(reason: "the shards did not hand over their SLO sums within 60 s"))
+            }
+            return .success(Cut(covers: covers, series: series, deltas: deltas, pausedNanos: Clock.monotonicNanos() &- paused))
         }
     }
 

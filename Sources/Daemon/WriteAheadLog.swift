@@ -107,15 +107,17 @@ final class WriteAheadLog: @unchecked Sendable {
     /// Returns the sequence number to wait for, or the reason for a 503.
     func append(_ request: IngestRequestInfo, in g: Gate) -> (seq: UInt64, failure: String?) {
         guard let w = g.writer else { return (0, "storage is not open yet") }
-        let prefix = request.tenant.buffer.count <= IngestRecord.maxTenantBytes
-            ? IngestRecord.prefix(receivedNanos: request.receivedNanos, encoding: request.encoding == .json ? .json : .protobuf,
-                                  contentEncoding: Self.contentEncoding(request.coding), tenant: request.tenant.buffer)
-            : nil
-        guard let prefix else { return (0, "tenant header longer than \(IngestRecord.maxTenantBytes) bytes") }
+        // The receiver refuses longer tenants (400); this only keeps a record that cannot be read back out.
+        guard request.tenant.count <= IngestRecord.maxTenantBytes else {
+            return (0, "tenant header longer than \(IngestRecord.maxTenantBytes) bytes")
+        }
+        let before = (segment: w.segment, bytes: w.appendedBytes)
         do throws(StorageError) {
-            let before = w.segment
-            try w.append(type: IngestRecord.type, prefix: prefix, body: request.body)
-            if w.segment != before { metrics.segmentsCreated.add(1) }
+            try w.append(type: IngestRecord.type, body: request.body) { out in
+                IngestRecord.appendPrefix(receivedNanos: request.receivedNanos, encoding: request.encoding == .json ? .json : .protobuf,
+                                          contentEncoding: Self.contentEncoding(request.coding), tenant: request.tenant.buffer, to: &out)
+            }
+            if w.segment != before.segment { metrics.segmentsCreated.add(1) }
         } catch {
             g.failures += 1
             metrics.writeFailures.add(1)
@@ -131,7 +133,7 @@ final class WriteAheadLog: @unchecked Sendable {
             g.failing = nil
             g.failures = 0
         }
-        metrics.bytes.add(UInt64(WALFormat.recordHeaderBytes + prefix.count + request.body.count))
+        metrics.bytes.add(w.appendedBytes &- before.bytes)
         if policy == .always { wake.signal() }
         return (w.appendedBytes, nil)
     }

@@ -44,21 +44,21 @@ public struct IngestRecord: Sendable, Equatable {
     /// The payload's fields before the body (the WAL writes the body from where it lies, after
     /// this prefix).
     public static func prefix(receivedNanos: Int64, encoding: MessageEncoding, contentEncoding: ContentEncoding,
-                              tenant: UnsafeRawBufferPointer) -> [UInt8] {
-        precondition(tenant.count <= maxTenantBytes, "tenant of \(tenant.count) bytes")
+                              tenant: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(fixedBytes + tenant.count)
+        tenant.withUnsafeBytes { appendPrefix(receivedNanos: receivedNanos, encoding: encoding, contentEncoding: contentEncoding, tenant: $0, to: &out) }
+        return out
+    }
+
+    /// Appends the prefix to `out` (the WAL's own buffer: nothing is allocated per request).
+    public static func appendPrefix(receivedNanos: Int64, encoding: MessageEncoding, contentEncoding: ContentEncoding,
+                                    tenant: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        precondition(tenant.count <= maxTenantBytes, "tenant of \(tenant.count) bytes")
         LittleEndian.append(UInt64(bitPattern: receivedNanos), width: 8, to: &out)
         out.append(encoding.rawValue)
         out.append(contentEncoding.rawValue)
         LittleEndian.append(UInt64(tenant.count), width: 2, to: &out)
         out.append(contentsOf: tenant)
-        return out
-    }
-
-    public static func prefix(receivedNanos: Int64, encoding: MessageEncoding, contentEncoding: ContentEncoding,
-                              tenant: [UInt8]) -> [UInt8] {
-        tenant.withUnsafeBytes { prefix(receivedNanos: receivedNanos, encoding: encoding, contentEncoding: contentEncoding, tenant: $0) }
     }
 
     /// A decoded payload that borrows the tenant and body from the payload bytes (replay reads

@@ -62,14 +62,20 @@ public enum WALFormat {
     /// Appends the 13-byte header of a record of `type` whose payload has `length` bytes and
     /// CRC-32 `crc` (a payload written in parts: chain `crc32(_:seed:)` over them).
     public static func appendRecordHeader(type: UInt8, length: Int, crc: UInt32, to h: inout [UInt8]) {
+        let start = h.count
+        h.append(contentsOf: repeatElement(0, count: recordHeaderBytes))
+        storeRecordHeader(type: type, length: length, crc: crc, into: &h, at: start)
+    }
+
+    /// Writes that header over the 13 bytes of `h` at `start`.
+    public static func storeRecordHeader(type: UInt8, length: Int, crc: UInt32, into h: inout [UInt8], at start: Int = 0) {
         precondition(type != 0, "record type 0 is reserved")
         precondition(length <= maxPayloadBytes, "WAL payload of \(length) bytes")
-        let start = h.count
-        h.append(type)
-        LittleEndian.append(UInt64(length), width: 4, to: &h)
-        LittleEndian.append(UInt64(crc), width: 4, to: &h)
+        h[start] = type
+        LittleEndian.store(UInt64(length), width: 4, into: &h, at: start + 1)
+        LittleEndian.store(UInt64(crc), width: 4, into: &h, at: start + 5)
         let headerCRC = h.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[start..<(start + 9)])) }
-        LittleEndian.append(UInt64(headerCRC), width: 4, to: &h)
+        LittleEndian.store(UInt64(headerCRC), width: 4, into: &h, at: start + 9)
     }
 
     /// A whole framed record (header + payload).

@@ -148,19 +148,22 @@ public final class WALWriter {
     /// Appends one record; returns the position after it.
     @discardableResult
     public func append(type: UInt8, payload: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
-        try append(type: type, prefix: [], body: payload)
+        try append(type: type, body: payload) { _ in }
     }
 
-    /// Appends one record whose payload is `prefix` followed by `body`, without joining them
-    /// (the body, e.g. a request as received, is written from where it lies). Returns the
-    /// position after it. On failure nothing of the record stays in the log.
+    /// Appends one record whose payload is what `prefix` appends to the buffer it is given (the
+    /// writer's own, reused: e.g. a request's replay metadata) followed by `body`, which is
+    /// written from where it lies (a request as received is not copied). Returns the position
+    /// after it. On failure nothing of the record stays in the log.
     @discardableResult
-    public func append(type: UInt8, prefix: [UInt8], body: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
-        let length = prefix.count + body.count
-        let crc = prefix.withUnsafeBytes { WALFormat.crc32(body, seed: WALFormat.crc32($0)) }
+    public func append(type: UInt8, body: UnsafeRawBufferPointer, prefix: (inout [UInt8]) -> Void) throws(StorageError) -> WALPosition {
+        let h = WALFormat.recordHeaderBytes
         scratch.removeAll(keepingCapacity: true)
-        WALFormat.appendRecordHeader(type: type, length: length, crc: crc, to: &scratch)
-        scratch.append(contentsOf: prefix)
+        scratch.append(contentsOf: repeatElement(0, count: h))
+        prefix(&scratch)
+        let length = scratch.count - h + body.count
+        let crc = scratch.withUnsafeBytes { WALFormat.crc32(body, seed: WALFormat.crc32(UnsafeRawBufferPointer(rebasing: $0[h...]))) }
+        WALFormat.storeRecordHeader(type: type, length: length, crc: crc, into: &scratch)
         let recordBytes = WALFormat.recordHeaderBytes + length
         if damaged || (size + recordBytes > segmentBytes && size > WALFormat.segmentHeaderBytes) {
             try startSegment()

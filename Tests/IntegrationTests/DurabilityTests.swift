@@ -490,64 +490,73 @@ extension Integration {
         // MARK: - Full disk
 
         @Test func fullDiskAnswers503AndRecovers() throws {
+            try Self.onSmallDisk { mnt, config, slod in
+                for seq in 1...3 {
+                    let r = try Self.post(slod, Self.seqBody(seq))
+                    #expect(r.status == 200, "seq \(seq): \(r)")
+                }
+                // Fill the tmpfs.
+                let filler = mnt + "/filler"
+                let (filled, lastErrno) = Self.fill(filler)
+                #expect(lastErrno == ENOSPC, "the filler stopped with errno \(lastErrno) after \(filled) bytes")
+
+                // A 16 KiB body (JSON padded with spaces) cannot fit in a page the segment already has.
+                let r503 = try Self.post(slod, Self.seqBody(100, padding: 16384))
+                #expect(r503.status == 503, "\(r503)")
+                #expect(r503.header("Retry-After") != nil, "no Retry-After: \(r503)")
+                #expect(r503.text.lowercased().contains("write-ahead log"), "body: \(r503.text)")
+                let page = try slod.get("/metrics")
+                #expect(page.status == 200)
+                let failures = Metrics.value(page.text, "slod_wal_write_failures_total") ?? -1
+                #expect(failures > 0, "slod_wal_write_failures_total \(failures)")
+                let series = Self.seqSeries(page.text).series
+                #expect(series[100] == nil, "the 503'd request was applied: \(String(describing: series[100]))")
+                #expect(Set(series.keys) == [1, 2, 3], "series \(series.keys.sorted())")
+
+                // Space returns: ingestion resumes by itself.
+                unlink(filler)
+                var resumed: HTTPResponse? = nil
+                var tries = 0
+                let ok = Time.eventually(timeout: 10, interval: 0.2) {
+                    tries += 1
+                    resumed = try? Self.post(slod, Self.seqBody(200, padding: 16384))
+                    return resumed?.status == 200
+                }
+                #expect(ok, "no 200 after freeing space: \(String(describing: resumed))")
+                let after = Self.seqSeries(try slod.metrics()).series
+                #expect(after[200]?.value == 1 && after[100] == nil, "after: \(after.keys.sorted())")
+                let resumedLog = slod.log.contains("ingestion resumed")
+                print("DURABILITY full disk: filler \(filled) bytes; 503 body \(r503.text.prefix(200).debugDescription) Retry-After \(r503.header("Retry-After") ?? "nil"); "
+                      + "write failures \(failures); resumed after \(tries) tries; log says resumed: \(resumedLog)")
+                // A crash now: the segment the failed append was cut from must replay cleanly.
+                slod.child.signal(SIGKILL)
+                _ = slod.child.wait(timeout: 5)
+                let again = try SlodServer(config: config, storage: mnt + "/data")
+                defer { again.stop() }
+                let recovered = again.log.split(separator: "\n").first { $0.contains("msg=\"recovered\"") }.map(String.init) ?? "none"
+                let replayed = Self.seqSeries(try again.metrics()).series
+                #expect(Set(replayed.keys) == [1, 2, 3, 200] && replayed.values.allSatisfy { $0.value == 1 }, "after kill -9: \(replayed)")
+                #expect(try again.metric("slod_storage_corruptions_total") == 0, "\(again.log.suffix(1500))")
+                #expect(try again.metric("slod_wal_torn_tails_total") == 0, "\(again.log.suffix(1500))")
+                #expect(Self.logField(again.log, msg: "recovered", "wal_records") == "4", "\(recovered)")
+                print("  after kill -9: \(recovered)")
+                let st: ExitStatus? = again.stop(grace: 10)
+                #expect(st == .exited(0), "stop: \(String(describing: st))\n\(again.log.suffix(1500))")
+            }
+        }
+
+        /// Runs `body` with a slod (fsync always, 1 MiB segments) whose storage is on a fresh 4 MiB
+        /// tmpfs at `mnt` (its `config` to restart it with); returns at once when no tmpfs can be
+        /// mounted (`mountTmpfs`). slod is stopped and the tmpfs unmounted afterwards.
+        static func onSmallDisk(_ body: (_ mnt: String, _ config: String, _ slod: SlodServer) throws -> Void) throws {
             let dir = try TempDir()
             let mnt = dir.file("mnt")
-            guard try Self.mountTmpfs(mnt) else { return }
+            guard try mountTmpfs(mnt) else { return }
             defer { _ = try? runTool("/bin/umount", ["-l", mnt], timeout: 10) }
-            let config = testConfig() + Self.storageSection(["fsync": "always", "segment_bytes": "1MiB"])
+            let config = testConfig() + storageSection(["fsync": "always", "segment_bytes": "1MiB"])
             let slod = try SlodServer(config: config, storage: mnt + "/data")
             defer { slod.stop() }
-            for seq in 1...3 {
-                let r = try Self.post(slod, Self.seqBody(seq))
-                #expect(r.status == 200, "seq \(seq): \(r)")
-            }
-            // Fill the tmpfs.
-            let filler = mnt + "/filler"
-            let (filled, lastErrno) = Self.fill(filler)
-            #expect(lastErrno == ENOSPC, "the filler stopped with errno \(lastErrno) after \(filled) bytes")
-
-            // A 16 KiB body (JSON padded with spaces) cannot fit in a page the segment already has.
-            let r503 = try Self.post(slod, Self.seqBody(100, padding: 16384))
-            #expect(r503.status == 503, "\(r503)")
-            #expect(r503.header("Retry-After") != nil, "no Retry-After: \(r503)")
-            #expect(r503.text.lowercased().contains("write-ahead log"), "body: \(r503.text)")
-            let page = try slod.get("/metrics")
-            #expect(page.status == 200)
-            let failures = Metrics.value(page.text, "slod_wal_write_failures_total") ?? -1
-            #expect(failures > 0, "slod_wal_write_failures_total \(failures)")
-            let series = Self.seqSeries(page.text).series
-            #expect(series[100] == nil, "the 503'd request was applied: \(String(describing: series[100]))")
-            #expect(Set(series.keys) == [1, 2, 3], "series \(series.keys.sorted())")
-
-            // Space returns: ingestion resumes by itself.
-            unlink(filler)
-            var resumed: HTTPResponse? = nil
-            var tries = 0
-            let ok = Time.eventually(timeout: 10, interval: 0.2) {
-                tries += 1
-                resumed = try? Self.post(slod, Self.seqBody(200, padding: 16384))
-                return resumed?.status == 200
-            }
-            #expect(ok, "no 200 after freeing space: \(String(describing: resumed))")
-            let after = Self.seqSeries(try slod.metrics()).series
-            #expect(after[200]?.value == 1 && after[100] == nil, "after: \(after.keys.sorted())")
-            let resumedLog = slod.log.contains("ingestion resumed")
-            print("DURABILITY full disk: filler \(filled) bytes; 503 body \(r503.text.prefix(200).debugDescription) Retry-After \(r503.header("Retry-After") ?? "nil"); "
-                  + "write failures \(failures); resumed after \(tries) tries; log says resumed: \(resumedLog)")
-            // A crash now: the segment the failed append was cut from must replay cleanly.
-            slod.child.signal(SIGKILL)
-            _ = slod.child.wait(timeout: 5)
-            let again = try SlodServer(config: config, storage: mnt + "/data")
-            defer { again.stop() }
-            let recovered = again.log.split(separator: "\n").first { $0.contains("msg=\"recovered\"") }.map(String.init) ?? "none"
-            let replayed = Self.seqSeries(try again.metrics()).series
-            #expect(Set(replayed.keys) == [1, 2, 3, 200] && replayed.values.allSatisfy { $0.value == 1 }, "after kill -9: \(replayed)")
-            #expect(try again.metric("slod_storage_corruptions_total") == 0, "\(again.log.suffix(1500))")
-            #expect(try again.metric("slod_wal_torn_tails_total") == 0, "\(again.log.suffix(1500))")
-            #expect(Self.logField(again.log, msg: "recovered", "wal_records") == "4", "\(recovered)")
-            print("  after kill -9: \(recovered)")
-            let st: ExitStatus? = again.stop(grace: 10)
-            #expect(st == .exited(0), "stop: \(String(describing: st))\n\(again.log.suffix(1500))")
+            try body(mnt, config, slod)
         }
 
         /// Mounts a 4 MiB tmpfs on `mnt`; false (skip printed, or an Issue under SLOD_REQUIRE_PEERS=1) when it cannot.
@@ -582,35 +591,30 @@ extension Integration {
         /// SIGTERM while the disk is full: the shutdown checkpoint cannot be written; slod still
         /// exits, and the next start (with space again) recovers every acknowledged point from the WAL.
         @Test func shutdownOnAFullDiskKeepsTheWAL() throws {
-            let dir = try TempDir()
-            let mnt = dir.file("mnt")
-            guard try Self.mountTmpfs(mnt) else { return }
-            defer { _ = try? runTool("/bin/umount", ["-l", mnt], timeout: 10) }
-            let config = testConfig() + Self.storageSection(["fsync": "always", "segment_bytes": "1MiB"])
-            let slod = try SlodServer(config: config, storage: mnt + "/data")
-            defer { slod.stop() }
-            for seq in 1...5 { #expect(try Self.post(slod, Self.seqBody(seq)).status == 200) }
-            let (filled, e) = Self.fill(mnt + "/filler")
-            #expect(e == ENOSPC, "filler: errno \(e) after \(filled) bytes")
-            let runningBeforeSIGTERM = slod.isRunning
-            #expect(runningBeforeSIGTERM, "slod exited by itself once the disk was full:\n\(slod.log.suffix(2000))")
-            let started = Time.now()
-            let st: ExitStatus? = slod.stop(grace: 15)
-            let seconds = Time.now() - started
-            let failedLine = slod.log.split(separator: "\n").first { $0.contains("msg=\"checkpoint failed\"") }.map(String.init)
-            #expect(st != nil && st != .signaled(SIGKILL), "SIGTERM on a full disk: \(String(describing: st)) after \(seconds) s\n\(slod.log.suffix(1500))")
-            #expect(failedLine != nil, "no 'checkpoint failed' line:\n\(slod.log.suffix(1500))")
-            #expect(!Self.hasFatal(slod.log), "\(slod.log.suffix(1500))")
-            unlink(mnt + "/filler")
-            let again = try SlodServer(config: config, storage: mnt + "/data")
-            defer { again.stop() }
-            let recovered = again.log.split(separator: "\n").first { $0.contains("msg=\"recovered\"") }.map(String.init) ?? "none"
-            let series = Self.seqSeries(try again.metrics()).series
-            #expect(Set(series.keys) == Set(1...5) && series.values.allSatisfy { $0.value == 1 }, "after the restart: \(series)\n\(again.log.suffix(1500))")
-            #expect(try again.metric("slod_storage_corruptions_total") == 0, "\(again.log.suffix(1500))")
-            #expect(try Self.post(again, Self.seqBody(6)).status == 200)
-            print(slod.log.split(separator: "\n").suffix(8).joined(separator: "\n"))
-            print("DURABILITY shutdown on a full disk: running before SIGTERM \(runningBeforeSIGTERM); \(String(describing: st)) in \(String(format: "%.2f", seconds)) s; \(failedLine ?? "no checkpoint failed line")\n  \(recovered)")
+            try Self.onSmallDisk { mnt, config, slod in
+                for seq in 1...5 { #expect(try Self.post(slod, Self.seqBody(seq)).status == 200) }
+                let (filled, e) = Self.fill(mnt + "/filler")
+                #expect(e == ENOSPC, "filler: errno \(e) after \(filled) bytes")
+                let runningBeforeSIGTERM = slod.isRunning
+                #expect(runningBeforeSIGTERM, "slod exited by itself once the disk was full:\n\(slod.log.suffix(2000))")
+                let started = Time.now()
+                let st: ExitStatus? = slod.stop(grace: 15)
+                let seconds = Time.now() - started
+                let failedLine = slod.log.split(separator: "\n").first { $0.contains("msg=\"checkpoint failed\"") }.map(String.init)
+                #expect(st != nil && st != .signaled(SIGKILL), "SIGTERM on a full disk: \(String(describing: st)) after \(seconds) s\n\(slod.log.suffix(1500))")
+                #expect(failedLine != nil, "no 'checkpoint failed' line:\n\(slod.log.suffix(1500))")
+                #expect(!Self.hasFatal(slod.log), "\(slod.log.suffix(1500))")
+                unlink(mnt + "/filler")
+                let again = try SlodServer(config: config, storage: mnt + "/data")
+                defer { again.stop() }
+                let recovered = again.log.split(separator: "\n").first { $0.contains("msg=\"recovered\"") }.map(String.init) ?? "none"
+                let series = Self.seqSeries(try again.metrics()).series
+                #expect(Set(series.keys) == Set(1...5) && series.values.allSatisfy { $0.value == 1 }, "after the restart: \(series)\n\(again.log.suffix(1500))")
+                #expect(try again.metric("slod_storage_corruptions_total") == 0, "\(again.log.suffix(1500))")
+                #expect(try Self.post(again, Self.seqBody(6)).status == 200)
+                print(slod.log.split(separator: "\n").suffix(8).joined(separator: "\n"))
+                print("DURABILITY shutdown on a full disk: running before SIGTERM \(runningBeforeSIGTERM); \(String(describing: st)) in \(String(format: "%.2f", seconds)) s; \(failedLine ?? "no checkpoint failed line")\n  \(recovered)")
+            }
         }
 
         // MARK: - Damaged checkpoint

@@ -78,7 +78,7 @@ import Testing
         let prefix = IngestRecord.prefix(receivedNanos: 42, encoding: .json, contentEncoding: .gzip, tenant: Array("t1".utf8))
         let body = [UInt8](repeating: 7, count: 300)
         let before = w.appendedBytes
-        _ = try body.withUnsafeBytes { try w.append(type: IngestRecord.type, prefix: prefix, body: $0) }
+        _ = try body.withUnsafeBytes { try w.append(type: IngestRecord.type, body: $0) { $0.append(contentsOf: prefix) } }
         #expect(w.appendedBytes - before == UInt64(WALFormat.recordHeaderBytes + prefix.count + body.count))
         // The same payload in one piece frames to the same bytes.
         _ = try (prefix + body).withUnsafeBytes { try w.append(type: IngestRecord.type, payload: $0) }
