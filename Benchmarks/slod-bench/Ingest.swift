@@ -31,17 +31,12 @@ function request() return req end
 """
 
 func benchIngest(_ o: Options) {
-    guard let wrk = which("wrk", ["/usr/bin/wrk"]) else { fail("wrk not found (apt-get install wrk)") }
-    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    let slodPath = ProcessInfo.processInfo.environment["SLOD_BINARY"] ?? exe.deletingLastPathComponent().appendingPathComponent("slod").path
-    guard FileManager.default.isExecutableFile(atPath: slodPath) else { fail("slod binary not found at \(slodPath)") }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slod-bench-ingest-\(getpid())")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let (wrk, slodPath, dir) = loadBenchSetup("slod-bench-ingest")
     defer { try? FileManager.default.removeItem(at: dir) }
     let lua = dir.appendingPathComponent("post.lua").path
-    FileManager.default.createFile(atPath: lua, contents: Data(postBodyLua.utf8))
+    _ = FileManager.default.createFile(atPath: lua, contents: Data(postBodyLua.utf8))
     let config = dir.appendingPathComponent("slod.yaml").path
-    FileManager.default.createFile(atPath: config, contents: Data("server:\n  limits:\n    max_body_bytes: 64MiB\n".utf8))
+    _ = FileManager.default.createFile(atPath: config, contents: Data("server:\n  limits:\n    max_body_bytes: 64MiB\n".utf8))
 
     let port = freePort()
     let slod = Process()

@@ -18,6 +18,7 @@
 //   swift run -c release slod-bench ingest [--seconds N] [--connections N] [--rounds N]
 //       wrk POSTing each fixture to a slod it starts (keep-alive): points/s, p50/p99 latency.
 //   swift run -c release slod-bench ingest-wal [--seconds N] [--connections N] [--rounds N]
+//   swift run -c release slod-bench replay [--seconds N] [--connections N] [--rounds N]
 //       the same with each storage.fsync policy against slod without a WAL (storage.enabled:
 //       false), alternating: throughput ratios (interval ≥ 0.9, always with 64 clients ≥ 0.5),
 //       then WAL replay speed (MB/s of records as stored) at the restart of the always run.
@@ -150,15 +151,22 @@ func freePort() -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
-func benchHTTP(_ o: Options) {
+/// What the benchmarks that load a real slod with wrk need: wrk, the slod binary (next to
+/// slod-bench, or `SLOD_BINARY`) and a fresh scratch directory named `name-PID` (the caller
+/// removes it).
+func loadBenchSetup(_ name: String) -> (wrk: String, slod: String, dir: URL) {
     guard let wrk = which("wrk", ["/usr/bin/wrk"]) else { fail("wrk not found (apt-get install wrk)") }
-    guard let nginx = which("nginx", ["/usr/sbin/nginx"]) else { fail("nginx not found (apt-get install nginx-light)") }
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let slodPath = ProcessInfo.processInfo.environment["SLOD_BINARY"] ?? exe.deletingLastPathComponent().appendingPathComponent("slod").path
     guard FileManager.default.isExecutableFile(atPath: slodPath) else { fail("slod binary not found at \(slodPath) (swift build -c release)") }
-
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slod-bench-\(getpid())")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return (wrk, slodPath, dir)
+}
+
+func benchHTTP(_ o: Options) {
+    guard let nginx = which("nginx", ["/usr/sbin/nginx"]) else { fail("nginx not found (apt-get install nginx-light)") }
+    let (wrk, slodPath, dir) = loadBenchSetup("slod-bench")
     defer { try? FileManager.default.removeItem(at: dir) }
 
     // nginx: same core count as slod's default (worker_processes auto), keep-alive without a
@@ -186,7 +194,7 @@ func benchHTTP(_ o: Options) {
     }
     """
     let confPath = dir.appendingPathComponent("nginx.conf").path
-    FileManager.default.createFile(atPath: confPath, contents: Data(nginxConf.utf8))
+    _ = FileManager.default.createFile(atPath: confPath, contents: Data(nginxConf.utf8))
     let nginxProc = Process()
     nginxProc.executableURL = URL(fileURLWithPath: nginx)
     nginxProc.arguments = ["-c", confPath, "-p", dir.path]
@@ -317,12 +325,13 @@ case "series":
     benchSeries(parseOptions(rest[...]), series: n, only: kind)
 case "ingest": benchIngest(parseOptions(args.dropFirst()))
 case "ingest-wal": benchIngestWAL(parseOptions(args.dropFirst()))
+case "replay": benchReplay(parseOptions(args.dropFirst()))
 case "slo": runSLOBench(arguments: Array(args.dropFirst()))
 case "checkpoint": runCheckpointBench(arguments: Array(args.dropFirst()))
 case "alerts":
     let rest = Array(args.dropFirst())
     if rest.contains("--e2e") { runAlertsE2E(arguments: rest) } else { runAlertsBench(arguments: rest) }
 default:
-    print("usage: slod-bench http|accept|ingest [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser|slo|checkpoint|alerts")
+    print("usage: slod-bench http|accept|ingest|ingest-wal|replay [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser|slo|checkpoint|alerts")
     exit(args.first == nil ? 0 : 2)
 }

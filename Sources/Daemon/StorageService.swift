@@ -142,40 +142,36 @@ final class StorageService: @unchecked Sendable {
     }
 
     /// Replays the WAL after `after` through `receiver` (shards running, server not yet taking
-    /// data), then opens the WAL for appends. A torn tail is cut off at the last good record; a
+    /// data) on one lane per receiver loop, applied in log order (`ReplayPipeline`), then opens
+    /// the WAL for appends. A torn tail is cut off at the last good record; a
     /// damaged segment is renamed to `….corrupt`, reported with its offset, and replay goes on
     /// with the next segment.
     func replay(after: WALPosition?, receiver: OTLPReceiver, into r: inout Recovered) throws(SetupError) {
         let start = Clock.monotonicNanos()
-        let outstanding = Atomic<Int>(0)
+        let pipeline: ReplayPipeline
+        do {
+            pipeline = try ReplayPipeline(receiver: receiver, lanes: receiver.loops)
+        } catch {
+            throw SetupError(description: "cannot start the WAL replay threads: \(error)")
+        }
+        defer { pipeline.stop() }
         var from = after
-        var records = 0, bytes = 0, skipped = 0
+        var unreadable = 0, bytes = 0
         while true {
             let outcome: WALReplayOutcome
             do {
-                outcome = try WALReplay.replay(walDirectory, after: from) { type, payload, position in
+                outcome = try WALReplay.replay(walDirectory, after: from, segmentDone: { try pipeline.drain() }) { type, payload, position in
                     guard type == IngestRecord.type else {
                         throw SetupError(description: "WAL record of type \(type) at \(position) is from a newer slod; "
                                          + "run that version or move \(walDirectory) aside")
                     }
                     switch IngestRecord.view(payload) {
                     case .failure(let e):
-                        skipped += 1
+                        unreadable += 1
                         logger.error("WAL record skipped", ["position": position.description, "reason": e.description])
                     case .success(let v):
-                        outstanding.wrappingAdd(1, ordering: .relaxed)
-                        let problem = receiver.replay(
-                            body: v.body, encoding: v.encoding == .json ? .json : .protobuf, coding: Self.coding(v.contentEncoding),
-                            tenant: ByteView(base: v.tenant.baseAddress, count: v.tenant.count), receivedNanos: v.receivedNanos,
-                            completion: { _ in outstanding.wrappingSubtract(1, ordering: .releasing) })
-                        if let problem {
-                            outstanding.wrappingSubtract(1, ordering: .relaxed)
-                            skipped += 1
-                            logger.error("WAL record skipped", ["position": position.description, "reason": problem])
-                        } else {
-                            records += 1
-                            bytes += payload.count
-                        }
+                        try pipeline.submit(v, bytes: payload.count, position: position)
+                        bytes += payload.count
                     }
                 }
             } catch let e as SetupError {
@@ -206,18 +202,14 @@ final class StorageService: @unchecked Sendable {
             }
             break
         }
-        // Wait (bounded) until the shards applied everything replayed.
-        var polls = 0
-        while outstanding.load(ordering: .acquiring) > 0 && polls < 120_000 {
-            usleep(500)
-            polls += 1
-        }
-        r.records = records
-        r.bytes = bytes
-        r.skipped = skipped
+        try pipeline.drain()
+        let skipped = pipeline.skippedRecords.load(ordering: .acquiring)
+        r.records = pipeline.submitted - skipped
+        r.bytes = bytes - pipeline.skippedBytes.load(ordering: .acquiring)
+        r.skipped = unreadable + skipped
         r.seconds = Double(Clock.monotonicNanos() &- start) / 1e9
-        metrics.replayedRecords.add(UInt64(records))
-        metrics.replayedBytes.add(UInt64(bytes))
+        metrics.replayedRecords.add(UInt64(r.records))
+        metrics.replayedBytes.add(UInt64(r.bytes))
         metrics.replaySeconds.store(r.seconds.bitPattern, ordering: .relaxed)
         do throws(StorageError) {
             try wal.open()

@@ -77,43 +77,50 @@ public final class Inflater {
     }
 
     /// Inflates `input` and returns a view of the result, valid until the next call.
-    public func inflate(_ input: UnsafeRawBufferPointer, coding: ContentCoding) throws(InflateError) -> UnsafeRawBufferPointer {
+    /// `verifyChecksum: false` skips computing and checking the gzip CRC-32 / zlib Adler-32 of
+    /// the output (zlib's `inflateValidate`), for bodies whose integrity is already known: a
+    /// WAL replay inflates bodies that were checked when received and whose log record has its
+    /// own CRC. The checksum is a sixth of inflating's cost.
+    public func inflate(_ input: UnsafeRawBufferPointer, coding: ContentCoding,
+                        verifyChecksum: Bool = true) throws(InflateError) -> UnsafeRawBufferPointer {
         switch coding {
         case .identity:
             return input
         case .gzip:
             // 16 + MAX_WBITS: gzip only. Concatenated members are handled in `run`.
-            return try run(input, windowBits: 16 + MAX_WBITS)
+            return try run(input, windowBits: 16 + MAX_WBITS, verify: verifyChecksum)
         case .deflate:
             // zlib-wrapped first; if the header is not zlib, raw deflate.
             if input.count >= 2, (UInt16(input[0]) << 8 | UInt16(input[1])) % 31 == 0, input[0] & 0x0F == 8 {
-                return try run(input, windowBits: MAX_WBITS)
+                return try run(input, windowBits: MAX_WBITS, verify: verifyChecksum)
             }
-            return try run(input, windowBits: -MAX_WBITS)
+            return try run(input, windowBits: -MAX_WBITS, verify: verifyChecksum)
         }
     }
 
-    func reset(windowBits: Int32) throws(InflateError) {
+    func reset(windowBits: Int32, verify: Bool) throws(InflateError) {
         if mode == windowBits {
             if inflateReset(stream) != Z_OK { throw .corrupt("zlib reset failed") }
-            return
+        } else {
+            if mode != 0 { inflateEnd(stream) }
+            stream.pointee = z_stream()
+            guard czlib_inflate_init2(stream, windowBits) == Z_OK else {
+                mode = 0
+                throw .corrupt("zlib initialization failed")
+            }
+            mode = windowBits
         }
-        if mode != 0 { inflateEnd(stream) }
-        stream.pointee = z_stream()
-        guard czlib_inflate_init2(stream, windowBits) == Z_OK else {
-            mode = 0
-            throw .corrupt("zlib initialization failed")
-        }
-        mode = windowBits
+        // inflateReset keeps the setting; set it for every body.
+        if inflateValidate(stream, verify ? 1 : 0) != Z_OK { throw .corrupt("zlib validate setting failed") }
     }
 
-    func run(_ input: UnsafeRawBufferPointer, windowBits: Int32) throws(InflateError) -> UnsafeRawBufferPointer {
+    func run(_ input: UnsafeRawBufferPointer, windowBits: Int32, verify: Bool) throws(InflateError) -> UnsafeRawBufferPointer {
         output.clear()
         output.shrink(ifLargerThan: 8 << 20, to: 64 << 10)
         guard let inBase = input.baseAddress, input.count > 0 else {
             throw .corrupt(windowBits > 16 ? "empty gzip body" : "empty deflate body")
         }
-        try reset(windowBits: windowBits)
+        try reset(windowBits: windowBits, verify: verify)
         let s = stream
         s.pointee.next_in = UnsafeMutablePointer(mutating: inBase.assumingMemoryBound(to: Bytef.self))
         s.pointee.avail_in = uInt(input.count)

@@ -59,6 +59,9 @@ public final class OTLPReceiver: Sendable {
 
     let backend: IngestBackend
 
+    /// Event loops served (one worker each); `replay` takes a loop index below this.
+    public var loops: Int { workers.count }
+
     /// - Parameters:
     ///   - loops: the server's event loop count (one worker each).
     ///   - backend: where decoded points go (its sink per loop, and the commit that gates `200`).
@@ -122,12 +125,14 @@ public final class OTLPReceiver: Sendable {
 
     /// Recovery: runs one logged request through the same decode path into loop `loop`'s sink
     /// and commits it (the backend sees `isReplay` and does not log it again). Call only while
-    /// that loop's server thread is not running (before the server starts). Waits while the
-    /// shards' rings are full. Returns nil when committed, else why the record was not applied
-    /// (it was undecodable: the log held what the receiver accepted, so this means damage or a
-    /// record from a newer slod).
+    /// the receiver is not ready (its requests are then refused before they touch a loop's
+    /// decoders) and from one thread per loop. `beforeCommit` runs after each successful
+    /// decode, right before the commit (a parallel replay waits there for the record's turn).
+    /// Waits while the shards' rings are full. Returns nil when committed, else why the record
+    /// was not applied (it was undecodable: the log held what the receiver accepted, so this
+    /// means damage or a record from a newer slod).
     public func replay(body: UnsafeRawBufferPointer, encoding: RequestContext.Encoding, coding: ContentCoding,
-                       tenant: ByteView, receivedNanos: Int64, loop: Int = 0,
+                       tenant: ByteView, receivedNanos: Int64, loop: Int = 0, beforeCommit: () -> Void = {},
                        completion: @escaping @Sendable (IngestCommit) -> Void) -> String? {
         let worker = workers[loop < workers.count ? loop : 0]
         worker.admission.limited = false
@@ -140,6 +145,7 @@ public final class OTLPReceiver: Sendable {
             case .respond(let r):
                 return "the log holds a request the receiver cannot decode now (status \(r.status.code))"
             case .decoded(_, _, _, let info):
+                beforeCommit()
                 switch backend.commit(loop: loop, request: info, completion: completion) {
                 case .done(let c): completion(c); return nil
                 case .pending: return nil
@@ -205,7 +211,7 @@ public final class OTLPReceiver: Sendable {
         let start = Clock.monotonicNanos()
         let payload: UnsafeRawBufferPointer
         do {
-            payload = try worker.inflater.inflate(info.body, coding: info.coding)
+            payload = try worker.inflater.inflate(info.body, coding: info.coding, verifyChecksum: !info.isReplay)
         } catch {
             switch error {
             case .tooLarge, .ratioExceeded:

@@ -53,28 +53,44 @@ public enum FD {
         try retryingEINTR { fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
     }
 
-    /// Reads a whole file (config files, procfs) with `open(2)`/`read(2)`/`close(2)`, straight into
-    /// the returned array. More than `limit` bytes is `EFBIG`, or, when `truncating`, the first
+    /// Reads a whole file (config files, procfs, checkpoints) with `open(2)`/`read(2)`/`close(2)`,
+    /// straight into the returned array: sized from `fstat` and read in large chunks (a file
+    /// whose size `fstat` does not know, like procfs's, or that grows meanwhile is read on in
+    /// growing chunks). More than `limit` bytes is `EFBIG`, or, when `truncating`, the first
     /// `limit` bytes.
     public static func readFile(_ path: String, limit: Int = 64 << 20, truncating: Bool = false) throws(Errno) -> [UInt8] {
         let fd = try retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
+        var st = stat()
+        let size = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
         var out: [UInt8] = []
-        let chunk = 4096
+        // One byte past the limit (or past the expected size) tells "exactly" from "more".
+        var chunk = min(size, limit) + 1
         while true {
-            // One byte past the limit tells "exactly limit" from "too large".
             let want = min(chunk, limit + 1 - out.count)
             if want <= 0 { break }
             let start = out.count
+            var failure: Errno? = nil
+            var eof = false
             out.append(contentsOf: repeatElement(0, count: want))
-            let n = out.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress! + start, want) }
-            if n < 0 {
-                out.removeLast(want)
-                if cshim_errno() == EINTR { continue }
-                throw Errno.current
+            let got = out.withUnsafeMutableBytes { buf -> Int in
+                var n = 0
+                while n < want {
+                    let r = Glibc.read(fd, buf.baseAddress! + start + n, want - n)
+                    if r < 0 {
+                        if cshim_errno() == EINTR { continue }
+                        failure = Errno.current
+                        break
+                    }
+                    if r == 0 { eof = true; break }
+                    n += r
+                }
+                return n
             }
-            out.removeLast(want - n)
-            if n == 0 { break }
+            out.removeLast(want - got)
+            if let failure { throw failure }
+            if eof { break }
+            chunk = max(4096, out.count)
         }
         if out.count > limit {
             guard truncating else { throw Errno(rawValue: EFBIG) }

@@ -1,4 +1,5 @@
 import Platform
+import Primitives
 
 /// What a replay of a WAL directory found, besides the records it handed over.
 public struct WALReplayOutcome: Sendable, Equatable {
@@ -25,49 +26,57 @@ public enum WALReplay {
     /// covers; nil: from the start). A torn tail is accepted only at the end of the newest
     /// segment; a short or damaged record anywhere else is corruption. Segments older than
     /// `after.segment` are not read. Each segment is read whole into memory (segments are
-    /// bounded by the writer's segment size).
+    /// bounded by the writer's segment size). A record's bytes stay valid until `segmentDone`
+    /// returns, which is called after the last record of each segment read: a caller that hands
+    /// records to other threads waits for them there.
     public static func replay(_ directory: String, after: WALPosition? = nil,
+                              segmentDone: () throws -> Void = {},
                               _ body: (UInt8, UnsafeRawBufferPointer, WALPosition) throws -> Void) throws -> WALReplayOutcome {
         let segments = try WALDirectory.segments(in: directory).filter { $0 >= (after?.segment ?? 0) }
         var outcome = WALReplayOutcome(end: after ?? WALPosition(segment: segments.first ?? 1, offset: WALFormat.segmentHeaderBytes))
+        let buffer = ByteBuffer(capacity: 1 << 20)   // one buffer for every segment
         for (k, index) in segments.enumerated() {
             let path = directory + "/" + WALDirectory.segmentName(index)
-            let bytes: [UInt8]
-            do {
-                bytes = try FD.readFile(path, limit: 4 << 30)   // a segment, or one record of up to 1 GiB
-            } catch {
-                throw StorageError("read", path, error)
-            }
-            let newest = k == segments.count - 1
-            let stop = try bytes.withUnsafeBytes { raw -> Bool in
-                var reader = WALSegmentReader(raw)
-                while true {
-                    switch reader.next() {
-                    case .record(let type, let range, _):
-                        let position = WALPosition(segment: index, offset: range.upperBound)
-                        if let after, position <= after { continue }
-                        try body(type, UnsafeRawBufferPointer(rebasing: raw[range]), position)
-                        outcome.records += 1
-                        outcome.end = position
-                    case .end(let offset):
-                        outcome.end = max(outcome.end, WALPosition(segment: index, offset: offset))
-                        return false
-                    case .tornTail(let offset):
-                        if newest {
-                            outcome.tornTail = WALPosition(segment: index, offset: offset)
-                        } else {
-                            outcome.corruption = (WALPosition(segment: index, offset: offset),
-                                                  "record cut short in a segment that is not the newest")
-                        }
-                        return true
-                    case .corrupt(let offset, let reason):
-                        outcome.corruption = (WALPosition(segment: index, offset: offset), reason)
-                        return true
-                    }
-                }
-            }
-            if stop { break }
+            try StorageIO.read(path, into: buffer, limit: 4 << 30)   // a segment, or one record of up to 1 GiB
+            let raw = UnsafeRawBufferPointer(buffer.readable)
+            // segmentDone runs even when body threw: records handed on must be finished with
+            // before the buffer is read into again.
+            let result = Result { try records(of: raw, segment: index, newest: k == segments.count - 1, after: after,
+                                              into: &outcome, body) }
+            try segmentDone()
+            if try result.get() { break }
         }
         return outcome
+    }
+
+    /// Hands the records of one segment to `body`; true when replay must stop (damage).
+    static func records(of raw: UnsafeRawBufferPointer, segment index: Int, newest: Bool, after: WALPosition?,
+                        into outcome: inout WALReplayOutcome,
+                        _ body: (UInt8, UnsafeRawBufferPointer, WALPosition) throws -> Void) throws -> Bool {
+        var reader = WALSegmentReader(raw)
+        while true {
+            switch reader.next() {
+            case .record(let type, let range, _):
+                let position = WALPosition(segment: index, offset: range.upperBound)
+                if let after, position <= after { continue }
+                try body(type, UnsafeRawBufferPointer(rebasing: raw[range]), position)
+                outcome.records += 1
+                outcome.end = position
+            case .end(let offset):
+                outcome.end = max(outcome.end, WALPosition(segment: index, offset: offset))
+                return false
+            case .tornTail(let offset):
+                if newest {
+                    outcome.tornTail = WALPosition(segment: index, offset: offset)
+                } else {
+                    outcome.corruption = (WALPosition(segment: index, offset: offset),
+                                          "record cut short in a segment that is not the newest")
+                }
+                return true
+            case .corrupt(let offset, let reason):
+                outcome.corruption = (WALPosition(segment: index, offset: offset), reason)
+                return true
+            }
+        }
     }
 }

@@ -26,12 +26,29 @@ func compress(_ input: [UInt8], windowBits: Int32 = 16 + 15, level: Int32 = 6) -
 @Suite struct InflaterTests {
     let text = Array(String(repeating: "slod inflates OTLP bodies. ", count: 2000).utf8)
 
-    func inflate(_ data: [UInt8], _ coding: ContentCoding, max: Int = 1 << 20, ratio: Int = 1000) throws(InflateError) -> [UInt8] {
-        let inflater = Inflater(maxOutputBytes: max, maxRatio: ratio)
+    func inflate(_ data: [UInt8], _ coding: ContentCoding, max: Int = 1 << 20, ratio: Int = 1000,
+                 verify: Bool = true, with inflater: Inflater? = nil) throws(InflateError) -> [UInt8] {
+        let inflater = inflater ?? Inflater(maxOutputBytes: max, maxRatio: ratio)
         let result: Result<[UInt8], InflateError> = data.withUnsafeBytes { b in
-            do throws(InflateError) { return .success(Array(try inflater.inflate(b, coding: coding))) } catch { return .failure(error) }
+            do throws(InflateError) { return .success(Array(try inflater.inflate(b, coding: coding, verifyChecksum: verify))) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    /// A wrong gzip CRC-32 or zlib Adler-32 trailer is an error unless the checksum is not
+    /// verified (WAL replay: the record has its own CRC); the setting holds per body on a
+    /// reused inflater.
+    @Test func checksumIsVerifiedUnlessSkipped() throws {
+        for (coding, bits) in [(ContentCoding.gzip, Int32(16 + 15)), (.deflate, 15)] {
+            var z = compress(text, windowBits: bits)
+            let trailer = bits > 16 ? z.count - 8 : z.count - 4   // gzip: CRC-32 then ISIZE; zlib: Adler-32
+            z[trailer] ^= 0xFF
+            let inflater = Inflater()
+            #expect(throws: InflateError.self) { try inflate(z, coding, with: inflater) }
+            #expect(try inflate(z, coding, verify: false, with: inflater) == text)
+            #expect(throws: InflateError.self) { try inflate(z, coding, with: inflater) }
+            #expect(try inflate(compress(text, windowBits: bits), coding, with: inflater) == text)
+        }
     }
 
     @Test func gzipZlibAndRawDeflateRoundTrip() throws {

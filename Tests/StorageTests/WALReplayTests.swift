@@ -1,5 +1,6 @@
+import Primitives
 import Foundation
-import Storage
+@testable import Storage
 import Testing
 
 /// Replaying a WAL directory: everything after a checkpoint's position, in order; a torn tail
@@ -69,5 +70,26 @@ import Testing
         try Data(bytes[..<(victim.offset - 2)]).write(to: URL(fileURLWithPath: path))
         let (_, cut) = try Self.replay(dir.path)
         #expect(cut.tornTail == nil && cut.corruption?.reason == "record cut short in a segment that is not the newest")
+    }
+}
+
+/// Reading segment after segment into one reused buffer.
+@Suite struct StorageReadTests {
+    @Test func readsWholeFilesIntoAReusedBufferAndStopsAtTheLimit() throws {
+        let dir = WALWriterTests.Dir()
+        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }, small = Array("small".utf8)
+        try Data(big).write(to: URL(fileURLWithPath: dir.path + "/big"))
+        try Data(small).write(to: URL(fileURLWithPath: dir.path + "/small"))
+        let buffer = ByteBuffer(capacity: 16)
+        try StorageIO.read(dir.path + "/big", into: buffer, limit: 100_000)
+        #expect(Array(UnsafeRawBufferPointer(buffer.readable)) == big)
+        try StorageIO.read(dir.path + "/small", into: buffer, limit: 100_000)
+        #expect(Array(UnsafeRawBufferPointer(buffer.readable)) == small)
+        #expect(throws: StorageError.self) { try StorageIO.read(dir.path + "/big", into: buffer, limit: 99_999) }
+        #expect(throws: StorageError.self) { try StorageIO.read(dir.path + "/missing", into: buffer, limit: 10) }
+        // fstat knows no size for procfs files: read on until the end.
+        try StorageIO.read("/proc/self/maps", into: buffer, limit: 1 << 24)
+        #expect(buffer.readableBytes > 100)
     }
 }
