@@ -24,7 +24,7 @@ import Glibc
 /// | 1 | one aggregator shard's series (`AggregatorShard.encodeSeries`; one section per shard) |
 /// | 2 | the SLO engine's instance states (`SLOEngine.encodeCheckpoint`) |
 /// | 3 | the alert states (`AlertEvaluator.encodeCheckpoint`) |
-/// | 4 | metadata: slod version and the wall-clock time of the checkpoint (text, `key=value` lines) |
+/// | 4 | metadata: slod version, the wall-clock time and the reason of the checkpoint (text, `key=value` lines) |
 ///
 /// A checkpoint is cut at a barrier (`WriteAheadLog` gate held, WAL moved to a new segment,
 /// shards drained), so it covers whole segments. The two newest checkpoints are kept, and the
@@ -104,13 +104,13 @@ final class StorageService: @unchecked Sendable {
     /// to replay from.
     func loadCheckpoint(shards: [AggregatorShard], slo: SLOService, into r: inout Recovered) throws(SetupError) -> WALPosition? {
         let loaded: Checkpoint.Loaded?
-        do throws(StorageError) {
+        do throws(Checkpoint.LoadError) {
             loaded = try Checkpoint.loadNewest(directory, knownKinds: Self.knownSections) { path, reason in
                 metrics.corruptions.add(1)
                 logger.error("damaged checkpoint set aside (renamed to .corrupt); trying an older one", ["file": path, "reason": reason])
             }
         } catch {
-            throw SetupError(description: "cannot read checkpoints: \(error)")
+            throw SetupError(description: error.description)
         }
         guard let loaded else { return nil }
         let start = Clock.monotonicNanos()
@@ -182,10 +182,20 @@ final class StorageService: @unchecked Sendable {
             if let torn = outcome.tornTail {
                 let path = walDirectory + "/" + WALDirectory.segmentName(torn.segment)
                 metrics.tornTails.add(1)
-                logger.warn("WAL ends in an interrupted append (a crash while writing); cut off at the last good record",
-                            ["file": path, "offset": String(torn.offset)])
-                guard truncate(path, off_t(torn.offset)) == 0 else {
-                    throw SetupError(description: "cannot cut the torn tail of \(path) at \(torn.offset): \(Errno.current)")
+                if torn.offset < WALFormat.segmentHeaderBytes {
+                    // A crash while the segment was created: no header, so no record. Cut to
+                    // nothing it would read as damage at the next start (no longer the newest).
+                    logger.warn("WAL segment left unfinished by a crash while it was created (it holds no records); removed",
+                                ["file": path])
+                    guard unlink(path) == 0 else {
+                        throw SetupError(description: "cannot remove the unfinished segment \(path): \(Errno.current)")
+                    }
+                } else {
+                    logger.warn("WAL ends in an interrupted append (a crash while writing); cut off at the last good record",
+                                ["file": path, "offset": String(torn.offset)])
+                    guard truncate(path, off_t(torn.offset)) == 0 else {
+                        throw SetupError(description: "cannot cut the torn tail of \(path) at \(torn.offset): \(Errno.current)")
+                    }
                 }
             }
             if let (position, reason) = outcome.corruption {
@@ -357,6 +367,8 @@ final class StorageService: @unchecked Sendable {
     /// Keeps the two newest checkpoints and the WAL after the older of them.
     func prune() {
         do throws(StorageError) {
+            // Runs under `checkpointing`: no checkpoint is being written, so a .tmp is a leftover.
+            for leftover in try Checkpoint.unfinished(directory) { unlink(leftover) }
             let all = try Checkpoint.list(directory)
             guard all.count >= 2 else { return }
             let keepFrom = all[1].covers

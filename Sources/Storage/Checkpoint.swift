@@ -46,7 +46,27 @@ public enum Checkpoint {
     public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
         public var offset: Int
         public var reason: String
+        /// The file checks out (its checksum matches) but is of a format version or has a
+        /// section kind this slod does not know: written by a newer slod, not damaged.
+        public var isNewerFormat = false
         public var description: String { "at byte \(offset): \(reason)" }
+    }
+
+    /// Why no checkpoint could be loaded at all.
+    public enum LoadError: Error, Sendable, Equatable, CustomStringConvertible {
+        case storage(StorageError)
+        /// A checkpoint written by a newer slod: start-up stops rather than fall back to an
+        /// older checkpoint (whose WAL the newer slod may have pruned) and lose state quietly.
+        case newerFormat(path: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .storage(let e): "cannot read checkpoints: \(e)"
+            case .newerFormat(let path, let reason):
+                "checkpoint \(path) was written by a newer slod (\(reason)); run that version, "
+                    + "or move the file aside to start from an older checkpoint and the WAL"
+            }
+        }
     }
 
     /// The file name for a checkpoint covering `position`.
@@ -73,17 +93,19 @@ public enum Checkpoint {
 
     /// Decodes checkpoint bytes; `knownKinds` are the section kinds this version reads.
     public static func decode(_ bytes: [UInt8], knownKinds: Set<UInt8>) -> Result<(WALPosition, [Section]), DecodeError> {
-        func fail(_ offset: Int, _ reason: String) -> Result<(WALPosition, [Section]), DecodeError> {
-            .failure(DecodeError(offset: offset, reason: reason))
+        func fail(_ offset: Int, _ reason: String, newer: Bool = false) -> Result<(WALPosition, [Section]), DecodeError> {
+            .failure(DecodeError(offset: offset, reason: reason, isNewerFormat: newer))
         }
         guard bytes.count >= 32 else { return fail(0, "too short for a checkpoint (\(bytes.count) bytes)") }
         guard Array(bytes[0..<4]) == magic else { return fail(0, "not a checkpoint (magic SCKP missing)") }
-        guard bytes[4] == version else { return fail(4, "unsupported checkpoint version \(bytes[4])") }
+        // The checksum first: it covers the version and the section kinds, so an unknown one in
+        // a file that checks out was written that way (by a newer slod), not damaged.
         let body = bytes.count - 4
         let stored = UInt32(bytes.withUnsafeBytes { LittleEndian.load($0, at: body, width: 4) })
         guard bytes.withUnsafeBytes({ WALFormat.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<body])) }) == stored else {
             return fail(body, "checksum mismatch (the file is damaged or incomplete)")
         }
+        guard bytes[4] == version else { return fail(4, "unsupported checkpoint version \(bytes[4])", newer: bytes[4] > version) }
         let segment = bytes.withUnsafeBytes { LittleEndian.load($0, at: 8, width: 8) }, offset = bytes.withUnsafeBytes { LittleEndian.load($0, at: 16, width: 8) }
         guard segment <= UInt64(Int32.max), offset <= UInt64(Int64.max) else { return fail(8, "covered WAL position out of range") }
         let count = Int(UInt32(bytes.withUnsafeBytes { LittleEndian.load($0, at: 24, width: 4) }))
@@ -92,7 +114,7 @@ public enum Checkpoint {
         for _ in 0..<count {
             guard at + 13 <= body else { return fail(at, "section header past the end") }
             let kind = bytes[at]
-            guard knownKinds.contains(kind) else { return fail(at, "unknown section kind \(kind) (written by a newer slod?)") }
+            guard knownKinds.contains(kind) else { return fail(at, "unknown section kind \(kind)", newer: true) }
             let length = bytes.withUnsafeBytes { LittleEndian.load($0, at: at + 1, width: 8) }
             guard length <= UInt64(body - at - 13) else { return fail(at, "section length \(length) past the end") }
             let start = at + 13, end = start + Int(length)
@@ -147,22 +169,34 @@ public enum Checkpoint {
         return out.sorted { $0.0 > $1.0 }
     }
 
+    /// Checkpoint files in `directory` whose writing never finished (`….tmp`, left by a crash
+    /// or a failed write before the rename): safe to delete whenever no checkpoint is being
+    /// written.
+    public static func unfinished(_ directory: String) throws(StorageError) -> [String] {
+        try StorageIO.names(in: directory).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".tmp") }.map { directory + "/" + $0 }
+    }
+
     /// The newest checkpoint of `directory` that checks out; damaged ones on the way are renamed
     /// to `….corrupt` and reported through `onDamaged` (path and reason). Nil when there is none.
+    /// One written by a newer slod stops the search (`LoadError.newerFormat`).
     public static func loadNewest(_ directory: String, knownKinds: Set<UInt8>,
-                                  onDamaged: (String, String) -> Void) throws(StorageError) -> Loaded? {
-        for (covers, path) in try list(directory) {
+                                  onDamaged: (String, String) -> Void) throws(LoadError) -> Loaded? {
+        let checkpoints: [(covers: WALPosition, path: String)]
+        do throws(StorageError) { checkpoints = try list(directory) } catch { throw .storage(error) }
+        for (covers, path) in checkpoints {
             let bytes: [UInt8]
             do throws(Errno) {
                 bytes = try FD.readFile(path, limit: 16 << 30)
             } catch {
-                throw StorageError("read", path, error)
+                throw .storage(StorageError("read", path, error))
             }
             switch decode(bytes, knownKinds: knownKinds) {
             case .success(let (position, sections)) where position == covers:
                 return Loaded(covers: position, sections: sections, path: path)
             case .success:
                 setAside(path, because: "its name and contents name different WAL positions", onDamaged)
+            case .failure(let e) where e.isNewerFormat:
+                throw .newerFormat(path: path, reason: e.reason)
             case .failure(let e):
                 setAside(path, because: e.description, onDamaged)
             }

@@ -9,8 +9,8 @@
 /// | 1 | message encoding: 1 protobuf, 2 JSON |
 /// | 1 | content encoding of the body: 0 identity, 1 gzip, 2 deflate |
 /// | 2 | tenant length t (≤ 1024) |
-/// | t | tenant, UTF-8 (empty: none) |
-/// | rest | the request body exactly as received (still compressed when gzip) |
+/// | t | tenant: the tenant header's raw bytes (empty: none) |
+/// | rest | the request body exactly as received (still compressed when gzip or deflate) |
 public struct IngestRecord: Sendable, Equatable {
     public static let type: UInt8 = 1
     public static let maxTenantBytes = 1_024

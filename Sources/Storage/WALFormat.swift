@@ -1,8 +1,9 @@
 import CZlib
 
 /// The write-ahead log's byte layout (version 1). Record types are only ever added, never
-/// changed; a reader skips nothing it does not understand (an unknown type is an error naming
-/// it, so an old slod never half-replays a newer log).
+/// changed. An unknown record type or a newer segment version stops a replay with an error
+/// naming it, so an old slod never half-replays a newer log (a known record whose own fields
+/// do not check out is skipped and logged). Full reference: `Storage.docc/OnDiskFormat.md`.
 ///
 /// A **segment** is a file `wal/NNNNNNNN` (8 decimal digits, increasing). It starts with an
 /// 8-byte header — the magic `SWAL`, the version byte `1`, three zero bytes — followed by records
@@ -102,8 +103,8 @@ public struct WALSegmentReader {
     let bytes: UnsafeRawBufferPointer
     public private(set) var offset: Int
 
-    /// Checks the segment header; an empty file reads as a torn tail at 0 (a crash right after
-    /// the segment was created).
+    /// A reader at the start of a segment (`next()` checks the header first; an empty file or a
+    /// prefix of a header reads as a torn tail at 0: a crash right after the segment was created).
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
         self.offset = 0

@@ -11,12 +11,22 @@ public struct WALReplayOutcome: Sendable, Equatable {
     /// is to be cut off.
     public var tornTail: WALPosition?
     /// Damage: the segment and offset, and what did not check out. Replay stops there; the
-    /// segments from this one on are to be set aside, never deleted.
+    /// caller sets that segment aside (never deletes it) and replays on from the next one.
     public var corruption: (position: WALPosition, reason: String)?
 
     public static func == (a: WALReplayOutcome, b: WALReplayOutcome) -> Bool {
         a.records == b.records && a.end == b.end && a.tornTail == b.tornTail
             && a.corruption?.position == b.corruption?.position && a.corruption?.reason == b.corruption?.reason
+    }
+}
+
+/// A segment of a WAL format version this slod does not know: written by a newer slod. Replay
+/// stops (start-up fails) rather than set the segment aside as damaged.
+public struct WALNewerFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var version: UInt8
+    public var description: String {
+        "WAL segment \(path) has format version \(version), written by a newer slod; run that version or move the segment aside"
     }
 }
 
@@ -28,7 +38,8 @@ public enum WALReplay {
     /// `after.segment` are not read. Each segment is read whole into memory (segments are
     /// bounded by the writer's segment size). A record's bytes stay valid until `segmentDone`
     /// returns, which is called after the last record of each segment read: a caller that hands
-    /// records to other threads waits for them there.
+    /// records to other threads waits for them there. A segment of a newer format version
+    /// throws `WALNewerFormatError` before any of its records is handed over.
     public static func replay(_ directory: String, after: WALPosition? = nil,
                               segmentDone: () throws -> Void = {},
                               _ body: (UInt8, UnsafeRawBufferPointer, WALPosition) throws -> Void) throws -> WALReplayOutcome {
@@ -39,6 +50,9 @@ public enum WALReplay {
             let path = directory + "/" + WALDirectory.segmentName(index)
             try StorageIO.read(path, into: buffer, limit: 4 << 30)   // a segment, or one record of up to 1 GiB
             let raw = UnsafeRawBufferPointer(buffer.readable)
+            if raw.count >= WALFormat.segmentHeaderBytes, Array(raw[0..<4]) == WALFormat.magic, raw[4] > WALFormat.version {
+                throw WALNewerFormatError(path: path, version: raw[4])
+            }
             // segmentDone runs even when body threw: records handed on must be finished with
             // before the buffer is read into again.
             let result = Result { try records(of: raw, segment: index, newest: k == segments.count - 1, after: after,

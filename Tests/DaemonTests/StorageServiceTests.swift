@@ -1,5 +1,7 @@
+import Aggregation
 import Config
 import Foundation
+import OTLP
 import Storage
 import Testing
 @testable import Daemon
@@ -22,7 +24,11 @@ import Testing
         for covers in [1, 3, 5] {
             try Checkpoint.write(dir, covers: WALPosition(segment: covers, offset: 8), sections: [.init(kind: 4, body: Array("x".utf8))])
         }
+        // A checkpoint whose write never finished (a crash before its rename).
+        let leftover = dir + "/" + Checkpoint.fileName(WALPosition(segment: 7, offset: 8)) + ".tmp"
+        FileManager.default.createFile(atPath: leftover, contents: Data([1, 2, 3]))
         storage.prune()
+        #expect(!FileManager.default.fileExists(atPath: leftover))
         let checkpoints = try Checkpoint.list(dir).map(\.covers.segment)
         #expect(checkpoints == [5, 3])
         // Segments up to the older kept checkpoint's are covered twice over: gone. A segment set
@@ -52,5 +58,63 @@ import Testing
         let w = try WALWriter(directory: dir)
         #expect(w.segment == 8)
         w.close()
+    }
+
+    /// Recovery with a real receiver and shards (no server): `replay` through the pipeline.
+    static func replay(_ dir: String) throws -> (StorageService.Recovered, StorageService) {
+        let storage = try StorageService(config: .default, path: dir)
+        let runtime = try ShardRuntime(loops: 2, workers: [AggregatorShard()])
+        try runtime.start()
+        defer { runtime.stop() }
+        let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: 2, backend: runtime, isReady: { false })
+        var r = StorageService.Recovered()
+        do {
+            try storage.replay(after: nil, receiver: receiver, into: &r)
+        } catch {
+            storage.wal.stop()
+            throw error
+        }
+        return (r, storage)
+    }
+
+    /// A segment left without a header by a crash while it was created holds no record: it is
+    /// removed (a truncated empty file would read as damage at the next start, when it is no
+    /// longer the newest).
+    @Test func anUnfinishedSegmentIsRemovedNotLaterReportedAsDamage() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try WALDirectory.create(dir + "/wal")
+        let w = try WALWriter(directory: dir + "/wal")
+        let record = IngestRecord(receivedNanos: 1, encoding: .json, contentEncoding: .identity,
+                                  body: Array(#"{"resourceMetrics":[]}"#.utf8)).encoded()
+        _ = try record.withUnsafeBytes { try w.append(type: IngestRecord.type, payload: $0) }
+        w.close()
+        FileManager.default.createFile(atPath: dir + "/wal/00000002", contents: Data([0x53, 0x57]))   // "SW": a cut header
+        do {
+            let (first, s1) = try Self.replay(dir)
+            #expect(first.records == 1 && first.damagedSegments == 0)
+            #expect(s1.metrics.tornTails.value == 1 && s1.metrics.corruptions.value == 0)
+            // The new writer's segment took the number: a whole header now.
+            #expect(FileManager.default.contents(atPath: dir + "/wal/00000002") == Data(WALFormat.segmentHeader))
+            s1.wal.stop()
+        }
+        let (second, s2) = try Self.replay(dir)
+        #expect(second.damagedSegments == 0 && s2.metrics.corruptions.value == 0 && s2.metrics.tornTails.value == 0)
+        #expect(try WALDirectory.segments(in: dir + "/wal") == [1, 2, 3])
+        s2.wal.stop()
+    }
+
+    /// A segment of a newer WAL version stops recovery with an error naming it; the segment is
+    /// not set aside as damaged.
+    @Test func aSegmentOfANewerFormatStopsRecovery() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try WALDirectory.create(dir + "/wal")
+        FileManager.default.createFile(atPath: dir + "/wal/00000001", contents: Data(WALFormat.magic + [2, 0, 0, 0]))
+        #expect(throws: StorageService.SetupError.self) { _ = try Self.replay(dir) }
+        do { _ = try Self.replay(dir) } catch {
+            #expect("\(error)".contains("format version 2, written by a newer slod"), "\(error)")
+        }
+        #expect(FileManager.default.fileExists(atPath: dir + "/wal/00000001"))
     }
 }

@@ -41,7 +41,42 @@ import Testing
     @Test func aSectionOfANewerKindIsRefused() {
         let bytes = Checkpoint.encode(covers: WALPosition(segment: 1, offset: 8), sections: [.init(kind: 9, body: [1])])
         guard case .failure(let e) = Checkpoint.decode(bytes, knownKinds: Self.kinds) else { Issue.record("accepted"); return }
-        #expect(e.reason.contains("unknown section kind 9"))
+        #expect(e.reason.contains("unknown section kind 9") && e.isNewerFormat)
+    }
+
+    /// `bytes` with another version byte and the trailing CRC made right again.
+    static func withVersion(_ v: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+        var b = bytes
+        b[4] = v
+        let crc = b.withUnsafeBytes { WALFormat.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(b.count - 4)])) }
+        for k in 0..<4 { b[b.count - 4 + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
+        return b
+    }
+
+    /// A newer version that checks out is not damage: loading stops with an error naming the
+    /// file, which is neither renamed nor passed over for an older checkpoint (whose WAL a newer
+    /// slod may have pruned). A flipped version byte fails the checksum: damage, set aside.
+    @Test func aCheckpointOfANewerVersionStopsLoading() throws {
+        let bytes = Checkpoint.encode(covers: WALPosition(segment: 1, offset: 8), sections: Self.sections)
+        guard case .failure(let e) = Checkpoint.decode(Self.withVersion(2, bytes), knownKinds: Self.kinds) else { Issue.record("accepted"); return }
+        #expect(e.isNewerFormat && e.reason == "unsupported checkpoint version 2")
+        var flipped = bytes
+        flipped[4] = 2
+        guard case .failure(let d) = Checkpoint.decode(flipped, knownKinds: Self.kinds) else { Issue.record("accepted"); return }
+        #expect(!d.isNewerFormat && d.reason.contains("checksum"))
+
+        let dir = WALWriterTests.Dir()
+        try WALDirectory.create(dir.path)
+        let old = try Checkpoint.write(dir.path, covers: WALPosition(segment: 2, offset: 50), sections: [Self.sections[0]])
+        let newer = dir.path + "/" + Checkpoint.fileName(WALPosition(segment: 5, offset: 10))
+        try Data(Self.withVersion(2, Checkpoint.encode(covers: WALPosition(segment: 5, offset: 10), sections: Self.sections)))
+            .write(to: URL(fileURLWithPath: newer))
+        var damaged: [String] = []
+        #expect(throws: Checkpoint.LoadError.newerFormat(path: newer, reason: "unsupported checkpoint version 2")) {
+            _ = try Checkpoint.loadNewest(dir.path, knownKinds: Self.kinds) { path, _ in damaged.append(path) }
+        }
+        #expect(damaged.isEmpty && FileManager.default.fileExists(atPath: newer) && FileManager.default.fileExists(atPath: old))
+        #expect("\(Checkpoint.LoadError.newerFormat(path: newer, reason: "x"))".contains("written by a newer slod"))
     }
 
     @Test func theNewestValidCheckpointLoadsAndDamagedOnesAreSetAside() throws {

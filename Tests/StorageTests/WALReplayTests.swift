@@ -93,3 +93,21 @@ import Testing
         #expect(buffer.readableBytes > 100)
     }
 }
+
+extension WALReplayTests {
+    /// A segment of a newer version throws before handing over any of its records (after the
+    /// older segments' records); `segmentDone` ran for each segment read before it.
+    @Test func aSegmentOfANewerVersionThrows() throws {
+        let dir = WALWriterTests.Dir()
+        let positions = try Self.write(dir.path, Self.payloads)
+        let last = positions.last!.segment
+        let newer = dir.path + "/" + WALDirectory.segmentName(last + 1)
+        try Data(WALFormat.magic + [7, 0, 0, 0]).write(to: URL(fileURLWithPath: newer))
+        var got = 0, segmentsDone = 0
+        #expect(throws: WALNewerFormatError(path: newer, version: 7)) {
+            _ = try WALReplay.replay(dir.path, segmentDone: { segmentsDone += 1 }) { _, _, _ in got += 1 }
+        }
+        #expect(got == Self.payloads.count)
+        #expect(segmentsDone == Set(positions.map(\.segment)).count)
+    }
+}
