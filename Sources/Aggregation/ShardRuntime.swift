@@ -19,7 +19,8 @@ import Synchronization
 public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     /// Work for a shard.
     enum Job: @unchecked Sendable {
-        case apply(BatchSlice, Completion, slot: Int)
+        /// `from`: the loop whose sink wrote the slice (its buffer goes back there).
+        case apply(BatchSlice, Completion, slot: Int, from: Int)
     }
 
     /// Collects the outcomes of one request's slices; the last shard to finish completes it.
@@ -180,27 +181,35 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     public func makeSink(loop: Int) -> MetricsSink { sinks[loop] }
 
     public func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
-        commit(loop: loop, completion: completion, beforeApplying: nil)
+        commit(loop: loop, ring: request.isReplay ? Self.replayRing : loop, completion: completion, beforeApplying: nil)
     }
 
-    /// Commits loop `loop`'s slices. `beforeApplying` runs once every target ring is known to
-    /// have room, right before the slices are handed over (the write-ahead log appends the
-    /// request there): when it returns a reason, nothing is applied and the commit is
-    /// `.unavailable` with that reason. It is not called for a request without points.
-    public func commit(loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void,
+    /// The ring every replayed request goes through, whichever loop's sink decoded it: one FIFO
+    /// per shard keeps the log's order, so a replay may commit a record before the previous one
+    /// was applied. Its producers (replay lanes) take turns, one commit at a time, and no event
+    /// loop commits while a replay runs (the receiver is not ready).
+    public static let replayRing = 0
+
+    /// Commits loop `loop`'s slices through the rings of `ring` (the loop's own, or
+    /// `replayRing`). `beforeApplying` runs once every target ring is known to have room, right
+    /// before the slices are handed over (the write-ahead log appends the request there): when
+    /// it returns a reason, nothing is applied and the commit is `.unavailable` with that
+    /// reason. It is not called for a request without points.
+    public func commit(loop: Int, ring: Int? = nil, completion: @escaping @Sendable (IngestCommit) -> Void,
                        beforeApplying: (() -> String?)?) -> IngestCommitStart {
+        let ring = ring ?? loop
         let slices = sinks[loop].takeSlices()
         var targets: [Int] = []
         for (i, s) in slices.enumerated() where s != nil { targets.append(i) }
         if targets.isEmpty { return .done(IngestCommit()) }
         // All or nothing: every target ring must have room before anything is pushed.
-        for i in targets where shards[i].rings[loop].count >= shards[i].rings[loop].capacity {
+        for i in targets where shards[i].rings[ring].count >= shards[i].rings[ring].capacity {
             return .unavailable(retryAfter: 1, reason: "aggregation is behind")
         }
         if let reason = beforeApplying?() { return .unavailable(retryAfter: 1, reason: reason) }
         let c = Completion(slices: targets.count, done: completion)
         for (slot, i) in targets.enumerated() {
-            let pushed = shards[i].rings[loop].tryPush(.apply(slices[i]!, c, slot: slot))
+            let pushed = shards[i].rings[ring].tryPush(.apply(slices[i]!, c, slot: slot, from: loop))
             precondition(pushed, "ring filled up between the room check and the push (second producer?)")
             shards[i].wakeup.signal()
         }
@@ -250,10 +259,10 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         while true {
             let running = shard.running.load(ordering: .acquiring)
             var didWork = false
-            for (loop, ring) in shard.rings.enumerated() {
+            for ring in shard.rings {
                 let n = ring.drain(max: 64) { job in
                     switch job {
-                    case .apply(let slice, let completion, let slot):
+                    case .apply(let slice, let completion, let slot, let loop):
                         let outcome = shard.worker.apply(slice, now: clock())
                         completion.finish(slot: slot, outcome)
                         // Hand the buffer back to the loop that wrote it (dropped if its return

@@ -5,14 +5,14 @@ import Storage
 import Synchronization
 
 /// WAL replay on several threads: records are decoded in parallel, one lane per receiver loop
-/// (each lane uses that loop's decoders and sink), and handed to the shards strictly in log
-/// order — record `i` is committed only after record `i - 1` has been applied — so replay
-/// applies the points in exactly the order the log holds them, as a single-threaded replay
-/// would (out-of-order and cumulative→delta outcomes do not depend on the lane count).
+/// (each lane uses that loop's decoders and sink), and committed strictly in log order —
+/// record `i` is committed only after record `i - 1` — through one ring per shard
+/// (`ShardRuntime.replayRing`, a FIFO), so the shards apply the points in exactly the order the
+/// log holds them, as a single-threaded replay would (out-of-order and cumulative→delta
+/// outcomes do not depend on the lane count).
 ///
-/// Decoding (inflate + protobuf/JSON) is nearly all of a replay's work and the shards' apply is
-/// a small part, so waiting for the previous record's apply costs little: the lanes decode
-/// their next records meanwhile.
+/// Decoding (inflate + protobuf/JSON) is nearly all of a replay's work; a lane waits only for
+/// the previous record's commit (a few pushes), not for its apply.
 ///
 /// The reader (the thread calling `submit`) owns the segment bytes the items point into; it
 /// calls `drain` before those bytes go away (`WALReplay`'s `segmentDone`).
@@ -39,9 +39,11 @@ final class ReplayPipeline: @unchecked Sendable {
     let receiver: OTLPReceiver
     let lanes: [Lane]
     let logger = Logger.shared
-    /// Sequence number of the next record to commit: every record before it has been applied
-    /// (or skipped).
+    /// Sequence number of the next record to commit: every record before it has been committed
+    /// (or skipped). The lane whose record this is is the replay ring's only producer.
     let turn = Atomic<Int>(0)
+    /// Records applied by the shards (or skipped, or without points).
+    let applied = Atomic<Int>(0)
     /// Records submitted so far (reader thread only).
     private(set) var submitted = 0
     let readerWake: EventFD
@@ -66,7 +68,7 @@ final class ReplayPipeline: @unchecked Sendable {
 
     /// Queues one record (reader thread). Waits while `window` records are in flight.
     func submit(_ view: IngestRecord.View, bytes: Int, position: WALPosition) throws(StorageService.SetupError) {
-        try waitUntil { self.submitted - self.turn.load(ordering: .acquiring) < self.window }
+        try waitUntil { self.submitted - self.applied.load(ordering: .acquiring) < self.window }
         let item = Item(seq: submitted, view: view, bytes: bytes, position: position)
         let lane = lanes[submitted % lanes.count]
         submitted += 1
@@ -76,24 +78,28 @@ final class ReplayPipeline: @unchecked Sendable {
 
     /// Waits until every submitted record has been applied (reader thread).
     func drain() throws(StorageService.SetupError) {
-        try waitUntil { self.turn.load(ordering: .acquiring) == self.submitted }
+        try waitUntil { self.applied.load(ordering: .acquiring) == self.submitted }
     }
 
     /// Stops the lanes (after `drain`, or after a failure: queued records are then dropped).
+    /// Reader thread; a second call does nothing.
     func stop() {
         stopping.store(true, ordering: .releasing)
         for lane in lanes { lane.wake.signal() }
-        for lane in lanes { lane.thread?.join() }
+        for lane in lanes {
+            lane.thread?.join()
+            lane.thread = nil
+        }
     }
 
     /// Waits for `condition`, failing when no record has been applied for 60 s (the shards are
     /// stuck: recovery cannot finish, and saying so beats hanging).
     private func waitUntil(_ condition: () -> Bool) throws(StorageService.SetupError) {
-        var last = turn.load(ordering: .relaxed)
+        var last = applied.load(ordering: .relaxed)
         var since = Clock.monotonicNanos()
         while !condition() {
             readerWake.wait(timeoutMilliseconds: 100)
-            let now = turn.load(ordering: .relaxed)
+            let now = applied.load(ordering: .relaxed)
             if now != last {
                 last = now
                 since = Clock.monotonicNanos()
@@ -124,17 +130,18 @@ final class ReplayPipeline: @unchecked Sendable {
             body: v.body, encoding: v.encoding == .json ? .json : .protobuf, coding: StorageService.coding(v.contentEncoding),
             tenant: ByteView(base: v.tenant.baseAddress, count: v.tenant.count), receivedNanos: v.receivedNanos, loop: lane.loop,
             beforeCommit: { self.waitForTurn(seq, lane: lane) },
-            completion: { _ in self.advance(past: seq) })
+            completion: { _ in self.finished() })
         if let problem {
             skippedRecords.wrappingAdd(1, ordering: .relaxed)
             skippedBytes.wrappingAdd(item.bytes, ordering: .relaxed)
             logger.error("WAL record skipped", ["position": item.position.description, "reason": problem])
             waitForTurn(seq, lane: lane)
-            advance(past: seq)
+            finished()
         }
+        advance(past: seq)
     }
 
-    /// Blocks a lane until every record before `seq` has been applied.
+    /// Blocks a lane until every record before `seq` has been committed.
     private func waitForTurn(_ seq: Int, lane: Lane) {
         while turn.load(ordering: .acquiring) != seq {
             if stopping.load(ordering: .acquiring) { return }
@@ -142,10 +149,15 @@ final class ReplayPipeline: @unchecked Sendable {
         }
     }
 
-    /// Record `seq` is applied (on a shard thread) or skipped: the next record's lane may commit.
+    /// Record `seq` is committed or skipped: the next record's lane may commit.
     private func advance(past seq: Int) {
         turn.store(seq + 1, ordering: .releasing)
         lanes[(seq + 1) % lanes.count].wake.signal()
+    }
+
+    /// A record was applied (on a shard thread), skipped, or had no points.
+    private func finished() {
+        applied.wrappingAdd(1, ordering: .releasing)
         readerWake.signal()
     }
 }

@@ -239,7 +239,7 @@ final class DurableBackend: IngestBackend, @unchecked Sendable {
     final class Ticket: @unchecked Sendable { var seq: UInt64 = 0 }
 
     func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
-        if request.isReplay { return runtime.commit(loop: loop, completion: completion, beforeApplying: nil) }
+        if request.isReplay { return runtime.commit(loop: loop, request: request, completion: completion) }
         let wal = self.wal
         let ticket: Ticket? = wal.policy == .always ? Ticket() : nil
         var done = completion

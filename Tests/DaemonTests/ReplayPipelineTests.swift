@@ -47,6 +47,8 @@ import Testing
             }
         }
         try pipeline.drain()
+        #expect(pipeline.applied.load(ordering: .acquiring) == records.count)
+        pipeline.stop()   // a lane may still be about to pass the turn on
         #expect(pipeline.turn.load(ordering: .acquiring) == records.count)
         let families = Mutex<[[MetricFamily]]?>(nil)
         runtime.snapshot { parts in families.withLock { $0 = parts } }
