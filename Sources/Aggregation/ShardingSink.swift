@@ -25,8 +25,11 @@ import Primitives
 public final class ShardingSink: MetricsSink {
     public let shards: Int
     private var slices: [BatchSlice?]
+    /// Per shard: `slices[i]` unretained (the array keeps it alive), so the per-point path takes
+    /// no reference count; set and cleared with it.
+    private let open: UnsafeMutablePointer<Unmanaged<BatchSlice>?>
     /// Per shard: the context record of the current metric has been written.
-    private var contextWritten: [Bool]
+    private let contextWritten: UnsafeMutablePointer<Bool>
     private var tenant: ByteView = .empty
     private var tenantBytes: [UInt8] = []
 
@@ -53,10 +56,26 @@ public final class ShardingSink: MetricsSink {
         precondition(shards >= 1)
         self.shards = shards
         slices = Array(repeating: nil, count: shards)
-        contextWritten = Array(repeating: false, count: shards)
+        open = .allocate(capacity: shards)
+        open.initialize(repeating: nil, count: shards)
+        contextWritten = .allocate(capacity: shards)
+        contextWritten.initialize(repeating: false, count: shards)
         lastSliceBytes = Array(repeating: 4096, count: shards)
         seed = Hash64.processSeed
         order.reserveCapacity(32)
+    }
+
+    deinit {
+        open.deallocate()
+        contextWritten.deallocate()
+    }
+
+    /// Drops the current slices (after handing them out, or for a request not committed).
+    private func closeSlices() {
+        for i in 0..<shards {
+            slices[i] = nil
+            open[i] = nil
+        }
     }
 
     /// After the decoder's `endRequest(committed: true)`: the slices of the request (nil for shards
@@ -66,15 +85,16 @@ public final class ShardingSink: MetricsSink {
         let out = slices
         for i in 0..<shards {
             if let s = slices[i] { lastSliceBytes[i] = s.buffer.writerIndex }
-            slices[i] = nil
         }
+        closeSlices()
         return out
     }
 
     // MARK: MetricsSink
 
     public func beginRequest(_ context: RequestContext) {
-        for i in 0..<shards { slices[i] = nil; contextWritten[i] = false }
+        closeSlices()
+        for i in 0..<shards { contextWritten[i] = false }
         tenantBytes = context.tenant.array       // one small copy per request
         emittedResources.removeAll(keepingCapacity: true)
         resourcePart.clear(); scopePart.clear(); metricPart.clear()
@@ -118,19 +138,17 @@ public final class ShardingSink: MetricsSink {
     public var rawAttributeCache: RawAttributeCache? { attributeCache }
 
     public func endRequest(committed: Bool) {
-        if !committed {
-            for i in 0..<shards { slices[i] = nil }
-        }
+        if !committed { closeSlices() }
         for i in 0..<shards { contextWritten[i] = false }
     }
 
     // MARK: Points
 
     /// Encodes the point's attributes into the scratch buffer, hashes them, picks the slice,
-    /// writes the context record if needed and the common point header. Returns the slice buffer
-    /// and the record's start (for `finishPoint`).
+    /// writes the context record if needed and the common point header, lets `body` write the
+    /// kind's fields, and patches the record's length.
     @inline(__always)
-    private func beginPoint(_ tag: RecordTag, _ c: PointCommon) -> (ByteBuffer, Int) {
+    private func writePoint(_ tag: RecordTag, _ c: PointCommon, _ body: (ByteBuffer) -> Void) {
         let attrs: UnsafeRawBufferPointer, attrHash: UInt64
         if c.cachedAttributes >= 0 {
             (attrs, attrHash) = attributeCache.payload(c.cachedAttributes)
@@ -144,37 +162,34 @@ public final class ShardingSink: MetricsSink {
         let hash = pointHash(context: prefixHash, attributes: attrHash)
         let shard = Int(hash % UInt64(shards))
         if !resourceHasPoints { emitTargetInfo() }
-        let slice = sliceFor(shard)
-        let out = slice.buffer
-        if !contextWritten[shard] {
-            contextWritten[shard] = true
+        let current = open[shard] ?? Unmanaged.passUnretained(sliceFor(shard))
+        current._withUnsafeGuaranteedRef { slice in
+            let out = slice.buffer
+            if !contextWritten[shard] {
+                contextWritten[shard] = true
+                out.align8()
+                out.put(RecordTag.context.rawValue)
+                out.put(prefixHash)
+                out.put(UInt32(truncatingIfNeeded: resourcePart.readableBytes + scopePart.readableBytes + metricPart.readableBytes))
+                out.append(UnsafeRawBufferPointer(resourcePart.readable))
+                out.append(UnsafeRawBufferPointer(scopePart.readable))
+                out.append(UnsafeRawBufferPointer(metricPart.readable))
+            }
+            slice.pointCount += 1
             out.align8()
-            out.put(RecordTag.context.rawValue)
-            out.put(prefixHash)
-            out.put(UInt32(truncatingIfNeeded: resourcePart.readableBytes + scopePart.readableBytes + metricPart.readableBytes))
-            out.append(UnsafeRawBufferPointer(resourcePart.readable))
-            out.append(UnsafeRawBufferPointer(scopePart.readable))
-            out.append(UnsafeRawBufferPointer(metricPart.readable))
+            let start = out.writerIndex
+            out.put(tag.rawValue)
+            out.put(UInt8(0)); out.put(UInt16(0))
+            out.put(UInt32(0))      // record length, patched below
+            out.put(hash)
+            out.put(c.startTimeUnixNano)
+            out.put(c.timeUnixNano)
+            out.put(c.flags.rawValue)
+            out.put(UInt32(truncatingIfNeeded: attrs.count))
+            out.append(attrs)
+            body(out)
+            out.patchLength(at: start + 4, out.writerIndex - start)
         }
-        slice.pointCount += 1
-        out.align8()
-        let start = out.writerIndex
-        out.put(tag.rawValue)
-        out.put(UInt8(0)); out.put(UInt16(0))
-        out.put(UInt32(0))      // record length, patched by finishPoint
-        out.put(hash)
-        out.put(c.startTimeUnixNano)
-        out.put(c.timeUnixNano)
-        out.put(c.flags.rawValue)
-        out.put(UInt32(truncatingIfNeeded: attrs.count))
-        out.append(attrs)
-        return (out, start)
-    }
-
-    /// Patches the record length of the point record that starts at `start`.
-    @inline(__always)
-    private func finishPoint(_ out: ByteBuffer, _ start: Int) {
-        out.patchLength(at: start + 4, out.writerIndex - start)
     }
 
     @inline(__always)
@@ -189,6 +204,7 @@ public final class ShardingSink: MetricsSink {
             s = BatchSlice(capacity: max(4096, lastSliceBytes[shard] + lastSliceBytes[shard] / 8))
         }
         slices[shard] = s
+        open[shard] = .passUnretained(s)
         return s
     }
 
@@ -208,53 +224,53 @@ public final class ShardingSink: MetricsSink {
     }
 
     public func numberPoint(_ point: NumberPointView) {
-        let (out, start) = beginPoint(.number, point.common)
-        switch point.value {
-        case .none: out.put(UInt8(0)); out.put(UInt64(0))
-        case .double(let d): out.put(UInt8(1)); out.put(d)
-        case .int(let i): out.put(UInt8(2)); out.put(i)
+        writePoint(.number, point.common) { out in
+            switch point.value {
+            case .none: out.put(UInt8(0)); out.put(UInt64(0))
+            case .double(let d): out.put(UInt8(1)); out.put(d)
+            case .int(let i): out.put(UInt8(2)); out.put(i)
+            }
         }
-        finishPoint(out, start)
     }
 
     public func histogramPoint(_ point: HistogramPointView) {
-        let (out, start) = beginPoint(.histogram, point.common)
-        out.put(point.count)
-        out.put(point.sum ?? 0)
-        out.put(UInt8(point.sum == nil ? 0 : 1))
-        out.put(UInt32(truncatingIfNeeded: point.bucketCounts.count))
-        out.put(UInt32(truncatingIfNeeded: point.explicitBounds.count))
-        out.align8()
-        out.append(UnsafeRawBufferPointer(point.bucketCounts))
-        out.append(UnsafeRawBufferPointer(point.explicitBounds))
-        finishPoint(out, start)
+        writePoint(.histogram, point.common) { out in
+            out.put(point.count)
+            out.put(point.sum ?? 0)
+            out.put(UInt8(point.sum == nil ? 0 : 1))
+            out.put(UInt32(truncatingIfNeeded: point.bucketCounts.count))
+            out.put(UInt32(truncatingIfNeeded: point.explicitBounds.count))
+            out.align8()
+            out.append(UnsafeRawBufferPointer(point.bucketCounts))
+            out.append(UnsafeRawBufferPointer(point.explicitBounds))
+        }
     }
 
     public func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) {
-        let (out, start) = beginPoint(.exponential, point.common)
-        out.put(point.count)
-        out.put(point.sum ?? 0)
-        out.put(UInt8(point.sum == nil ? 0 : 1))
-        out.put(point.scale)
-        out.put(point.zeroCount)
-        out.put(point.zeroThreshold)
-        out.put(point.positive.offset)
-        out.put(UInt32(truncatingIfNeeded: point.positive.counts.count))
-        out.put(point.negative.offset)
-        out.put(UInt32(truncatingIfNeeded: point.negative.counts.count))
-        out.align8()
-        out.append(UnsafeRawBufferPointer(point.positive.counts))
-        out.append(UnsafeRawBufferPointer(point.negative.counts))
-        finishPoint(out, start)
+        writePoint(.exponential, point.common) { out in
+            out.put(point.count)
+            out.put(point.sum ?? 0)
+            out.put(UInt8(point.sum == nil ? 0 : 1))
+            out.put(point.scale)
+            out.put(point.zeroCount)
+            out.put(point.zeroThreshold)
+            out.put(point.positive.offset)
+            out.put(UInt32(truncatingIfNeeded: point.positive.counts.count))
+            out.put(point.negative.offset)
+            out.put(UInt32(truncatingIfNeeded: point.negative.counts.count))
+            out.align8()
+            out.append(UnsafeRawBufferPointer(point.positive.counts))
+            out.append(UnsafeRawBufferPointer(point.negative.counts))
+        }
     }
 
     public func summaryPoint(_ point: SummaryPointView) {
-        let (out, start) = beginPoint(.summary, point.common)
-        out.put(point.count)
-        out.put(point.sum)
-        out.put(UInt32(truncatingIfNeeded: point.quantiles.count))
-        out.align8()
-        out.append(UnsafeRawBufferPointer(point.quantiles))
-        finishPoint(out, start)
+        writePoint(.summary, point.common) { out in
+            out.put(point.count)
+            out.put(point.sum)
+            out.put(UInt32(truncatingIfNeeded: point.quantiles.count))
+            out.align8()
+            out.append(UnsafeRawBufferPointer(point.quantiles))
+        }
     }
 }
