@@ -179,8 +179,7 @@ extension SLOSpec {
     /// state only into an SLO with the same id and fingerprint.
     ///
     /// It hashes a canonical byte text: each field as a tag byte and a length-prefixed value,
-    /// selectors in their canonical PromQL text, labels sorted by name, the threshold's IEEE
-    /// bits. A calendar period's time zone counts by its name only (not its transition table),
+    /// selectors in their canonical PromQL text, the threshold's IEEE bits. A calendar period's time zone counts by its name only (not its transition table),
     /// so a tzdata update does not discard the states at a restart.
     public var definitionFingerprint: UInt64 {
         var text: [UInt8] = []
@@ -192,9 +191,10 @@ extension SLOSpec {
             text.append(tag)
             VarInt.append(signed: value, to: &text)
         }
+        // Tags are never reused: 3 (description), 23 (max instances), 24–26 (labels) and 27
+        // (no-data policy) are retired, not renumbered.
         field(1, service)
         field(2, name)
-        field(3, description)
         field(4, objective.partsPerBillion)
         switch period {
         case .rolling(let seconds):
@@ -228,13 +228,6 @@ extension SLOSpec {
         }
         field(21, Int64(groupBy.count))
         for g in groupBy { field(22, g) }
-        field(23, Int64(maxInstances))
-        field(24, Int64(labels.count))
-        for k in labels.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            field(25, k)
-            field(26, labels[k]!)
-        }
-        field(27, noData.rawValue)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text {
             h ^= UInt64(b)

@@ -116,12 +116,15 @@ public final class SLOMatcher: Sendable {
 }
 
 extension SLOSpec {
-    /// Same SLO, same state shape: everything but where it was written (`source`) is equal. A
-    /// reload keeps the state of SLOs whose definition did not change.
+    /// Same SLO with states that stay valid: the id, what is counted (SLI, `groupBy`) and the
+    /// state's shape (objective, period and budgeting method make its layout) are equal. A reload
+    /// keeps, and a restart restores, the states of such SLOs. What only describes or limits an
+    /// SLO — description, labels, `max_instances` (a lower limit drops the excess instances),
+    /// the source — may change without losing its history; the no-data policy counts through
+    /// the budgeting method it is part of.
     public func sameDefinition(as other: SLOSpec) -> Bool {
-        service == other.service && name == other.name && description == other.description
+        service == other.service && name == other.name
             && objective == other.objective && period == other.period && budgeting == other.budgeting
-            && sli == other.sli && groupBy == other.groupBy && maxInstances == other.maxInstances
-            && labels == other.labels && noData == other.noData
+            && sli == other.sli && groupBy == other.groupBy
     }
 }

@@ -4,7 +4,8 @@ import SLOEngine
 import Testing
 
 /// `SLOEngine.encodeCheckpoint` / `restoreCheckpoint`: a restart with the same SLOs gives the
-/// same snapshot; SLOs that changed lose their instances and only them; malformed checkpoints
+/// same snapshot; SLOs whose counts or state shape changed lose their instances and only them
+/// (labels, description and limits may change); malformed checkpoints
 /// throw and never trap.
 @Suite struct SLOEngineCheckpointTests {
     static func timeslices() throws -> BudgetingMethod {
@@ -173,16 +174,43 @@ import Testing
         #expect(after.instances[0].totalEvents > 0 && after.instances[1].totalEvents > 0 && after.instances[2].totalEvents == 0)
     }
 
+    /// Editing what only describes or limits an SLO keeps its history: new labels, and a lower
+    /// `max_instances` that drops only the instances over it.
+    @Test func labelsAndALowerLimitKeepTheHistory() throws {
+        let spec = try E.spec(groupBy: ["route"], maxInstances: 10, labels: ["team": "pay"])
+        let engine = try E.engine([spec])
+        let before = Self.feed(engine, hours: 1, routes: ["/a", "/b", "/c"])
+        var bytes: [UInt8] = []
+        engine.encodeCheckpoint(into: &bytes)
+        let edited = try E.spec(groupBy: ["route"], maxInstances: 2, labels: ["team": "payments", "tier": "1"])
+        let next = try E.engine([edited])
+        let result = try next.restoreCheckpoint(bytes)
+        #expect(result.restored == 2 && result.dropped == 1)
+        let after = next.evaluate(deltas: [], now: before.nowNanos)
+        #expect(after.instances.count == 2)
+        for y in after.instances {
+            let x = try #require(before.instances.first { $0.groupValues == y.groupValues })
+            #expect(x.totalEvents == y.totalEvents && y.totalEvents > 0)
+            #expect(before.status(of: x) == after.status(of: y))
+        }
+    }
+
     @Test func fingerprintsAreStableAndFollowTheDefinition() throws {
         let a = try E.spec()
         #expect(a.definitionFingerprint == (try E.spec()).definitionFingerprint)
         #expect(a.definitionFingerprint != (try E.spec(objective: "99.5")).definitionFingerprint)
-        #expect(a.definitionFingerprint != (try E.spec(labels: ["a": "b"])).definitionFingerprint)
         #expect(a.definitionFingerprint != (try E.spec(budgeting: try Self.timeslices())).definitionFingerprint)
-        #expect(a.definitionFingerprint != (try E.spec(maxInstances: 5)).definitionFingerprint)
+        #expect(a.definitionFingerprint != (try E.spec(period: .rolling(seconds: 7 * 86_400))).definitionFingerprint)
+        #expect(a.definitionFingerprint != (try E.spec(groupBy: ["route"])).definitionFingerprint)
+        // What only describes or limits an SLO keeps its history.
+        #expect(a.definitionFingerprint == (try E.spec(labels: ["a": "b"])).definitionFingerprint)
+        #expect(a.definitionFingerprint == (try E.spec(maxInstances: 5)).definitionFingerprint)
+        for (x, y) in [(a, try E.spec(labels: ["a": "b"])), (a, try E.spec(maxInstances: 5)), (a, try E.spec(objective: "99.5"))] {
+            #expect(x.sameDefinition(as: y) == (x.definitionFingerprint == y.definitionFingerprint))
+        }
         // Pinned: the fingerprint is part of the checkpoint format and must not change between
         // builds or processes.
-        #expect(a.definitionFingerprint == 0x689d_60da_c100_a5bc || Self.printFingerprint(a.definitionFingerprint))
+        #expect(a.definitionFingerprint == 0x75d1_159a_9d73_f56c || Self.printFingerprint(a.definitionFingerprint))
     }
 
     static func printFingerprint(_ f: UInt64) -> Bool {
