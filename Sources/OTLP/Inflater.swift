@@ -80,7 +80,8 @@ public final class Inflater {
     /// `verifyChecksum: false` skips computing and checking the gzip CRC-32 / zlib Adler-32 of
     /// the output (zlib's `inflateValidate`), for bodies whose integrity is already known: a
     /// WAL replay inflates bodies that were checked when received and whose log record has its
-    /// own CRC. The checksum is a sixth of inflating's cost.
+    /// own CRC. A gzip member's CRC-32 and length are checked here, not by zlib: `CRC32` is
+    /// several times faster than Debian zlib 1.2.13's, whose CRC cost a third of inflating.
     public func inflate(_ input: UnsafeRawBufferPointer, coding: ContentCoding,
                         verifyChecksum: Bool = true) throws(InflateError) -> UnsafeRawBufferPointer {
         switch coding {
@@ -110,8 +111,10 @@ public final class Inflater {
             }
             mode = windowBits
         }
-        // inflateReset keeps the setting; set it for every body.
-        if inflateValidate(stream, verify ? 1 : 0) != Z_OK { throw .corrupt("zlib validate setting failed") }
+        // inflateReset keeps the setting; set it for every body. gzip trailers are checked in
+        // `run` (`checkGzipTrailer`).
+        let zlibChecks = verify && windowBits <= 16
+        if inflateValidate(stream, zlibChecks ? 1 : 0) != Z_OK { throw .corrupt("zlib validate setting failed") }
     }
 
     func run(_ input: UnsafeRawBufferPointer, windowBits: Int32, verify: Bool) throws(InflateError) -> UnsafeRawBufferPointer {
@@ -124,6 +127,7 @@ public final class Inflater {
         let s = stream
         s.pointee.next_in = UnsafeMutablePointer(mutating: inBase.assumingMemoryBound(to: Bytef.self))
         s.pointee.avail_in = uInt(input.count)
+        var memberStart = 0   // where the current gzip member's output starts
         while true {
             if output.writableBytes < 16 << 10 {
                 // Grow geometrically, but never past the cap (+1 byte to detect overflow).
@@ -147,6 +151,10 @@ public final class Inflater {
                 continue
             case Z_STREAM_END:
                 let rest = Int(s.pointee.avail_in)
+                if verify && windowBits > 16 {
+                    try checkGzipTrailer(input, consumed: input.count - rest, member: memberStart..<output.writerIndex)
+                    memberStart = output.writerIndex
+                }
                 if rest == 0 { return UnsafeRawBufferPointer(start: output.base, count: output.writerIndex) }
                 // Another gzip member follows (RFC 1952 allows concatenation).
                 if windowBits > 16 {
@@ -166,6 +174,22 @@ public final class Inflater {
                 throw .corrupt("zlib error \(rc)")
             }
         }
+    }
+}
+
+extension Inflater {
+    /// A gzip member's trailer (the 8 bytes zlib consumed last: CRC-32 and length mod 2^32 of
+    /// the member's output, little-endian) against the output it produced.
+    func checkGzipTrailer(_ input: UnsafeRawBufferPointer, consumed: Int, member: Range<Int>) throws(InflateError) {
+        guard consumed >= 8 else { throw .corrupt("invalid gzip body: trailer missing") }
+        var crc: UInt32 = 0, size: UInt32 = 0
+        for k in 0..<4 {
+            crc |= UInt32(input[consumed - 8 + k]) << (8 * k)
+            size |= UInt32(input[consumed - 4 + k]) << (8 * k)
+        }
+        let produced = UnsafeRawBufferPointer(start: output.base + member.lowerBound, count: member.count)
+        guard CRC32.update(0, produced) == crc else { throw .corrupt("invalid gzip body: incorrect data check") }
+        guard UInt32(truncatingIfNeeded: member.count) == size else { throw .corrupt("invalid gzip body: incorrect length check") }
     }
 }
 

@@ -1,4 +1,5 @@
 import CZlib
+import Primitives
 
 /// The write-ahead log's byte layout (version 1). Record types are only ever added, never
 /// changed. An unknown record type or a newer segment version stops a replay with an error
@@ -38,19 +39,10 @@ public enum WALFormat {
     /// The segment header.
     public static var segmentHeader: [UInt8] { magic + [version, 0, 0, 0] }
 
-    /// zlib's CRC-32 of `bytes`.
+    /// zlib's CRC-32 of `bytes` (`CRC32`: carry-less multiplication where the CPU has it).
+    @inlinable
     public static func crc32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return seed }
-        var crc = UInt(seed)
-        var p = base.assumingMemoryBound(to: UInt8.self)
-        var left = bytes.count
-        while left > 0 {
-            let n = min(left, Int(UInt32.max))
-            crc = CZlib.crc32(crc, p, UInt32(n))
-            p += n
-            left -= n
-        }
-        return UInt32(truncatingIfNeeded: crc)
+        CRC32.update(seed, bytes)
     }
 
     /// The 13-byte header of a record of `type` with `payload`.

@@ -58,6 +58,25 @@ func compress(_ input: [UInt8], windowBits: Int32 = 16 + 15, level: Int32 = 6) -
         #expect(try inflate(text, .identity) == text)
     }
 
+    /// gzip trailers (checked by slod, not zlib): a wrong CRC-32 or length in any member is
+    /// named; the right ones pass, member by member.
+    @Test func gzipTrailersAreCheckedPerMember() throws {
+        let a = compress(Array("first member;".utf8)), b = compress(text)
+        #expect(try inflate(a + b, .gzip) == Array("first member;".utf8) + text)
+        for (at, why) in [(a.count + b.count - 8, "incorrect data check"), (a.count + b.count - 1, "incorrect length check"),
+                          (a.count - 8, "incorrect data check"), (a.count - 3, "incorrect length check")] {
+            var z = a + b
+            z[at] ^= 0x01
+            do {
+                _ = try inflate(z, .gzip)
+                Issue.record("byte \(at) flipped: accepted")
+            } catch {
+                #expect(error == .corrupt("invalid gzip body: \(why)"), "byte \(at): \(error)")
+            }
+            #expect(try inflate(z, .gzip, verify: false) == Array("first member;".utf8) + text)
+        }
+    }
+
     @Test func concatenatedGzipMembersAreOneBody() throws {
         let a = Array("first member;".utf8), b = Array("second member".utf8)
         #expect(try inflate(compress(a) + compress(b), .gzip) == a + b)
