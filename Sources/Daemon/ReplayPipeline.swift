@@ -113,9 +113,9 @@ final class ReplayPipeline: @unchecked Sendable {
 
     private func run(_ lane: Lane) {
         while true {
+            if stopping.load(ordering: .acquiring) { return }   // what is still queued is dropped
             let item = lane.queue.withLock { q -> Item? in q.isEmpty ? nil : q.removeFirst() }
             guard let item else {
-                if stopping.load(ordering: .acquiring) { return }
                 lane.wake.wait(timeoutMilliseconds: 100)
                 continue
             }
@@ -132,21 +132,24 @@ final class ReplayPipeline: @unchecked Sendable {
             beforeCommit: { self.waitForTurn(seq, lane: lane) },
             completion: { _ in self.finished() })
         if let problem {
+            guard waitForTurn(seq, lane: lane) else { return }
             skippedRecords.wrappingAdd(1, ordering: .relaxed)
             skippedBytes.wrappingAdd(item.bytes, ordering: .relaxed)
             logger.error("WAL record skipped", ["position": item.position.description, "reason": problem])
-            waitForTurn(seq, lane: lane)
             finished()
         }
         advance(past: seq)
     }
 
-    /// Blocks a lane until every record before `seq` has been committed.
-    private func waitForTurn(_ seq: Int, lane: Lane) {
+    /// Blocks a lane until every record before `seq` has been committed. False when the
+    /// pipeline is stopping instead: the record must not be committed (another lane may be
+    /// abandoning its turn too, and the replay ring takes one producer at a time).
+    private func waitForTurn(_ seq: Int, lane: Lane) -> Bool {
         while turn.load(ordering: .acquiring) != seq {
-            if stopping.load(ordering: .acquiring) { return }
+            if stopping.load(ordering: .acquiring) { return false }
             lane.wake.wait(timeoutMilliseconds: 100)
         }
+        return true
     }
 
     /// Record `seq` is committed or skipped: the next record's lane may commit.

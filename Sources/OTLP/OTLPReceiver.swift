@@ -127,12 +127,13 @@ public final class OTLPReceiver: Sendable {
     /// and commits it (the backend sees `isReplay` and does not log it again). Call only while
     /// the receiver is not ready (its requests are then refused before they touch a loop's
     /// decoders) and from one thread per loop. `beforeCommit` runs after each successful
-    /// decode, right before the commit (a parallel replay waits there for the record's turn).
+    /// decode, right before the commit (a parallel replay waits there for the record's turn);
+    /// when it returns false nothing is committed (the replay is being abandoned).
     /// Waits while the shards' rings are full. Returns nil when committed, else why the record
     /// was not applied (it was undecodable: the log held what the receiver accepted, so this
     /// means damage or a record from a newer slod).
     public func replay(body: UnsafeRawBufferPointer, encoding: RequestContext.Encoding, coding: ContentCoding,
-                       tenant: ByteView, receivedNanos: Int64, loop: Int = 0, beforeCommit: () -> Void = {},
+                       tenant: ByteView, receivedNanos: Int64, loop: Int = 0, beforeCommit: () -> Bool = { true },
                        completion: @escaping @Sendable (IngestCommit) -> Void) -> String? {
         let worker = workers[loop < workers.count ? loop : 0]
         worker.admission.limited = false
@@ -145,7 +146,7 @@ public final class OTLPReceiver: Sendable {
             case .respond(let r):
                 return "the log holds a request the receiver cannot decode now (status \(r.status.code))"
             case .decoded(_, _, _, let info):
-                beforeCommit()
+                guard beforeCommit() else { return "replay stopped before this record was committed" }
                 switch backend.commit(loop: loop, request: info, completion: completion) {
                 case .done(let c): completion(c); return nil
                 case .pending: return nil

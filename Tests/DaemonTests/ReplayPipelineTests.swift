@@ -80,6 +80,29 @@ import Testing
         #expect(r.outOfOrder == 49 * 8)
     }
 
+    /// Stopping with records still queued (a failed recovery): lanes drop what is queued and
+    /// abandon their turn instead of committing out of order; nothing traps.
+    @Test func stoppingMidwayCommitsNothingOutOfOrder() throws {
+        let stats = [ShardStats()]
+        let runtime = try ShardRuntime(loops: 3, workers: stats.map { AggregatorShard(stats: $0) })
+        try runtime.start()
+        let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: 3, backend: runtime, isReady: { false })
+        let pipeline = try ReplayPipeline(receiver: receiver, lanes: 3)
+        let records = (0..<12).map { Self.record($0, series: 200) }
+        for (i, r) in records.enumerated() {
+            try r.withUnsafeBytes { raw in
+                guard case .success(let view) = IngestRecord.view(raw) else { throw StorageService.SetupError(description: "view") }
+                try pipeline.submit(view, bytes: raw.count, position: WALPosition(segment: 1, offset: i))
+            }
+        }
+        pipeline.stop()
+        runtime.stop()
+        #expect(pipeline.turn.load(ordering: .acquiring) <= records.count)
+        #expect(stats[0].rejected["out_of_order"]?.value == 0)
+        #expect(stats[0].pointsApplied.value % 200 == 0)   // whole records only
+        withExtendedLifetime(records) {}
+    }
+
     @Test func anUndecodableRecordIsSkippedAndTheRestApplied() throws {
         let stats = [ShardStats()]
         let runtime = try ShardRuntime(loops: 2, workers: stats.map { AggregatorShard(stats: $0) })
