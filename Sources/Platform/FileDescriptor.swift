@@ -64,8 +64,9 @@ public enum FD {
         var st = stat()
         let size = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
         var out: [UInt8] = []
-        // One byte past the limit (or past the expected size) tells "exactly" from "more".
-        var chunk = min(size, limit) + 1
+        // One byte past the limit (or past the expected size) tells "exactly" from "more";
+        // procfs files report size 0.
+        var chunk = size > 0 ? min(size, limit) + 1 : 4096
         while true {
             let want = min(chunk, limit + 1 - out.count)
             if want <= 0 { break }
