@@ -22,6 +22,16 @@ import Testing
         return IngestRecord(receivedNanos: Int64(k), encoding: .json, contentEncoding: .identity, body: Array(body.utf8)).encoded()
     }
 
+    /// Submits encoded ingest records in order (the caller keeps them alive until drained).
+    static func submit(_ records: [[UInt8]], to pipeline: ReplayPipeline) throws {
+        for (i, r) in records.enumerated() {
+            try r.withUnsafeBytes { raw in
+                guard case .success(let view) = IngestRecord.view(raw) else { throw StorageService.SetupError(description: "view") }
+                try pipeline.submit(view, bytes: raw.count, position: WALPosition(segment: 1, offset: i))
+            }
+        }
+    }
+
     struct Result {
         var outOfOrder: UInt64
         var applied: UInt64
@@ -40,12 +50,7 @@ import Testing
         defer { pipeline.stop() }
         // The reader keeps the records' bytes alive until drain, as WALReplay does per segment.
         let records = order.map { Self.record($0, series: series) }
-        for (i, r) in records.enumerated() {
-            try r.withUnsafeBytes { raw in
-                guard case .success(let view) = IngestRecord.view(raw) else { throw StorageService.SetupError(description: "view") }
-                try pipeline.submit(view, bytes: raw.count, position: WALPosition(segment: 1, offset: i))
-            }
-        }
+        try Self.submit(records, to: pipeline)
         try pipeline.drain()
         #expect(pipeline.applied.load(ordering: .acquiring) == records.count)
         pipeline.stop()   // a lane may still be about to pass the turn on
@@ -89,12 +94,7 @@ import Testing
         let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: 3, backend: runtime, isReady: { false })
         let pipeline = try ReplayPipeline(receiver: receiver, lanes: 3)
         let records = (0..<12).map { Self.record($0, series: 200) }
-        for (i, r) in records.enumerated() {
-            try r.withUnsafeBytes { raw in
-                guard case .success(let view) = IngestRecord.view(raw) else { throw StorageService.SetupError(description: "view") }
-                try pipeline.submit(view, bytes: raw.count, position: WALPosition(segment: 1, offset: i))
-            }
-        }
+        try Self.submit(records, to: pipeline)
         pipeline.stop()
         runtime.stop()
         #expect(pipeline.turn.load(ordering: .acquiring) <= records.count)
@@ -113,12 +113,7 @@ import Testing
         defer { pipeline.stop() }
         var records = (0..<10).map { Self.record($0, series: 1) }
         records[4] = IngestRecord(receivedNanos: 4, encoding: .json, contentEncoding: .gzip, body: Array("not gzip".utf8)).encoded()
-        for (i, r) in records.enumerated() {
-            try r.withUnsafeBytes { raw in
-                guard case .success(let view) = IngestRecord.view(raw) else { throw StorageService.SetupError(description: "view") }
-                try pipeline.submit(view, bytes: raw.count, position: WALPosition(segment: 1, offset: i))
-            }
-        }
+        try Self.submit(records, to: pipeline)
         try pipeline.drain()
         #expect(pipeline.skippedRecords.load(ordering: .relaxed) == 1)
         #expect(pipeline.skippedBytes.load(ordering: .relaxed) == records[4].count)
