@@ -157,10 +157,20 @@ final class StorageService: @unchecked Sendable {
         defer { pipeline.stop() }
         var from = after
         var unreadable = 0, bytes = 0
+        let lastSegment = (try? WALDirectory.segments(in: walDirectory).last) ?? nil
+        // Progress for whoever watches a long recovery (as Prometheus logs "WAL segment loaded").
+        let progress: (Int) throws(SetupError) -> Void = { segment in
+            try pipeline.drain()
+            let seconds = Double(Clock.monotonicNanos() &- start) / 1e9
+            self.logger.info("WAL segment replayed", [
+                "segment": String(segment), "last_segment": lastSegment.map(String.init) ?? "?",
+                "records": String(pipeline.submitted), "mb": format3(Double(bytes) / 1e6),
+                "mb_per_s": format3(seconds > 0 ? Double(bytes) / 1e6 / seconds : 0), "lanes": String(pipeline.lanes.count)])
+        }
         while true {
             let outcome: WALReplayOutcome
             do {
-                outcome = try WALReplay.replay(walDirectory, after: from, segmentDone: { try pipeline.drain() }) { type, payload, position in
+                outcome = try WALReplay.replay(walDirectory, after: from, segmentDone: progress) { type, payload, position in
                     guard type == IngestRecord.type else {
                         throw SetupError(description: "WAL record of type \(type) at \(position) is from a newer slod; "
                                          + "run that version or move \(walDirectory) aside")

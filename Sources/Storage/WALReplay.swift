@@ -37,11 +37,11 @@ public enum WALReplay {
     /// segment; a short or damaged record anywhere else is corruption. Segments older than
     /// `after.segment` are not read. Each segment is read whole into memory (segments are
     /// bounded by the writer's segment size). A record's bytes stay valid until `segmentDone`
-    /// returns, which is called after the last record of each segment read: a caller that hands
-    /// records to other threads waits for them there. A segment of a newer format version
+    /// returns, which is called with the segment's number after the last record of each segment
+    /// read: a caller that hands records to other threads waits for them there. A segment of a newer format version
     /// throws `WALNewerFormatError` before any of its records is handed over.
     public static func replay(_ directory: String, after: WALPosition? = nil,
-                              segmentDone: () throws -> Void = {},
+                              segmentDone: (Int) throws -> Void = { _ in },
                               _ body: (UInt8, UnsafeRawBufferPointer, WALPosition) throws -> Void) throws -> WALReplayOutcome {
         let segments = try WALDirectory.segments(in: directory).filter { $0 >= (after?.segment ?? 0) }
         var outcome = WALReplayOutcome(end: after ?? WALPosition(segment: segments.first ?? 1, offset: WALFormat.segmentHeaderBytes))
@@ -57,7 +57,7 @@ public enum WALReplay {
             // before the buffer is read into again.
             let result = Result { try records(of: raw, segment: index, newest: k == segments.count - 1, after: after,
                                               into: &outcome, body) }
-            try segmentDone()
+            try segmentDone(index)
             if try result.get() { break }
         }
         return outcome

@@ -179,6 +179,11 @@ extension Integration {
             #expect(Time.eventually(timeout: 10, interval: 0.05) { dir.read("stderr").contains("msg=\"listening\"") })
             #expect(get("/-/ready") == 200)
             #expect(Self.logField(dir.read("stderr"), msg: "recovered", "wal_records") == "150", "\(dir.read("stderr").suffix(2000))")
+            // Progress per segment, as Prometheus logs "WAL segment loaded".
+            let log = dir.read("stderr")
+            let lastSegment = Self.logField(log, msg: "WAL segment replayed", "last_segment")
+            #expect(lastSegment != nil && lastSegment == Self.logField(log, msg: "WAL segment replayed", "segment")
+                    && Self.logField(log, msg: "WAL segment replayed", "records") == "150", "\(log.suffix(2000))")
             print("DURABILITY readiness: \(notReadyWhileRecovering) not-ready answers during a replay of \(Self.logField(dir.read("stderr"), msg: "recovered", "replay_seconds") ?? "?") s")
         }
 

@@ -105,7 +105,7 @@ extension WALReplayTests {
         try Data(WALFormat.magic + [7, 0, 0, 0]).write(to: URL(fileURLWithPath: newer))
         var got = 0, segmentsDone = 0
         #expect(throws: WALNewerFormatError(path: newer, version: 7)) {
-            _ = try WALReplay.replay(dir.path, segmentDone: { segmentsDone += 1 }) { _, _, _ in got += 1 }
+            _ = try WALReplay.replay(dir.path, segmentDone: { _ in segmentsDone += 1 }) { _, _, _ in got += 1 }
         }
         #expect(got == Self.payloads.count)
         #expect(segmentsDone == Set(positions.map(\.segment)).count)
