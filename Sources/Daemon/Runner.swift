@@ -146,10 +146,16 @@ struct Runner {
         let notifier = SystemdNotifier()
         notifier.send("STATUS=recovering from \(storage?.directory ?? "nothing (storage disabled)")")
         logger.info("recovering", ["address": bound.description, "storage": storage?.directory ?? "disabled"])
-        // Recovery, part 2: the WAL after the checkpoint, through the same decode path (as
-        // event loop 0, whose thread takes no data until ready).
+        // Recovery, part 2: the WAL after the checkpoint, through the same decode path (one
+        // replay lane per event loop, with that loop's decoders: the loops take no data until
+        // ready).
         do {
-            try storage?.replay(after: replayFrom, receiver: receiver, into: &recovered)
+            // Every segment replayed extends systemd's start timeout: a long replay that makes
+            // progress is not killed, one that stalls still is (TimeoutStartSec, or 90 s after
+            // the last segment).
+            try storage?.replay(after: replayFrom, receiver: receiver, into: &recovered) { status in
+                _ = notifier.send("EXTEND_TIMEOUT_USEC=90000000\nSTATUS=\(status)")
+            }
         } catch {
             logger.error("cannot recover from the storage directory", ["error": error.description])
             server.shutdown()

@@ -146,7 +146,10 @@ final class StorageService: @unchecked Sendable {
     /// the WAL for appends. A torn tail is cut off at the last good record; a
     /// damaged segment is renamed to `….corrupt`, reported with its offset, and replay goes on
     /// with the next segment.
-    func replay(after: WALPosition?, receiver: OTLPReceiver, into r: inout Recovered) throws(SetupError) {
+    /// `onSegment` gets a one-line progress text after every segment (the daemon passes it to
+    /// systemd with a start-timeout extension).
+    func replay(after: WALPosition?, receiver: OTLPReceiver, into r: inout Recovered,
+                onSegment: (String) -> Void = { _ in }) throws(SetupError) {
         let start = Clock.monotonicNanos()
         let pipeline: ReplayPipeline
         do {
@@ -162,6 +165,8 @@ final class StorageService: @unchecked Sendable {
         let progress: (Int) throws(SetupError) -> Void = { segment in
             try pipeline.drain()
             let seconds = Double(Clock.monotonicNanos() &- start) / 1e9
+            onSegment("replaying the WAL: segment \(segment) of \(lastSegment.map(String.init) ?? "?"), "
+                      + "\(format3(Double(bytes) / 1e6)) MB in \(format3(seconds)) s")
             self.logger.info("WAL segment replayed", [
                 "segment": String(segment), "last_segment": lastSegment.map(String.init) ?? "?",
                 "records": String(pipeline.submitted), "mb": format3(Double(bytes) / 1e6),

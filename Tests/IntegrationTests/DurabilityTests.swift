@@ -187,6 +187,59 @@ extension Integration {
             print("DURABILITY readiness: \(notReadyWhileRecovering) not-ready answers during a replay of \(Self.logField(dir.read("stderr"), msg: "recovered", "replay_seconds") ?? "?") s")
         }
 
+        /// slod under systemd (`Type=notify`): `NOTIFY_SOCKET` is a datagram socket this test
+        /// reads. During a replay every segment extends the start timeout with a progress status,
+        /// and `READY=1` comes only after them.
+        @Test func recoveryTellsSystemdItsProgress() throws {
+            let body = try OTLPStatus.fixture("metrics_medium.pb.gz")
+            let storage = try TempDir()
+            let config = testConfig() + "storage: {fsync: never, segment_bytes: 1MiB}\n"
+            do {
+                let slod = try SlodServer(config: config, storage: storage.file("data"))
+                for _ in 0..<100 { #expect(try OTLPStatus.post(slod, contentType: "application/x-protobuf", encoding: "gzip", body: body).status == 200) }
+                slod.child.signal(SIGKILL)
+                _ = slod.child.wait(timeout: 5)
+            }
+            let dir = try TempDir()
+            let socketPath = dir.file("notify")
+            let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            try #require(fd >= 0)
+            defer { close(fd) }
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { p in
+                for (i, b) in socketPath.utf8.enumerated() { p[i] = b }
+            }
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            try #require(bound == 0, "bind \(socketPath): errno \(errno)")
+            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var environment = ProcessInfo.processInfo.environment
+            environment["NOTIFY_SOCKET"] = socketPath
+            let configPath = try dir.write("slod.yaml", config)
+            let child = try Child(try Paths.slodBinary(), ["--config", configPath, "--listen", "127.0.0.1:0", "--storage-path", storage.file("data")],
+                                  stdout: dir.file("stdout"), stderr: dir.file("stderr"), environment: environment)
+            defer { child.stop(grace: 5) }
+            var messages: [String] = []
+            let deadline = Date().addingTimeInterval(60)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while Date() < deadline, !messages.contains(where: { $0.contains("READY=1") }) {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n > 0 { messages.append(String(decoding: buffer[0..<n], as: UTF8.self)) }
+                if child.poll() != nil { break }
+            }
+            let extend = messages.filter { $0.hasPrefix("EXTEND_TIMEOUT_USEC=90000000\nSTATUS=replaying the WAL: segment ") }
+            let segments = Self.logField(dir.read("stderr"), msg: "WAL segment replayed", "last_segment").flatMap { Int($0) } ?? 0
+            #expect(extend.count >= 2 && extend.count <= segments, "\(extend.count) extensions for \(segments) segments: \(messages)")
+            let ready = messages.firstIndex { $0.contains("READY=1") }
+            let lastExtend = messages.lastIndex { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") }
+            #expect(ready != nil && lastExtend != nil && lastExtend! < ready!, "\(messages)")
+            #expect(messages.first?.hasPrefix("STATUS=recovering from ") == true, "\(messages)")
+            print("DURABILITY systemd: \(messages.count) notifications, \(extend.count) timeout extensions; last: \(extend.last ?? "none")")
+        }
+
         // MARK: - Crash harness
 
         /// State shared by the load generator's client threads.
