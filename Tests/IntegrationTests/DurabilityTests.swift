@@ -123,22 +123,26 @@ extension Integration {
 
         // MARK: - Readiness during recovery
 
+        /// Starts slod on `storage`, posts `requests` copies of the medium gzip fixture (each must
+        /// get 200) and kills it (-9): a WAL that no checkpoint covers, for a recovery to replay.
+        static func fillWAL(config: String, storage: String, requests: Int) throws {
+            let body = try OTLPStatus.fixture("metrics_medium.pb.gz")
+            let slod = try SlodServer(config: config, storage: storage)
+            for i in 0..<requests {
+                let r = try OTLPStatus.post(slod, contentType: "application/x-protobuf", encoding: "gzip", body: body)
+                #expect(r.status == 200, "request \(i): \(r.status) \(r.text)")
+                if r.status != 200 { break }
+            }
+            slod.child.signal(SIGKILL)
+            _ = slod.child.wait(timeout: 5)
+        }
+
         /// While the WAL is replayed the port is open: `/-/healthy` and `/metrics` answer,
         /// `/-/ready` and ingestion answer 503; once `msg="listening"` is logged both are open.
         @Test func readinessWaitsForRecovery() throws {
-            let body = try OTLPStatus.fixture("metrics_medium.pb.gz")
             let storage = try TempDir()
             let config = testConfig() + "storage: {fsync: never}\n"
-            do {
-                let slod = try SlodServer(config: config, storage: storage.file("data"))
-                for i in 0..<150 {
-                    let r = try OTLPStatus.post(slod, contentType: "application/x-protobuf", encoding: "gzip", body: body)
-                    #expect(r.status == 200, "request \(i): \(r.status) \(r.text)")
-                    if r.status != 200 { break }
-                }
-                slod.child.signal(SIGKILL)
-                _ = slod.child.wait(timeout: 5)
-            }
+            try Self.fillWAL(config: config, storage: storage.file("data"), requests: 150)
             let dir = try TempDir()
             let configPath = try dir.write("slod.yaml", config)
             let child = try Child(try Paths.slodBinary(), ["--config", configPath, "--listen", "127.0.0.1:0", "--storage-path", storage.file("data")],
@@ -191,15 +195,9 @@ extension Integration {
         /// reads. During a replay every segment extends the start timeout with a progress status,
         /// and `READY=1` comes only after them.
         @Test func recoveryTellsSystemdItsProgress() throws {
-            let body = try OTLPStatus.fixture("metrics_medium.pb.gz")
             let storage = try TempDir()
             let config = testConfig() + "storage: {fsync: never, segment_bytes: 1MiB}\n"
-            do {
-                let slod = try SlodServer(config: config, storage: storage.file("data"))
-                for _ in 0..<100 { #expect(try OTLPStatus.post(slod, contentType: "application/x-protobuf", encoding: "gzip", body: body).status == 200) }
-                slod.child.signal(SIGKILL)
-                _ = slod.child.wait(timeout: 5)
-            }
+            try Self.fillWAL(config: config, storage: storage.file("data"), requests: 100)
             let dir = try TempDir()
             let socketPath = dir.file("notify")
             let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
