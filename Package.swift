@@ -42,13 +42,13 @@ let package = Package(
         .target(name: "SLO", dependencies: ["Selectors", "Primitives"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["SLO", "Selectors"], swiftSettings: optimize),
         // Durability: write-ahead log framing (segments, records, CRCs), checkpoints.
-        .target(name: "Storage", dependencies: ["CZlib", "Platform", "Primitives"], swiftSettings: optimize),
+        .target(name: "Storage", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         // The SLO evaluator: instance registry, series matching, the instances' states fed by the shards' deltas,
         // Sloth-compatible exposition and the JSON API.
         .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
         // Burn-rate alerting: alert state machines over SLO snapshots, alert content, notifiers.
         .target(name: "Alerting", dependencies: ["SLO", "SLOEngine", "Exposition", "Platform", "Primitives"], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "Storage", "CZlib"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "Storage"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).

@@ -175,19 +175,11 @@ extension AlertEvaluator {
     }
 }
 
+/// The alert checkpoint format, as named in its errors.
+public enum AlertCheckpointFormat: ByteFormat { public static let name = "alert checkpoint" }
+
 /// An alert checkpoint that cannot be decoded (truncated, corrupt, or not an alert checkpoint).
-public struct AlertCheckpointError: ByteDecodingError, Sendable, Equatable, CustomStringConvertible {
-    /// Byte offset in the checkpoint where decoding failed.
-    public var offset: Int
-    public var reason: String
-
-    public init(offset: Int, _ reason: String) {
-        self.offset = offset
-        self.reason = reason
-    }
-
-    public var description: String { "alert checkpoint at byte \(offset): \(reason)" }
-}
+public typealias AlertCheckpointError = ByteFormatError<AlertCheckpointFormat>
 
 /// The alert checkpoint's reader: `VarIntReader` (Primitives) failing with `AlertCheckpointError`.
 private typealias AlertCheckpointReader = VarIntReader<AlertCheckpointError>

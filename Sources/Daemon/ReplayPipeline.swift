@@ -127,7 +127,7 @@ final class ReplayPipeline: @unchecked Sendable {
         let v = item.view
         let seq = item.seq
         let problem = receiver.replay(
-            body: v.body, encoding: v.encoding == .json ? .json : .protobuf, coding: StorageService.coding(v.contentEncoding),
+            body: v.body, encoding: v.encoding.requestEncoding, coding: v.contentEncoding.coding,
             tenant: ByteView(base: v.tenant.baseAddress, count: v.tenant.count), receivedNanos: v.receivedNanos, loop: lane.loop,
             beforeCommit: { self.waitForTurn(seq, lane: lane) },
             completion: { _ in self.finished() })

@@ -32,12 +32,12 @@ func registerSelfMetrics(_ registry: MetricsRegistry, server: HTTPServer) {
             if snap.count == 0 { continue }
             w.histogram("slod_http_request_duration_seconds", labels: [("handler", handler)], snapshot: snap)
         }
-        w.family("slod_http_connections_open", type: .gauge, help: "HTTP connections currently open.")
-        w.sample("slod_http_connections_open", value: m.connectionsOpen.value)
-        w.family("slod_http_connections_accepted_total", type: .counter, help: "HTTP connections accepted (including refused ones).")
-        w.sample("slod_http_connections_accepted_total", value: m.connectionsAccepted.value)
-        w.family("slod_http_connections_refused_total", type: .counter, help: "HTTP connections refused because max_connections was reached.")
-        w.sample("slod_http_connections_refused_total", value: m.connectionsRefused.value)
+        w.single("slod_http_connections_open", type: .gauge, help: "HTTP connections currently open.",
+                 value: m.connectionsOpen.value)
+        w.single("slod_http_connections_accepted_total", type: .counter, help: "HTTP connections accepted (including refused ones).",
+                 value: m.connectionsAccepted.value)
+        w.single("slod_http_connections_refused_total", type: .counter, help: "HTTP connections refused because max_connections was reached.",
+                 value: m.connectionsRefused.value)
         w.family("slod_http_limit_rejections_total", type: .counter, help: "Requests or connections rejected by a server limit or timeout, by reason.")
         for (i, reason) in HTTPServerMetrics.limitReasons.enumerated() {
             w.sample("slod_http_limit_rejections_total", labels: [("reason", reason)], value: m.limitRejections[i].value)
@@ -114,12 +114,12 @@ func registerShardMetrics(_ registry: MetricsRegistry, stats: [ShardStats], runt
         for (i, s) in stats.enumerated() {
             w.sample("slod_series", labels: shardLabels[i], value: s.series.value)
         }
-        w.family("slod_series_created_total", type: .counter, help: "Series created by the aggregator shards.")
-        w.sample("slod_series_created_total", value: sum { $0.seriesCreated })
-        w.family("slod_series_expired_total", type: .counter, help: "Series removed after aggregation.series_ttl without updates.")
-        w.sample("slod_series_expired_total", value: sum { $0.seriesExpired })
-        w.family("slod_points_applied_total", type: .counter, help: "Data points applied to series by the aggregator shards.")
-        w.sample("slod_points_applied_total", value: sum { $0.pointsApplied })
+        w.single("slod_series_created_total", type: .counter, help: "Series created by the aggregator shards.",
+                 value: sum { $0.seriesCreated })
+        w.single("slod_series_expired_total", type: .counter, help: "Series removed after aggregation.series_ttl without updates.",
+                 value: sum { $0.seriesExpired })
+        w.single("slod_points_applied_total", type: .counter, help: "Data points applied to series by the aggregator shards.",
+                 value: sum { $0.pointsApplied })
         w.family("slod_shard_batches_applied_total", type: .counter, help: "Batch slices (one per ingest request and shard) applied, by aggregator shard.")
         for (i, s) in stats.enumerated() {
             w.sample("slod_shard_batches_applied_total", labels: shardLabels[i], value: s.batchesApplied.value)
@@ -128,8 +128,8 @@ func registerShardMetrics(_ registry: MetricsRegistry, stats: [ShardStats], runt
         for reason in ShardStats.rejectionReasons {
             w.sample("slod_shard_rejected_points_total", labels: [("reason", reason)], value: sum { $0.rejected[reason] })
         }
-        w.family("slod_series_limit_rejections_total", type: .counter, help: "Points of new series rejected because a series limit (aggregation.max_series, max_series_per_metric) was reached.")
-        w.sample("slod_series_limit_rejections_total", value: sum { $0.rejected["series_limit"] })
+        w.single("slod_series_limit_rejections_total", type: .counter, help: "Points of new series rejected because a series limit (aggregation.max_series, max_series_per_metric) was reached.",
+                 value: sum { $0.rejected["series_limit"] })
         w.family("slod_shard_ring_occupancy", type: .gauge, help: "Batch slices queued, by aggregator shard (all event loops' rings together).")
         for (i, n) in runtime.ringOccupancy.enumerated() {
             w.sample("slod_shard_ring_occupancy", labels: i < shardLabels.count ? shardLabels[i] : [("shard", String(i))], value: n)

@@ -164,13 +164,12 @@ final class StorageService: @unchecked Sendable {
         // Progress for whoever watches a long recovery (as Prometheus logs "WAL segment loaded").
         let progress: (Int) throws(SetupError) -> Void = { segment in
             try pipeline.drain()
-            let seconds = Double(Clock.monotonicNanos() &- start) / 1e9
-            onSegment("replaying the WAL: segment \(segment) of \(lastSegment.map(String.init) ?? "?"), "
-                      + "\(format3(Double(bytes) / 1e6)) MB in \(format3(seconds)) s")
+            let seconds = Double(Clock.monotonicNanos() &- start) / 1e9, mb = Double(bytes) / 1e6
+            let last = lastSegment.map(String.init) ?? "?"
+            onSegment("replaying the WAL: segment \(segment) of \(last), \(format3(mb)) MB in \(format3(seconds)) s")
             self.logger.info("WAL segment replayed", [
-                "segment": String(segment), "last_segment": lastSegment.map(String.init) ?? "?",
-                "records": String(pipeline.submitted), "mb": format3(Double(bytes) / 1e6),
-                "mb_per_s": format3(seconds > 0 ? Double(bytes) / 1e6 / seconds : 0), "lanes": String(pipeline.lanes.count)])
+                "segment": String(segment), "last_segment": last, "records": String(pipeline.submitted), "mb": format3(mb),
+                "mb_per_s": format3(seconds > 0 ? mb / seconds : 0), "lanes": String(pipeline.lanes.count)])
         }
         while true {
             let outcome: WALReplayOutcome
@@ -240,14 +239,6 @@ final class StorageService: @unchecked Sendable {
             try wal.open()
         } catch {
             throw SetupError(description: "cannot open the write-ahead log: \(error)")
-        }
-    }
-
-    static func coding(_ e: IngestRecord.ContentEncoding) -> ContentCoding {
-        switch e {
-        case .identity: .identity
-        case .gzip: .gzip
-        case .deflate: .deflate
         }
     }
 
@@ -429,16 +420,16 @@ func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService
         "slod_checkpoint_bytes", "slod_wal_replay_duration_seconds", "slod_wal_replayed_records_total",
         "slod_wal_replayed_bytes_total", "slod_storage_corruptions_total", "slod_wal_torn_tails_total",
     ]) { w in
-        w.family("slod_wal_bytes_total", type: .counter, help: "Bytes appended to the write-ahead log (record headers included).")
-        w.sample("slod_wal_bytes_total", value: m.bytes.value)
-        w.family("slod_wal_segments", type: .gauge, help: "WAL segment files in the storage directory.")
-        w.sample("slod_wal_segments", value: Double(storage.segmentCount))
-        w.family("slod_wal_segments_created_total", type: .counter, help: "WAL segments started (rollover and checkpoints).")
-        w.sample("slod_wal_segments_created_total", value: m.segmentsCreated.value)
-        w.family("slod_wal_write_failures_total", type: .counter, help: "Requests answered 503 because the WAL could not be written (disk full, I/O error).")
-        w.sample("slod_wal_write_failures_total", value: m.writeFailures.value)
-        w.family("slod_wal_fsync_failures_total", type: .counter, help: "fdatasync calls on the WAL that failed.")
-        w.sample("slod_wal_fsync_failures_total", value: m.fsyncFailures.value)
+        w.single("slod_wal_bytes_total", type: .counter, help: "Bytes appended to the write-ahead log (record headers included).",
+                 value: m.bytes.value)
+        w.single("slod_wal_segments", type: .gauge, help: "WAL segment files in the storage directory.",
+                 value: Double(storage.segmentCount))
+        w.single("slod_wal_segments_created_total", type: .counter, help: "WAL segments started (rollover and checkpoints).",
+                 value: m.segmentsCreated.value)
+        w.single("slod_wal_write_failures_total", type: .counter, help: "Requests answered 503 because the WAL could not be written (disk full, I/O error).",
+                 value: m.writeFailures.value)
+        w.single("slod_wal_fsync_failures_total", type: .counter, help: "fdatasync calls on the WAL that failed.",
+                 value: m.fsyncFailures.value)
         w.family("slod_wal_fsync_duration_seconds", type: .histogram, help: "Duration of fdatasync on the WAL (one covers every request waiting).")
         w.histogram("slod_wal_fsync_duration_seconds", snapshot: m.fsyncSeconds.snapshot())
         w.family("slod_wal_loss_window_seconds", type: .gauge,
@@ -451,22 +442,21 @@ func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService
         w.sample("slod_wal_loss_window_seconds", labels: [("fsync", policy.rawValue)], value: window)
         w.family("slod_checkpoint_duration_seconds", type: .histogram, help: "Time to cut and write a checkpoint.")
         w.histogram("slod_checkpoint_duration_seconds", snapshot: m.checkpointSeconds.snapshot())
-        w.family("slod_checkpoint_failures_total", type: .counter, help: "Checkpoints that could not be written.")
-        w.sample("slod_checkpoint_failures_total", value: m.checkpointFailures.value)
-        w.family("slod_checkpoint_age_seconds", type: .gauge,
-                 help: "Seconds since the last checkpoint this process wrote (since start-up before the first).")
-        w.sample("slod_checkpoint_age_seconds", value: max(0, Clock.wallSeconds() - Double(m.lastCheckpointUnix.load(ordering: .relaxed))))
-        w.family("slod_checkpoint_bytes", type: .gauge, help: "Size of the sections of the last checkpoint written.")
-        w.sample("slod_checkpoint_bytes", value: Double(m.checkpointBytes.value))
-        w.family("slod_wal_replay_duration_seconds", type: .gauge, help: "Time the start-up replay of the WAL took.")
-        w.sample("slod_wal_replay_duration_seconds", value: Double(bitPattern: m.replaySeconds.load(ordering: .relaxed)))
-        w.family("slod_wal_replayed_records_total", type: .counter, help: "WAL records replayed at start-up.")
-        w.sample("slod_wal_replayed_records_total", value: m.replayedRecords.value)
-        w.family("slod_wal_replayed_bytes_total", type: .counter, help: "WAL record bytes replayed at start-up.")
-        w.sample("slod_wal_replayed_bytes_total", value: m.replayedBytes.value)
-        w.family("slod_storage_corruptions_total", type: .counter, help: "Damaged WAL segments and checkpoints found (set aside as .corrupt).")
-        w.sample("slod_storage_corruptions_total", value: m.corruptions.value)
-        w.family("slod_wal_torn_tails_total", type: .counter, help: "Interrupted appends cut off the WAL at start-up.")
-        w.sample("slod_wal_torn_tails_total", value: m.tornTails.value)
+        w.single("slod_checkpoint_failures_total", type: .counter, help: "Checkpoints that could not be written.",
+                 value: m.checkpointFailures.value)
+        w.single("slod_checkpoint_age_seconds", type: .gauge, help: "Seconds since the last checkpoint this process wrote (since start-up before the first).",
+                 value: max(0, Clock.wallSeconds() - Double(m.lastCheckpointUnix.load(ordering: .relaxed))))
+        w.single("slod_checkpoint_bytes", type: .gauge, help: "Size of the sections of the last checkpoint written.",
+                 value: Double(m.checkpointBytes.value))
+        w.single("slod_wal_replay_duration_seconds", type: .gauge, help: "Time the start-up replay of the WAL took.",
+                 value: Double(bitPattern: m.replaySeconds.load(ordering: .relaxed)))
+        w.single("slod_wal_replayed_records_total", type: .counter, help: "WAL records replayed at start-up.",
+                 value: m.replayedRecords.value)
+        w.single("slod_wal_replayed_bytes_total", type: .counter, help: "WAL record bytes replayed at start-up.",
+                 value: m.replayedBytes.value)
+        w.single("slod_storage_corruptions_total", type: .counter, help: "Damaged WAL segments and checkpoints found (set aside as .corrupt).",
+                 value: m.corruptions.value)
+        w.single("slod_wal_torn_tails_total", type: .counter, help: "Interrupted appends cut off the WAL at start-up.",
+                 value: m.tornTails.value)
     }
 }

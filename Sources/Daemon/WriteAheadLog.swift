@@ -114,8 +114,8 @@ final class WriteAheadLog: @unchecked Sendable {
         let before = (segment: w.segment, bytes: w.appendedBytes)
         do throws(StorageError) {
             try w.append(type: IngestRecord.type, body: request.body) { out in
-                IngestRecord.appendPrefix(receivedNanos: request.receivedNanos, encoding: request.encoding == .json ? .json : .protobuf,
-                                          contentEncoding: Self.contentEncoding(request.coding), tenant: request.tenant.buffer, to: &out)
+                IngestRecord.appendPrefix(receivedNanos: request.receivedNanos, encoding: .init(request.encoding),
+                                          contentEncoding: .init(request.coding), tenant: request.tenant.buffer, to: &out)
             }
             if w.segment != before.segment { metrics.segmentsCreated.add(1) }
         } catch {
@@ -136,14 +136,6 @@ final class WriteAheadLog: @unchecked Sendable {
         metrics.bytes.add(w.appendedBytes &- before.bytes)
         if policy == .always { wake.signal() }
         return (w.appendedBytes, nil)
-    }
-
-    static func contentEncoding(_ c: ContentCoding) -> IngestRecord.ContentEncoding {
-        switch c {
-        case .identity: .identity
-        case .gzip: .gzip
-        case .deflate: .deflate
-        }
     }
 
     /// Calls `done` once a sync covers `seq` (nil), or with the reason when the sync failed.
@@ -279,4 +271,28 @@ final class StorageMetrics: Sendable {
     let replayedBytes = Counter()
     let corruptions = Counter()
     let tornTails = Counter()
+}
+
+/// The receiver's request encodings as an ingest record stores them, and back (replay).
+extension IngestRecord.MessageEncoding {
+    init(_ e: RequestContext.Encoding) { self = e == .json ? .json : .protobuf }
+    var requestEncoding: RequestContext.Encoding { self == .json ? .json : .protobuf }
+}
+
+extension IngestRecord.ContentEncoding {
+    init(_ c: ContentCoding) {
+        switch c {
+        case .identity: self = .identity
+        case .gzip: self = .gzip
+        case .deflate: self = .deflate
+        }
+    }
+
+    var coding: ContentCoding {
+        switch self {
+        case .identity: .identity
+        case .gzip: .gzip
+        case .deflate: .deflate
+        }
+    }
 }

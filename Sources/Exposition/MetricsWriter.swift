@@ -47,6 +47,24 @@ public struct MetricsWriter {
         ExpositionText.appendHeader(name: name, type: type, help: help, format: format, to: &bytes)
     }
 
+    /// A family with one unlabelled sample, the usual shape of a self-metric.
+    public mutating func single(_ name: String, type: MetricType, help: String, value: Double) {
+        family(name, type: type, help: help)
+        sample(name, value: value)
+    }
+
+    /// A family with one unlabelled sample with an exact unsigned integer value.
+    public mutating func single(_ name: String, type: MetricType, help: String, value: UInt64) {
+        family(name, type: type, help: help)
+        sample(name, value: value)
+    }
+
+    /// A family with one unlabelled sample with an exact signed integer value.
+    public mutating func single(_ name: String, type: MetricType, help: String, value: Int64) {
+        family(name, type: type, help: help)
+        sample(name, value: value)
+    }
+
     /// Writes one sample line `name{labels} value` with a float value (`+Inf`, `-Inf`, `NaN`
     /// spelled as Prometheus expects).
     public mutating func sample(_ name: String, labels: [(String, String)] = [], value: Double) {

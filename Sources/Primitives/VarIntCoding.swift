@@ -32,6 +32,28 @@ public protocol ByteDecodingError: Error {
     init(offset: Int, _ reason: String)
 }
 
+/// Names a binary format in its decoding errors (`ByteFormatError<Format>`).
+public protocol ByteFormat {
+    /// E.g. "alert checkpoint": the prefix of every error's description.
+    static var name: String { get }
+}
+
+/// Bytes that do not decode as `Format` (truncated, corrupt, or another format): the byte
+/// offset where decoding failed and why. One type per format (`ByteFormatError<Format>`), so a
+/// caller catches exactly the format it decodes.
+public struct ByteFormatError<Format: ByteFormat>: ByteDecodingError, Sendable, Equatable, CustomStringConvertible {
+    /// Byte offset in the input where decoding failed.
+    public var offset: Int
+    public var reason: String
+
+    public init(offset: Int, _ reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String { "\(Format.name) at byte \(offset): \(reason)" }
+}
+
 /// Reads what `VarInt` wrote; every failure is a `Failure` naming the byte offset.
 public struct VarIntReader<Failure: ByteDecodingError> {
     public let bytes: [UInt8]

@@ -147,7 +147,7 @@ extension SLOEngine {
             do {
                 state = try SLOState(decoding: Array(bytes[stateStart..<stateStart + stateLength]), layout: layouts[slo])
             } catch {
-                throw SLOEngineCheckpointError(offset: stateStart + error.offset, "state of \(specs[slo].id) \(values): \(error.message)")
+                throw SLOEngineCheckpointError(offset: stateStart + error.offset, "state of \(specs[slo].id) \(values): \(error.reason)")
             }
             pending.append(Pending(key: key, adopted: Adopted(state: state, counters: counters)))
         }
@@ -237,19 +237,11 @@ extension SLOSpec {
     }
 }
 
+/// The SLO engine checkpoint format, as named in its errors.
+public enum SLOEngineCheckpointFormat: ByteFormat { public static let name = "SLO engine checkpoint" }
+
 /// A checkpoint that cannot be restored (truncated, corrupt, or not an engine checkpoint).
-public struct SLOEngineCheckpointError: ByteDecodingError, Sendable, Equatable, CustomStringConvertible {
-    /// Byte offset in the checkpoint where decoding failed.
-    public var offset: Int
-    public var reason: String
-
-    public init(offset: Int, _ reason: String) {
-        self.offset = offset
-        self.reason = reason
-    }
-
-    public var description: String { "SLO engine checkpoint at byte \(offset): \(reason)" }
-}
+public typealias SLOEngineCheckpointError = ByteFormatError<SLOEngineCheckpointFormat>
 
 /// The engine checkpoint's reader: `VarIntReader` (Primitives) failing with `SLOEngineCheckpointError`.
 typealias EngineCheckpointReader = VarIntReader<SLOEngineCheckpointError>

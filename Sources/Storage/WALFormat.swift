@@ -1,4 +1,3 @@
-import CZlib
 import Primitives
 
 /// The write-ahead log's byte layout (version 1). Record types are only ever added, never
