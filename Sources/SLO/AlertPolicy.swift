@@ -40,15 +40,22 @@ public struct AlertTierSpec: Sendable, Equatable {
     /// (Prometheus `keep_firing_for`).
     public var keepFiringForSeconds: Int64
     public var enabled: Bool
+    /// Labels put on this tier's alerts only (Sloth's `page_alert.labels`), over the policy's.
+    public var labels: [String: String]
+    /// Annotations put on this tier's alerts only (Sloth's `page_alert.annotations`), over the policy's.
+    public var annotations: [String: String]
 
     public init(name: String, severity: String? = nil, conditions: [BurnRateCondition], forSeconds: Int64 = 0,
-                keepFiringForSeconds: Int64 = 0, enabled: Bool = true) {
+                keepFiringForSeconds: Int64 = 0, enabled: Bool = true, labels: [String: String] = [:],
+                annotations: [String: String] = [:]) {
         self.name = name
         self.severity = severity ?? name
         self.conditions = conditions
         self.forSeconds = forSeconds
         self.keepFiringForSeconds = keepFiringForSeconds
         self.enabled = enabled
+        self.labels = labels
+        self.annotations = annotations
     }
 }
 
@@ -90,6 +97,10 @@ public struct AlertPolicy: Sendable, Equatable {
     /// Written as the `runbook_url` annotation when set.
     public var runbookURL: String?
     public var exhaustion: BudgetExhaustionAlertSpec?
+    /// Labels put on every alert of the SLO (Sloth's `alerting.labels`); never on recorded series.
+    public var labels: [String: String]
+    /// Annotations put on every alert of the SLO (Sloth's `alerting.annotations`).
+    public var annotations: [String: String]
 
     public static let defaultAlertName = "SLOBurnRate"
     /// Default low-traffic guard for occurrences: 10 events per window, so a single failed
@@ -98,7 +109,10 @@ public struct AlertPolicy: Sendable, Equatable {
     public static let defaultMinEvents = 10.0
 
     public init(alertName: String = AlertPolicy.defaultAlertName, tiers: [AlertTierSpec], minEvents: Double = AlertPolicy.defaultMinEvents,
-                runbookURL: String? = nil, exhaustion: BudgetExhaustionAlertSpec? = nil) {
+                runbookURL: String? = nil, exhaustion: BudgetExhaustionAlertSpec? = nil, labels: [String: String] = [:],
+                annotations: [String: String] = [:]) {
+        self.labels = labels
+        self.annotations = annotations
         self.alertName = alertName
         self.tiers = tiers
         self.minEvents = minEvents
