@@ -27,16 +27,20 @@ struct OpenSLOIndicator {
 /// ```
 ///
 /// `metricSource.type` must be `Prometheus` or `slod` (any case): the selectors are matched
-/// against the names and labels slod exposes on `/metrics`, which follow Prometheus naming.
-/// `metricSource.spec` holds exactly one of `metric` (a series selector) or `query` (a query of
-/// the shape `sum(rate(SELECTOR[5m]))`, optionally `by (…)`, see `RateQuery`; the range is
-/// ignored); `metricSourceRef` is read past. Refused: `counter: false` (gauges of rates cannot be
-/// recounted as events), `raw`/`rawType` (a precomputed ratio), queries on threshold metrics.
+/// against the names and labels slod exposes on `/metrics`, which follow Prometheus naming. It
+/// may be omitted when `metricSourceRef` names a kind DataSource of the imported files: the
+/// type is then the DataSource's. `metricSource.spec` holds exactly one of `metric` (a series
+/// selector) or `query` (`sum(rate(SELECTOR[5m]))`, or, reading the counters of a `counter:
+/// true` metric, `sum(SELECTOR)` or `SELECTOR`; each optionally `by (…)`, see `RateQuery`; the
+/// range is ignored). Refused: `counter: false` (gauges of rates cannot be recounted as
+/// events), `raw`/`rawType` (a precomputed ratio), queries on threshold metrics.
 extension SLODecoding {
     static let openSLOMetricSourceTypes: Set<String> = ["prometheus", "slod"]
 
     /// An indicator from `node`: a kind SLI document, or (`inline`) an SLO's `spec.indicator`.
-    mutating func decodeOpenSLOIndicator(_ node: YAMLNode, _ keyPath: String, inline: Bool) -> OpenSLOIndicator? {
+    /// `dataSourceTypes` are the types of the DataSources of all imported files by name.
+    mutating func decodeOpenSLOIndicator(_ node: YAMLNode, _ keyPath: String, inline: Bool,
+                                         dataSourceTypes: [String: String?]) -> OpenSLOIndicator? {
         guard case .mapping = node.kind else {
             report(node, keyPath, "expected a mapping with metadata and spec, got \(node.kindDescription)")
             return nil
@@ -65,11 +69,11 @@ extension SLODecoding {
         case (let (r, rNode)?, nil):
             var r = r
             defer { finish(&r) }
-            return decodeRatioMetric(&r, at: rNode)
+            return decodeRatioMetric(&r, at: rNode, dataSourceTypes: dataSourceTypes)
         case (nil, let (t, tNode)?):
             var t = t
             defer { finish(&t) }
-            guard let (selector, _) = metricSource(&t, at: tNode, allowQuery: false) else { return nil }
+            guard let (selector, _) = metricSource(&t, at: tNode, allowQuery: false, dataSourceTypes: dataSourceTypes) else { return nil }
             return OpenSLOIndicator(kind: .threshold(histogram: selector.selector), groupBy: [])
         case (nil, nil):
             report(specNode, s.path, "needs ratioMetric or thresholdMetric")
@@ -80,7 +84,7 @@ extension SLODecoding {
         }
     }
 
-    private mutating func decodeRatioMetric(_ r: inout ConfigMapping, at node: YAMLNode) -> OpenSLOIndicator? {
+    private mutating func decodeRatioMetric(_ r: inout ConfigMapping, at node: YAMLNode, dataSourceTypes: [String: String?]) -> OpenSLOIndicator? {
         if let (text, counterNode) = optionalScalar(&r, "counter"), text != "true" {
             consumeAll(&r, node)
             report(counterNode, r.keyPath("counter"), text == "false"
@@ -95,9 +99,9 @@ extension SLODecoding {
                 return nil
             }
         }
-        let good = side(&r, "good", at: node)
-        let bad = side(&r, "bad", at: node)
-        let total = side(&r, "total", at: node, required: true)
+        let good = side(&r, "good", at: node, dataSourceTypes: dataSourceTypes)
+        let bad = side(&r, "bad", at: node, dataSourceTypes: dataSourceTypes)
+        let total = side(&r, "total", at: node, required: true, dataSourceTypes: dataSourceTypes)
         guard good.present != bad.present else {
             report(node, r.path, good.present ? "give exactly one of good and bad" : "needs good or bad besides total")
             return nil
@@ -113,28 +117,49 @@ extension SLODecoding {
     }
 
     /// `good`, `bad` or `total` of a ratio metric.
-    private mutating func side(_ r: inout ConfigMapping, _ key: String, at node: YAMLNode, required: Bool = false)
-        -> (present: Bool, value: (query: RateQuery, node: YAMLNode)?) {
+    private mutating func side(_ r: inout ConfigMapping, _ key: String, at node: YAMLNode, required: Bool = false,
+                               dataSourceTypes: [String: String?]) -> (present: Bool, value: (query: RateQuery, node: YAMLNode)?) {
         guard let (sideMapping, sideNode) = mapping(&r, key, required: required, at: node) else {
             guard case .mapping(let entries) = node.kind else { return (false, nil) }
             return (entries.contains { $0.key.scalar == key }, nil)
         }
         var m = sideMapping
         defer { finish(&m) }
-        return (true, metricSource(&m, at: sideNode, allowQuery: true).map { ($0.0, $0.1) })
+        return (true, metricSource(&m, at: sideNode, allowQuery: true, dataSourceTypes: dataSourceTypes).map { ($0.0, $0.1) })
     }
 
     /// `metricSource: {type, metricSourceRef, spec: {metric | query}}` → the selector (as a
     /// query without grouping for `metric`) and the node it was written in.
-    private mutating func metricSource(_ m: inout ConfigMapping, at node: YAMLNode, allowQuery: Bool) -> (RateQuery, YAMLNode)? {
+    private mutating func metricSource(_ m: inout ConfigMapping, at node: YAMLNode, allowQuery: Bool,
+                                       dataSourceTypes: [String: String?]) -> (RateQuery, YAMLNode)? {
         guard let (sourceMapping, sourceNode) = mapping(&m, "metricSource", required: true, at: node) else { return nil }
         var src = sourceMapping
         defer { finish(&src) }
-        _ = src.entry("metricSourceRef")
-        if let (type, typeNode) = scalar(&src, "type", required: true, at: sourceNode),
-           !Self.openSLOMetricSourceTypes.contains(type.lowercased()) {
+        let reference = optionalScalar(&src, "metricSourceRef")
+        let type: (text: String, node: YAMLNode, key: String, origin: String)
+        if let (text, typeNode) = optionalScalar(&src, "type") {
+            type = (text, typeNode, "type", "")
+        } else if let (name, refNode) = reference {
+            guard let known = dataSourceTypes[name] else {
+                consumeAll(&src, sourceNode)
+                report(refNode, src.keyPath("metricSourceRef"), "no kind DataSource named \(quoted(name)) in the imported files; "
+                    + "import the DataSource or give the metric source a type (type: Prometheus)")
+                return nil
+            }
+            guard let text = known else {
+                consumeAll(&src, sourceNode)
+                report(refNode, src.keyPath("metricSourceRef"), "DataSource \(quoted(name)) has no spec.type; give the metric source a type (type: Prometheus)")
+                return nil
+            }
+            type = (text, refNode, "metricSourceRef", " (of DataSource \(quoted(name)))")
+        } else {
             consumeAll(&src, sourceNode)
-            report(typeNode, src.keyPath("type"), "metric source type \(quoted(type)) is not supported: slod imports Prometheus series selectors over the series it exposes (type: Prometheus)")
+            report(sourceNode, src.path, "needs type (type: Prometheus) or metricSourceRef naming a kind DataSource")
+            return nil
+        }
+        if !Self.openSLOMetricSourceTypes.contains(type.text.lowercased()) {
+            consumeAll(&src, sourceNode)
+            report(type.node, src.keyPath(type.key), "metric source type \(quoted(type.text))\(type.origin) is not supported: slod imports Prometheus series selectors over the series it exposes (type: Prometheus)")
             return nil
         }
         guard let (specMapping, specNode) = mapping(&src, "spec", required: true, at: sourceNode) else { return nil }
@@ -148,7 +173,7 @@ extension SLODecoding {
             report(specNode, spec.path, "a thresholdMetric needs spec.metric naming a histogram family; queries (such as histogram_quantile) are not supported")
             return nil
         }
-        let query = hasQuery ? rateQuery(&spec, "query", at: specNode, range: .duration) : nil
+        let query = hasQuery ? rateQuery(&spec, "query", at: specNode, range: .openSLO) : nil
         switch (metric, hasQuery) {
         case (let (text, metricNode)?, false):
             guard let selector = selector(text, at: metricNode, spec.keyPath("metric")) else { return nil }

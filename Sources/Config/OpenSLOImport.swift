@@ -3,14 +3,19 @@ import Selectors
 
 /// Import of OpenSLO v1 documents (`apiVersion: openslo/v1`).
 ///
-/// Kinds:
+/// Kinds (documents may also be the items of a YAML list, as OpenSLO tools write them):
 /// - `SLO`: becomes one `SLOSpec`. `metadata.name` is the SLO name, `spec.service` the service,
-///   `metadata.labels` its labels (string values only). The SLI is `spec.indicator` (inline) or
+///   `metadata.labels` its labels (a list of values, which OpenSLO allows, is joined with `,`:
+///   a Prometheus label has one value). The SLI is `spec.indicator` (inline) or
 ///   `spec.indicatorRef` (the name of a kind `SLI` document in any of the imported files).
+///   `spec.alertPolicies` become its alert tiers (see `OpenSLOImport+AlertPolicy.swift`).
 /// - `SLI`: an indicator for `indicatorRef` (see `OpenSLOImport+Indicator.swift`).
-/// - `Service`, `DataSource`, `AlertPolicy`, `AlertCondition`, `AlertNotificationTarget`: read
-///   past. They carry no SLI semantics; slod's own alerting configuration decides alerts, so
-///   `spec.alertPolicies` of an SLO is read past too.
+/// - `DataSource`: its `spec.type` is the type of the metric sources that name it in
+///   `metricSourceRef` without a `type` of their own.
+/// - `AlertPolicy`, `AlertCondition`: alert tiers for `alertPolicies` (see
+///   `OpenSLOImport+AlertPolicy.swift`); checked even when no SLO uses them.
+/// - `Service`, `AlertNotificationTarget`: read past. They carry no SLI or alert semantics:
+///   slod's notifiers decide where alerts go.
 ///
 /// SLO fields: `timeWindow` (exactly one: rolling `{duration: 28d, isRolling: true}` with units
 /// m h d w, or calendar `{duration: 1M | 1w, isRolling: false, calendar: {timeZone, startTime}}`
@@ -49,10 +54,10 @@ extension SLODecoding {
     }
 
     /// The kinds that are read past (see the extension's documentation).
-    static let ignoredOpenSLOKinds: Set<String> = ["Service", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget"]
+    static let ignoredOpenSLOKinds: Set<String> = ["Service", "AlertNotificationTarget"]
 
-    /// One kind `SLO` document, with `indicators` the SLIs of all imported files by name.
-    mutating func decodeOpenSLO(_ doc: OpenSLODocument, indicators: [String: OpenSLOIndicator]) -> (spec: SLOSpec, keyPath: String)? {
+    /// One kind `SLO` document, with `catalog` the objects of all imported files it may refer to.
+    mutating func decodeOpenSLO(_ doc: OpenSLODocument, catalog: OpenSLOCatalog) -> (spec: SLOSpec, keyPath: String)? {
         let label = "SLO \(doc.name)"
         let errorsBefore = errors.count
         var top = ConfigMapping(file: file, path: label, node: doc.node)
@@ -65,8 +70,8 @@ extension SLODecoding {
             reportProblem(nameNode, m.keyPath("name")) { () throws(SLOConfigurationError) in try SLOSpec.checkIdentifier(doc.name, subject: "name") }
             _ = m.entry("displayName")
             _ = m.entry("annotations")
-            if let entry = m.entry("labels"), !entry.value.isNull, let pairs = stringMap(entry.value, m.keyPath("labels")) {
-                for (key, value, _) in pairs {
+            if let entry = m.entry("labels"), !entry.value.isNull, let pairs = openSLOLabels(entry.value, m.keyPath("labels")) {
+                for (key, value) in pairs {
                     let labelName = key.scalar ?? ""
                     reportProblem(key, m.keyPath("labels") + "." + labelName) { () throws(SLOConfigurationError) in
                         try SLOSpec.checkOutputLabelName(labelName, subject: "labels")
@@ -89,8 +94,8 @@ extension SLODecoding {
             service = text
             reportProblem(node, s.keyPath("service")) { () throws(SLOConfigurationError) in try SLOSpec.checkIdentifier(text, subject: "service") }
         }
-        _ = s.entry("alertPolicies")
-        let indicator = openSLOIndicatorOfSLO(&s, at: specNode, indicators: indicators)
+        let alertTiers = openSLOAlertTiers(&s, policies: catalog.alertPolicies, conditions: catalog.alertConditions)
+        let indicator = openSLOIndicatorOfSLO(&s, at: specNode, catalog: catalog)
         let period = openSLOTimeWindow(&s, at: specNode)
         var method: String?
         if let (text, node) = scalar(&s, "budgetingMethod", required: true, at: specNode) {
@@ -109,10 +114,24 @@ extension SLODecoding {
             guard let threshold = objective.threshold else { return nil }
             sli = .latency(histogram: histogram, threshold: threshold, interpolate: false)
         }
+        var alerting: AlertPolicy?
+        if let (tiers, node) = alertTiers {
+            let configuration = SLOConfiguration(objective: objective.objective, period: period, budgeting: objective.budgeting)
+            var policy = AlertPolicy.workbook(for: configuration)
+            policy.tiers = tiers
+            do throws(SLOConfigurationError) {
+                try policy.validate(for: configuration)
+                alerting = policy
+            } catch {
+                report(node, s.keyPath("alertPolicies"), error.message)
+                return nil
+            }
+        }
         do throws(SLOConfigurationError) {
             let spec = try SLOSpec(service: service, name: doc.name, description: description, objective: objective.objective,
                                    period: period, budgeting: objective.budgeting, sli: sli, groupBy: indicator.groupBy,
-                                   labels: labels, source: SLOSpec.Source(file: file, line: doc.node.line, column: doc.node.column))
+                                   labels: labels, alerting: alerting,
+                                   source: SLOSpec.Source(file: file, line: doc.node.line, column: doc.node.column))
             return (spec, label)
         } catch {
             report(doc.node, label, error.description)
@@ -120,14 +139,38 @@ extension SLODecoding {
         }
     }
 
+    /// `metadata.labels`: names to a string or a list of strings (joined with `,`).
+    private mutating func openSLOLabels(_ node: YAMLNode, _ keyPath: String) -> [(key: YAMLNode, value: String)]? {
+        guard case .mapping(let entries) = node.kind else {
+            report(node, keyPath, "expected a mapping of names to values, got \(node.kindDescription)")
+            return nil
+        }
+        var out: [(key: YAMLNode, value: String)] = []
+        for entry in entries {
+            let path = keyPath + "." + (entry.key.scalar ?? "")
+            if case .sequence = entry.value.kind, let values = stringList(entry.value, path) {
+                out.append((entry.key, values.map(\.0).joined(separator: ",")))
+            } else if !entry.value.isNull, let text = entry.value.scalar {
+                out.append((entry.key, text))
+            } else if case .sequence = entry.value.kind {
+                return nil
+            } else {
+                report(entry.value.kind == .null ? entry.key : entry.value, path, "expected a string or a list of strings, got \(entry.value.kindDescription)")
+                return nil
+            }
+        }
+        return out
+    }
+
     /// `indicator` (inline) or `indicatorRef`, exactly one.
     private mutating func openSLOIndicatorOfSLO(_ s: inout ConfigMapping, at specNode: YAMLNode,
-                                                indicators: [String: OpenSLOIndicator]) -> OpenSLOIndicator? {
+                                                catalog: OpenSLOCatalog) -> OpenSLOIndicator? {
+        let indicators = catalog.indicators
         let inline = s.entry("indicator")
         let reference = optionalScalar(&s, "indicatorRef")
         switch (inline, reference) {
         case (let entry?, nil):
-            return decodeOpenSLOIndicator(entry.value, s.keyPath("indicator"), inline: true)
+            return decodeOpenSLOIndicator(entry.value, s.keyPath("indicator"), inline: true, dataSourceTypes: catalog.dataSourceTypes)
         case (nil, let (name, node)?):
             guard let found = indicators[name] else {
                 let known = indicators.keys.sorted().joined(separator: ", ")

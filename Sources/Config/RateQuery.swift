@@ -1,8 +1,8 @@
 import SLO
 import Selectors
 
-/// The one PromQL shape that imports accept: a sum of the per-second rate of the series a
-/// selector picks, optionally grouped.
+/// The PromQL shapes that imports accept: a sum of the per-second rate of the series a selector
+/// picks, optionally grouped.
 ///
 /// ```
 /// sum(rate(SELECTOR[RANGE]))
@@ -11,17 +11,21 @@ import Selectors
 /// ```
 ///
 /// `increase` is accepted in place of `rate` (the ratio of two increases over the same range is
-/// the ratio of the rates). slod counts events at ingestion, so the query reduces exactly to its
-/// selector (and the grouping labels); the range is ignored, since slod evaluates every window
-/// itself. Anything else (other functions, `without`, arithmetic, `offset`, subqueries) is
-/// refused with the construct named: approximating it would silently change the SLI.
+/// the ratio of the rates). OpenSLO queries may also read the counters themselves, as a
+/// `counter: true` ratio metric does (its implementation takes the increase): `SELECTOR`,
+/// `sum(SELECTOR)`, `sum by (a) (SELECTOR)`. slod counts events at ingestion, so the query
+/// reduces exactly to its selector (and the grouping labels); the range is ignored, since slod
+/// evaluates every window itself. Anything else (other functions, `without`, arithmetic,
+/// `offset`, subqueries) is refused with the construct named: approximating it would silently
+/// change the SLI.
 struct RateQuery: Equatable {
     /// How the range in brackets must be written.
     enum RangeForm {
         /// Sloth's template variable `{{.window}}` (spaces inside the braces allowed).
         case slothWindow
-        /// A duration such as `5m`.
-        case duration
+        /// OpenSLO: a duration such as `5m`, or no `rate` at all (`SELECTOR`, `sum(SELECTOR)`):
+        /// a `counter: true` ratio metric reads the counters.
+        case openSLO
     }
 
     var selector: SeriesSelector
@@ -51,27 +55,33 @@ private struct RateQueryParser {
     }
 
     var shape: String {
-        let r = range == .slothWindow ? "{{.window}}" : "5m"
-        return "the query must have the shape sum(rate(SELECTOR[\(r)])), optionally with by (label, …)"
+        switch range {
+        case .slothWindow:
+            return "the query must have the shape sum(rate(SELECTOR[{{.window}}])), optionally with by (label, …)"
+        case .openSLO:
+            return "the query must have the shape sum(rate(SELECTOR[5m])), sum(SELECTOR) or SELECTOR, optionally with by (label, …)"
+        }
     }
 
     mutating func parse() throws(RateQuery.Problem) -> RateQuery {
+        skipSpace()
+        if range == .openSLO, wordAt() != "sum" {
+            return RateQuery(selector: try counterSelector(), groupBy: [])
+        }
         try expectWord(["sum"])
         var groupBy = try grouping()
         try expect("(")
-        try expectWord(["rate", "increase"])
-        try expect("(")
-        let selectorStart = pos
-        let selectorEnd = try scanSelector()
-        let selectorText = String(decoding: text[selectorStart..<selectorEnd], as: UTF8.self)
+        skipSpace()
         let selector: SeriesSelector
-        do throws(SelectorError) {
-            selector = try SeriesSelector.parse(selectorText)
-        } catch {
-            throw RateQuery.Problem(offset: selectorStart + error.offset, message: "invalid series selector: \(error.message)")
+        if range == .openSLO, !isCall() {
+            selector = try parseSelector(upTo: UInt8(ascii: ")"))
+        } else {
+            try expectWord(["rate", "increase"])
+            try expect("(")
+            selector = try parseSelector(upTo: UInt8(ascii: "["))
+            try rangeLiteral()
+            try expect(")")
         }
-        try rangeLiteral()
-        try expect(")")
         try expect(")")
         skipSpace()
         let trailingStart = pos
@@ -85,6 +95,35 @@ private struct RateQueryParser {
         skipSpace()
         if pos < text.count { throw problem("\(found()) after the query") }
         return RateQuery(selector: selector, groupBy: groupBy ?? [])
+    }
+
+    /// The whole query as a series selector (an OpenSLO counter reading without `sum`).
+    mutating func counterSelector() throws(RateQuery.Problem) -> SeriesSelector {
+        if isCall() { throw problem("\(found()) where slod expects sum, rate or a series selector") }
+        return try parseSelector(upTo: nil)
+    }
+
+    /// Whether the word at the cursor is followed by `(`: a function call, not a metric name.
+    func isCall() -> Bool {
+        guard let word = wordAt() else { return false }
+        var end = pos + word.utf8.count
+        while end < text.count, text[end] == 0x20 || text[end] == 0x09 { end += 1 }
+        return end < text.count && text[end] == UInt8(ascii: "(")
+    }
+
+    /// The selector from the cursor to `terminator` (outside braces and strings; nil: the end
+    /// of the query), parsed.
+    mutating func parseSelector(upTo terminator: UInt8?) throws(RateQuery.Problem) -> SeriesSelector {
+        skipSpace()
+        let start = pos
+        var end = try scanSelector(upTo: terminator)
+        while end > start, text[end - 1] == 0x20 || text[end - 1] == 0x09 || text[end - 1] == 0x0A || text[end - 1] == 0x0D { end -= 1 }
+        let selectorText = String(decoding: text[start..<end], as: UTF8.self)
+        do throws(SelectorError) {
+            return try SeriesSelector.parse(selectorText)
+        } catch {
+            throw RateQuery.Problem(offset: start + error.offset, message: "invalid series selector: \(error.message)")
+        }
     }
 
     func problem(_ what: String) -> RateQuery.Problem {
@@ -152,9 +191,9 @@ private struct RateQueryParser {
         return labels
     }
 
-    /// Moves to the `[` that ends the selector (outside braces and strings) and returns its
-    /// offset.
-    mutating func scanSelector() throws(RateQuery.Problem) -> Int {
+    /// Moves to the `terminator` that ends the selector (outside braces and strings; nil: the
+    /// end of the query) and returns its offset.
+    mutating func scanSelector(upTo terminator: UInt8?) throws(RateQuery.Problem) -> Int {
         var depth = 0
         while pos < text.count {
             let b = text[pos]
@@ -167,14 +206,18 @@ private struct RateQueryParser {
                 }
             case UInt8(ascii: "{"): depth += 1
             case UInt8(ascii: "}"): depth -= 1
-            case UInt8(ascii: "[") where depth == 0: return pos
-            case UInt8(ascii: "("), UInt8(ascii: ")"):
-                throw problem("\(found()) inside rate(…): the argument must be a plain series selector with a range")
+            case let t where t == terminator && depth == 0: return pos
+            case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["):
+                guard depth == 0 else { break }
+                let inside = terminator == UInt8(ascii: "[") ? "rate(…)" : terminator == nil ? "the query" : "sum(…)"
+                throw problem("\(found()) inside \(inside): the argument must be a plain series selector" + (terminator == UInt8(ascii: "[") ? " with a range" : ""))
             default: break
             }
             pos += 1
         }
-        throw problem("no range [\(range == .slothWindow ? "{{.window}}" : "5m")] after the selector")
+        guard let terminator else { return pos }
+        if terminator == UInt8(ascii: "[") { throw problem("no range [\(range == .slothWindow ? "{{.window}}" : "5m")] after the selector") }
+        throw problem("the end of the query where slod expects \")\"")
     }
 
     /// `[RANGE]` at the cursor.
@@ -191,7 +234,7 @@ private struct RateQueryParser {
                 pos = start
                 throw problem("the range [\(inside)] where Sloth queries use [{{.window}}]")
             }
-        case .duration:
+        case .openSLO:
             guard SLODuration.parseSeconds(compact) != nil else {
                 pos = start
                 throw problem("the range [\(inside)] where slod expects a duration like [5m] (subqueries are not supported)")

@@ -1,13 +1,19 @@
 import SLO
 
-/// Imports SLOs from OpenSLO v1 and Sloth `prometheus/v1` files.
+/// Imports SLOs from OpenSLO v1 and Sloth files.
 ///
-/// The format is detected per YAML document: a document with `apiVersion` is OpenSLO (see
-/// `OpenSLOImport.swift`), one with `version` is Sloth (see `SlothImport.swift`); a file may
-/// hold several documents separated by `---`, of either format. OpenSLO `indicatorRef`s are
-/// resolved across all the files of one call. Every problem in every file is collected, with
+/// The format is detected per YAML document: `apiVersion: openslo/v1` is OpenSLO (see
+/// `OpenSLOImport.swift`); `apiVersion: sloth.slok.dev/v1` is a Sloth Kubernetes resource,
+/// `kind: PrometheusServiceLevel` (see `SlothImport.swift`) or `kind: AlertWindows` (see
+/// `SlothImport+AlertWindows.swift`); a document with `version` is a Sloth `prometheus/v1`
+/// file. A file may hold several documents separated by `---`, of any of these formats (as
+/// Kubernetes manifests do), and a document may be a YAML list of such objects (as OpenSLO
+/// tools write them). References resolve across all the files of one call: OpenSLO
+/// `indicatorRef`, `metricSourceRef`, `alertPolicyRef` and `conditionRef`, and the AlertWindows
+/// of Sloth's period apply to every Sloth SLO. Every problem in every file is collected, with
 /// `file:line:column` and a key path naming the SLO (`SLO checkout-availability.spec.…`,
-/// `slos[0] (myservice/requests-availability).sli.…`). Performs no I/O.
+/// `slos[0] (myservice/requests-availability).sli.…`, `spec.slos[0] (…)` in a Kubernetes
+/// resource). Performs no I/O.
 public enum SLOImport {
     /// One file to import: its name (for messages) and its bytes.
     public struct File: Sendable {
@@ -33,77 +39,146 @@ public enum SLOImport {
         parse([File(name: file, bytes: bytes)], timeZones: timeZones)
     }
 
+    /// One document of an imported file, by format.
+    enum Document {
+        case openSLO(SLODecoding.OpenSLODocument)
+        case sloth(YAMLNode)
+        case slothKubernetes(YAMLNode)
+        case slothAlertWindows(YAMLNode)
+    }
+
     /// The SLOs found (with their key paths) and the problems, without the duplicate check.
     static func decode(_ files: [File], timeZones: TimeZoneResolver) -> ([(spec: SLOSpec, keyPath: String)], [ConfigError]) {
-        var errors: [ConfigError] = []
         var decodings: [SLODecoding] = []
-        var documents: [[YAMLNode]] = []
+        var classified: [[Document]] = []
         for file in files {
             var decoding = SLODecoding(file: file.name, bytes: file.bytes, timeZones: timeZones)
+            var nodes: [YAMLNode] = []
             do {
-                documents.append(try YAML.parse(file.bytes).filter { !$0.isNull })
+                for document in try YAML.parse(file.bytes) where !document.isNull {
+                    if case .sequence(let items) = document.kind { nodes += items } else { nodes.append(document) }
+                }
             } catch {
                 decoding.report(line: error.line, column: error.column, "", error.message)
-                documents.append([])
             }
-            if documents.last!.isEmpty, decoding.errors.isEmpty {
+            if nodes.isEmpty, decoding.errors.isEmpty {
                 decoding.report(line: 0, column: 0, "", "holds no SLO documents")
             }
+            classified.append(nodes.compactMap { decoding.classifyImportDocument($0) })
             decodings.append(decoding)
         }
-        // Pass 1: classify documents and collect the kind SLI indicators of all files.
-        enum Document {
-            case openSLO(SLODecoding.OpenSLODocument)
-            case sloth(YAMLNode)
-        }
-        var classified: [[Document]] = []
-        var indicators: [String: OpenSLOIndicator] = [:]
-        var indicatorSources: [String: String] = [:]
-        for index in files.indices {
-            var list: [Document] = []
-            for node in documents[index] {
-                guard case .mapping(let entries) = node.kind else {
-                    decodings[index].report(node, "", "expected a mapping (an OpenSLO or Sloth document), got \(node.kindDescription)")
-                    continue
-                }
-                if entries.contains(where: { $0.key.scalar == "apiVersion" }) {
-                    guard let header = decodings[index].openSLOHeader(node) else { continue }
-                    switch header.kind {
-                    case "SLO": list.append(.openSLO(header))
-                    case "SLI":
-                        if let earlier = indicatorSources[header.name] {
-                            decodings[index].report(node, "SLI \(header.name)", "a kind SLI named \(quoted(header.name)) is defined twice: here and at \(earlier)")
-                        } else if let indicator = decodings[index].decodeOpenSLOIndicator(node, "SLI \(header.name)", inline: false) {
-                            indicators[header.name] = indicator
-                            indicatorSources[header.name] = "\(files[index].name):\(node.line):\(node.column)"
-                        }
-                    case let kind where SLODecoding.ignoredOpenSLOKinds.contains(kind):
-                        break
-                    case let kind:
-                        decodings[index].report(node, "kind", "unknown OpenSLO kind \(quoted(kind)) (slod imports SLO and SLI)")
-                    }
-                } else if entries.contains(where: { $0.key.scalar == "version" }) {
-                    list.append(.sloth(node))
-                } else {
-                    decodings[index].report(node, "", "neither an OpenSLO document (apiVersion: openslo/v1) nor a Sloth file (version: prometheus/v1)")
+        // The objects that others refer to, in dependency order: DataSources, AlertConditions
+        // and AlertWindows, then the SLIs and AlertPolicies that use them.
+        var catalog = OpenSLOCatalog()
+        var windows: [Int64: SlothAlertWindows] = [:]
+        for phase in 0..<2 {
+            for index in files.indices {
+                for document in classified[index] {
+                    decodings[index].collect(document, phase: phase, into: &catalog, windows: &windows)
                 }
             }
-            classified.append(list)
         }
-        // Pass 2: the SLOs.
         var located: [(spec: SLOSpec, keyPath: String)] = []
+        var errors: [ConfigError] = []
         for index in files.indices {
             for document in classified[index] {
                 switch document {
-                case .openSLO(let header):
-                    if let one = decodings[index].decodeOpenSLO(header, indicators: indicators) { located.append(one) }
+                case .openSLO(let header) where header.kind == "SLO":
+                    if let one = decodings[index].decodeOpenSLO(header, catalog: catalog) { located.append(one) }
                 case .sloth(let node):
-                    located += decodings[index].decodeSloth(node)
+                    located += decodings[index].decodeSloth(node, windows: windows)
+                case .slothKubernetes(let node):
+                    located += decodings[index].decodeSlothKubernetes(node, windows: windows)
+                case .openSLO, .slothAlertWindows:
+                    break
                 }
             }
             errors += decodings[index].errors
         }
         return (located, errors)
+    }
+}
+
+extension SLODecoding {
+    /// The format of one document, or nil (reported) when it is none slod imports.
+    mutating func classifyImportDocument(_ node: YAMLNode) -> SLOImport.Document? {
+        guard case .mapping(let entries) = node.kind else {
+            report(node, "", "expected a mapping (an OpenSLO or Sloth document), got \(node.kindDescription)")
+            return nil
+        }
+        let value = { (key: String) in entries.first { $0.key.scalar == key }?.value }
+        if let version = value("apiVersion") {
+            switch version.scalar {
+            case "openslo/v1":
+                guard let header = openSLOHeader(node) else { return nil }
+                switch header.kind {
+                case "SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition": return .openSLO(header)
+                case let kind where Self.ignoredOpenSLOKinds.contains(kind): return nil
+                case let kind:
+                    report(node, "kind", "unknown OpenSLO kind \(quoted(kind)) (slod imports SLO, SLI, DataSource, AlertPolicy, AlertCondition; "
+                        + "it reads past Service and AlertNotificationTarget)")
+                    return nil
+                }
+            case "sloth.slok.dev/v1":
+                switch value("kind")?.scalar {
+                case "PrometheusServiceLevel": return .slothKubernetes(node)
+                case "AlertWindows": return .slothAlertWindows(node)
+                case let kind:
+                    report(value("kind") ?? node, "kind", (kind.map { "unknown Sloth kind \(quoted($0))" } ?? "missing required key \"kind\"")
+                        + "; slod imports the Sloth kinds PrometheusServiceLevel and AlertWindows")
+                    return nil
+                }
+            default:
+                report(version, "apiVersion", "\(quoted(version.scalar ?? "")) is not supported; slod imports apiVersion: openslo/v1 "
+                    + "and sloth.slok.dev/v1 (kind PrometheusServiceLevel or AlertWindows)")
+                return nil
+            }
+        }
+        if value("version") != nil { return .sloth(node) }
+        report(node, "", "neither an OpenSLO document (apiVersion: openslo/v1), a Sloth Kubernetes resource (apiVersion: sloth.slok.dev/v1) "
+            + "nor a Sloth file (version: prometheus/v1)")
+        return nil
+    }
+
+    /// Decodes `document` into `catalog` or `windows` if it is an object others refer to:
+    /// phase 0 takes DataSources, AlertConditions and AlertWindows, phase 1 the SLIs and
+    /// AlertPolicies (which refer to the former).
+    mutating func collect(_ document: SLOImport.Document, phase: Int, into catalog: inout OpenSLOCatalog,
+                          windows: inout [Int64: SlothAlertWindows]) {
+        switch (document, phase) {
+        case (.slothAlertWindows(let node), 0):
+            guard let decoded = decodeSlothAlertWindows(node) else { return }
+            if let earlier = windows[decoded.periodSeconds] {
+                if !earlier.sameWindows(as: decoded) {
+                    report(node, "spec.sloPeriod", "AlertWindows for sloPeriod \(SLODuration.render(seconds: decoded.periodSeconds)) are defined twice, "
+                        + "differently: here and at \(earlier.source) (one set of windows per period)")
+                }
+            } else {
+                windows[decoded.periodSeconds] = decoded
+            }
+        case (.openSLO(let header), _):
+            let order: [String: Int] = ["DataSource": 0, "AlertCondition": 0, "SLI": 1, "AlertPolicy": 1]
+            guard order[header.kind] == phase else { return }
+            let keyPath = "\(header.kind) \(header.name)"
+            if let earlier = catalog.define(kind: header.kind, name: header.name, at: "\(file):\(header.node.line):\(header.node.column)") {
+                report(header.node, keyPath, "a kind \(header.kind) named \(quoted(header.name)) is defined twice: here and at \(earlier)")
+                return
+            }
+            switch header.kind {
+            case "DataSource": catalog.dataSourceTypes[header.name] = Self.openSLODataSourceType(header.node)
+            case "AlertCondition": catalog.alertConditions[header.name] = decodeOpenSLOAlertCondition(header.node, keyPath, inline: false)
+            case "SLI": catalog.indicators[header.name] = decodeOpenSLOIndicator(header.node, keyPath, inline: false, dataSourceTypes: catalog.dataSourceTypes)
+            default: catalog.alertPolicies[header.name] = decodeOpenSLOAlertPolicy(header.node, keyPath, inline: false, conditions: catalog.alertConditions)
+            }
+        default:
+            break
+        }
+    }
+
+    /// A DataSource's `spec.type`; the rest of a DataSource (connection details) is read past.
+    static func openSLODataSourceType(_ node: YAMLNode) -> String? {
+        guard case .mapping(let entries) = node.kind, case .mapping(let spec)? = entries.first(where: { $0.key.scalar == "spec" })?.value.kind else { return nil }
+        return spec.first { $0.key.scalar == "type" }?.value.scalar
     }
 }
 

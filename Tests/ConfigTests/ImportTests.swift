@@ -24,13 +24,23 @@ import Selectors
 
     @Test func slothFileImportsToTheExpectedSpecs() throws {
         let specs = try SLOImport.parse([Self.fixture("sloth-checkout.yaml")]).get()
+        let thirtyDays = SLOConfiguration(objective: try Objective(percent: "99.9"), period: .rolling(seconds: 30 * 86_400))
+        var alerting = AlertPolicy.workbook(for: thirtyDays)
+        alerting.alertName = "CheckoutHighErrorRate"
+        alerting.labels = ["category": "availability"]
+        alerting.annotations = ["summary": "High error rate on checkout requests"]
+        alerting.tiers[0].labels = ["severity": "pageteam"]
+        alerting.tiers[1].labels = ["severity": "slack", "slack_channel": "#alerts-checkout"]
+        var silent = AlertPolicy.workbook(for: thirtyDays)
+        silent.tiers[0].enabled = false
+        silent.tiers[1].enabled = false
         let availability = try SLOSpec(
             service: "checkout", name: "requests-availability",
             description: "Checkout requests are served without server errors.",
             objective: Objective(percent: "99.9"), period: .rolling(seconds: 30 * 86_400),
             sli: .events(total: Self.sel(#"http_server_request_count_total{job="checkout"}"#), good: nil,
                          bad: Self.sel(#"http_server_request_count_total{job="checkout",http_response_status_code=~"5.."}"#)),
-            labels: ["owner": "payments-team", "tier": "1", "category": "availability"],
+            labels: ["owner": "payments-team", "tier": "1", "category": "availability"], alerting: alerting,
             source: .init(file: "sloth-checkout.yaml", line: 9, column: 5))
         let routes = try SLOSpec(
             service: "checkout", name: "route-availability",
@@ -38,7 +48,7 @@ import Selectors
             objective: Objective(percent: "99.5"), period: .rolling(seconds: 30 * 86_400),
             sli: .events(total: Self.sel(#"http_server_request_count_total{job="checkout"}"#), good: nil,
                          bad: Self.sel(#"http_server_request_count_total{job="checkout",http_response_status_code=~"5.."}"#)),
-            groupBy: ["http_route"], labels: ["owner": "payments-team", "tier": "1"],
+            groupBy: ["http_route"], labels: ["owner": "payments-team", "tier": "1"], alerting: silent,
             source: .init(file: "sloth-checkout.yaml", line: 33, column: 5))
         #expect(specs == [availability, routes])
     }
@@ -150,9 +160,9 @@ import Selectors
         #expect(Self.importErrors("version: sloth/v1\nservice: s\nslos: []\n") ==
                 [#"slo.yaml:1:10: version: Sloth spec version "sloth/v1" is not supported; slod imports version: prometheus/v1"#])
         #expect(Self.importErrors("apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\n") ==
-                [#"slo.yaml:1:13: apiVersion: "sloth.slok.dev/v1" is not supported; slod imports apiVersion: openslo/v1"#])
+                [#"slo.yaml:1:1: missing required key "spec""#])
         #expect(Self.importErrors("service: s\n") ==
-                ["slo.yaml:1:1: neither an OpenSLO document (apiVersion: openslo/v1) nor a Sloth file (version: prometheus/v1)"])
+                ["slo.yaml:1:1: neither an OpenSLO document (apiVersion: openslo/v1), a Sloth Kubernetes resource (apiVersion: sloth.slok.dev/v1) nor a Sloth file (version: prometheus/v1)"])
     }
 
     static func openSLO(_ indicator: String, window: String = "[{duration: 28d, isRolling: true}]",
@@ -214,11 +224,13 @@ import Selectors
 
     @Test func openSLOVersionAndKinds() {
         #expect(Self.importErrors("apiVersion: openslo/v1alpha\nkind: SLO\n") ==
-                [#"slo.yaml:1:13: apiVersion: "openslo/v1alpha" is not supported; slod imports apiVersion: openslo/v1"#])
+                [#"slo.yaml:1:13: apiVersion: "openslo/v1alpha" is not supported; slod imports apiVersion: openslo/v1 and sloth.slok.dev/v1 (kind PrometheusServiceLevel or AlertWindows)"#])
         #expect(Self.importErrors("apiVersion: openslo/v1\nkind: Gadget\nmetadata: {name: g}\n") ==
-                [#"slo.yaml:1:1: kind: unknown OpenSLO kind "Gadget" (slod imports SLO and SLI)"#])
-        // Alert policies are read past: slod's alerting configuration decides alerts.
-        #expect((try? SLOImport.parse(Array("apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: p}\nspec: {}\n".utf8), file: "a.yaml").get()) == [])
+                [#"slo.yaml:1:1: kind: unknown OpenSLO kind "Gadget" (slod imports SLO, SLI, DataSource, AlertPolicy, AlertCondition; it reads past Service and AlertNotificationTarget)"#])
+        // Alert policies are checked even when no SLO uses them (OpenSLOConformanceTests covers the mapping).
+        #expect(Self.importErrors("apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: p}\nspec: {}\n") ==
+                [#"slo.yaml:4:7: AlertPolicy p.spec: missing required key "conditions""#])
+        #expect((try? SLOImport.parse(Array("apiVersion: openslo/v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n".utf8), file: "a.yaml").get()) == [])
         #expect(Self.importErrors("# nothing\n") == ["slo.yaml: holds no SLO documents"])
     }
 }

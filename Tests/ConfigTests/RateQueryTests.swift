@@ -20,8 +20,8 @@ import Selectors
     }
 
     @Test func durationRangeForOpenSLO() throws {
-        #expect(try RateQuery.parse("sum(rate(x[5m]))", range: .duration).selector == (try SeriesSelector.parse("x")))
-        #expect(throws: RateQuery.Problem.self) { try RateQuery.parse("sum(rate(x[{{.window}}]))", range: .duration) }
+        #expect(try RateQuery.parse("sum(rate(x[5m]))", range: .openSLO).selector == (try SeriesSelector.parse("x")))
+        #expect(throws: RateQuery.Problem.self) { try RateQuery.parse("sum(rate(x[{{.window}}]))", range: .openSLO) }
         #expect(throws: RateQuery.Problem.self) { try RateQuery.parse("sum(rate(x[5m]))", range: .slothWindow) }
     }
 
