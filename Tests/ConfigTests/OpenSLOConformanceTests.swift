@@ -1,0 +1,285 @@
+import Foundation
+import Testing
+@testable import Config
+import SLO
+import Selectors
+
+/// OpenSLO v1 as the specification allows it: metric sources typed by their DataSource, YAML
+/// lists of objects, list-valued labels, counter readings, and alert policies mapped onto tiers.
+@Suite struct OpenSLOConformanceTests {
+    static func specs(_ files: [(name: String, text: String)]) throws -> [SLOSpec] {
+        try SLOImport.parse(files.map { SLOImport.File(name: $0.name, bytes: Array($0.text.utf8)) }).get()
+    }
+
+    static func sel(_ text: String) throws -> SeriesSelector {
+        try SeriesSelector.parse(text)
+    }
+
+    /// An SLO named s1 with an inline ratio indicator: `bad` and `total` metric sources, and
+    /// `extra` lines in its spec.
+    static func slo(bad: String = "{type: Prometheus, spec: {query: 'sum(rate(http_requests_total{code=~\"5..\"}[5m]))'}}",
+                    total: String = "{type: Prometheus, spec: {query: 'sum(rate(http_requests_total[5m]))'}}",
+                    extra: String = "", labels: String = "") -> String {
+        """
+        apiVersion: openslo/v1
+        kind: SLO
+        metadata:
+          name: s1
+        \(labels)spec:
+          service: svc
+          indicator:
+            spec:
+              ratioMetric:
+                counter: true
+                bad: {metricSource: \(bad)}
+                total: {metricSource: \(total)}
+          timeWindow: [{duration: 28d, isRolling: true}]
+          budgetingMethod: Occurrences
+          objectives: [{target: 0.999}]
+        \(extra)
+        """
+    }
+
+    static let prometheusDataSource = """
+        apiVersion: openslo/v1
+        kind: DataSource
+        metadata: {name: prometheus-main}
+        spec:
+          type: Prometheus
+          connectionDetails: {url: "http://prometheus:9090", token: {secretRef: x}}
+        ---
+        apiVersion: openslo/v1
+        kind: DataSource
+        metadata: {name: datadog}
+        spec:
+          type: Datadog
+          connectionDetails: {site: datadoghq.eu}
+        """
+
+    // MARK: Metric sources
+
+    @Test func typeMayBeOmittedWhenMetricSourceRefNamesADataSource() throws {
+        let document = Self.slo(bad: "{metricSourceRef: prometheus-main, spec: {query: 'sum(rate(http_requests_total{code=~\"5..\"}[5m]))'}}",
+                                total: "{metricSourceRef: prometheus-main, spec: {metric: http_requests_total}}")
+        // The DataSource may come from another file, in any order.
+        let spec = try #require(try Self.specs([("slo.yaml", document), ("sources.yaml", Self.prometheusDataSource)]).first)
+        #expect(spec.sli == .events(total: try Self.sel("http_requests_total"), good: nil, bad: try Self.sel(#"http_requests_total{code=~"5.."}"#)))
+    }
+
+    /// (bad metric source, position, message).
+    @Test(arguments: [
+        ("{metricSourceRef: datadog, spec: {metric: x}}", "11:47",
+         #"SLO s1.spec.indicator.spec.ratioMetric.bad.metricSource.metricSourceRef: metric source type "Datadog" (of DataSource "datadog") is not supported"#),
+        ("{metricSourceRef: nowhere, spec: {metric: x}}", "11:47",
+         #"SLO s1.spec.indicator.spec.ratioMetric.bad.metricSource.metricSourceRef: no kind DataSource named "nowhere" in the imported files"#),
+        ("{spec: {metric: x}}", "11:29", "SLO s1.spec.indicator.spec.ratioMetric.bad.metricSource: needs type (type: Prometheus) or metricSourceRef"),
+    ])
+    func metricSourcesWithoutAUsableTypeAreRefused(_ bad: String, _ position: String, _ message: String) {
+        let errors = ImportTests.importErrors(Self.slo(bad: bad) + "\n---\n" + Self.prometheusDataSource)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.hasPrefix("slo.yaml:\(position): \(message)") == true, "\(errors)")
+    }
+
+    /// `counter: true` queries that read the counters, and what slod counts for them.
+    @Test(arguments: [
+        ("http_requests_total{code=~\"5..\"}", "http_requests_total{code=~\"5..\"}", [String]()),
+        ("sum(http_requests_total{code=~\"5..\"})", "http_requests_total{code=~\"5..\"}", []),
+        ("sum by (route) (http_requests_total{code=~\"5..\"})", "http_requests_total{code=~\"5..\"}", ["route"]),
+        ("sum(http_requests_total{code=~\"5..\"}) by (route)", "http_requests_total{code=~\"5..\"}", ["route"]),
+        ("sum(rate(http_requests_total{code=~\"5..\"}[1m])) by (route)", "http_requests_total{code=~\"5..\"}", ["route"]),
+        ("{__name__=\"http_requests_total\", code=~\"5..\"}", "http_requests_total{code=~\"5..\"}", []),
+    ])
+    func counterReadingsCountTheirSelector(_ query: String, _ selector: String, _ groupBy: [String]) throws {
+        let total = groupBy.isEmpty ? "http_requests_total" : "sum by (route) (http_requests_total)"
+        let document = Self.slo(bad: "{type: Prometheus, spec: {query: '\(query)'}}", total: "{type: Prometheus, spec: {query: '\(total)'}}")
+        let spec = try #require(try Self.specs([("slo.yaml", document)]).first)
+        #expect(spec.sli == .events(total: try Self.sel("http_requests_total"), good: nil, bad: try Self.sel(selector)))
+        #expect(spec.groupBy == groupBy)
+    }
+
+    /// (query, byte offset, message fragment): what a counter reading cannot be.
+    @Test(arguments: [
+        ("rate(x[5m])", 0, #"found "rate" where slod expects sum, rate or a series selector"#),
+        ("sum(x) / sum(y)", 7, #"found "/" after the query"#),
+        ("sum(x * 2)", 6, "invalid series selector"),
+        ("sum(max(x))", 4, #"found "max" where slod expects rate or increase"#),
+        ("x offset 5m", 2, "invalid series selector"),
+    ])
+    func refusedCounterReadings(_ query: String, _ offset: Int, _ fragment: String) {
+        do {
+            let parsed = try RateQuery.parse(query, range: .openSLO)
+            Issue.record("accepted \(query) as \(parsed)")
+        } catch {
+            #expect(error.offset == offset, "\(error)")
+            #expect(error.message.contains(fragment), "\(error.message)")
+        }
+    }
+
+    /// Bucket selections are kept as written (slod counts `_bucket{le=…}` series).
+    @Test func bucketSelectorsAreKept() throws {
+        let document = Self.slo(bad: "{type: Prometheus, spec: {query: 'sum(rate(latency_seconds_bucket{le=\"0.4\",route=\"/pay\"}[5m]))'}}",
+                                total: "{type: Prometheus, spec: {query: 'sum(rate(latency_seconds_count{route=\"/pay\"}[5m]))'}}")
+            .replacingOccurrences(of: "bad: {", with: "good: {")
+        let spec = try #require(try Self.specs([("slo.yaml", document)]).first)
+        #expect(spec.sli == .events(total: try Self.sel(#"latency_seconds_count{route="/pay"}"#),
+                                    good: try Self.sel(#"latency_seconds_bucket{le="0.4",route="/pay"}"#), bad: nil))
+    }
+
+    // MARK: Documents and metadata
+
+    @Test func aYAMLListOfObjectsIsImported() throws {
+        let list = """
+            - apiVersion: openslo/v1
+              kind: SLI
+              metadata: {name: errors}
+              spec:
+                ratioMetric:
+                  counter: true
+                  bad: {metricSource: {type: Prometheus, spec: {metric: 'http_requests_total{code=~"5.."}'}}}
+                  total: {metricSource: {type: Prometheus, spec: {metric: http_requests_total}}}
+            - apiVersion: openslo/v1
+              kind: SLO
+              metadata: {name: availability}
+              spec:
+                service: svc
+                indicatorRef: errors
+                timeWindow: [{duration: 4w, isRolling: true}]
+                budgetingMethod: Occurrences
+                objectives: [{targetPercent: 99.9}]
+            """
+        let specs = try Self.specs([("list.yaml", list)])
+        #expect(specs.map(\.id) == ["svc-availability"])
+        #expect(specs.first?.source.description == "list.yaml:9:3")
+        #expect(specs.first?.sli == .events(total: try Self.sel("http_requests_total"), good: nil, bad: try Self.sel(#"http_requests_total{code=~"5.."}"#)))
+    }
+
+    @Test func listValuedLabelsAreJoined() throws {
+        let labels = "  labels:\n    team: [identity, rbac]\n    tier: [tier-1]\n    organization: acme\n"
+        let spec = try #require(try Self.specs([("slo.yaml", Self.slo(labels: labels))]).first)
+        #expect(spec.labels == ["team": "identity,rbac", "tier": "tier-1", "organization": "acme"])
+        let nested = ImportTests.importErrors(Self.slo(labels: "  labels:\n    team: [[a]]\n"))
+        #expect(nested == ["slo.yaml:6:12: SLO s1.metadata.labels.team[0]: expected a scalar, got a sequence"], "\(nested)")
+    }
+
+    // MARK: Alert policies
+
+    static let policies = """
+        apiVersion: openslo/v1
+        kind: AlertCondition
+        metadata: {name: fast-burn}
+        spec:
+          description: 2 % of the budget in an hour
+          severity: critical
+          condition: {kind: burnrate, op: gt, threshold: 14.4, lookbackWindow: 1h, alertAfter: 5m}
+        ---
+        apiVersion: openslo/v1
+        kind: AlertPolicy
+        metadata: {name: page-fast}
+        spec:
+          alertWhenBreaching: true
+          alertWhenResolved: true
+          conditions: [{conditionRef: fast-burn}]
+          notificationTargets: [{targetRef: pager}]
+        ---
+        apiVersion: openslo/v1
+        kind: AlertNotificationTarget
+        metadata: {name: pager}
+        spec: {target: pagerduty}
+        """
+
+    static let inlinePolicy = """
+          alertPolicies:
+            - alertPolicyRef: page-fast
+            - kind: AlertPolicy
+              metadata: {name: ticket-slow}
+              spec:
+                conditions:
+                  - kind: AlertCondition
+                    metadata: {name: slow-burn}
+                    spec:
+                      severity: warning
+                      condition: {op: gte, threshold: 1, lookbackWindow: 3d}
+                notificationTargets:
+                  - kind: AlertNotificationTarget
+                    metadata: {name: mail}
+                    spec: {target: email}
+            - kind: AlertPolicy
+              metadata: {name: muted}
+              spec:
+                alertWhenBreaching: false
+                conditions: [{conditionRef: fast-burn}]
+        """
+
+    @Test func alertPoliciesBecomeTheSLOsTiers() throws {
+        let spec = try #require(try Self.specs([("slo.yaml", Self.slo(extra: Self.inlinePolicy)), ("policies.yaml", Self.policies)]).first)
+        let policy = try #require(spec.alerting)
+        #expect(policy.tiers == [
+            AlertTierSpec(name: "page-fast", severity: "critical",
+                          conditions: [BurnRateCondition(longSeconds: 3_600, shortSeconds: 300, factor: 14.4)], forSeconds: 300),
+            AlertTierSpec(name: "ticket-slow", severity: "warning",
+                          conditions: [BurnRateCondition(longSeconds: 259_200, shortSeconds: 21_600, factor: 1)]),
+            AlertTierSpec(name: "muted", severity: "critical",
+                          conditions: [BurnRateCondition(longSeconds: 3_600, shortSeconds: 300, factor: 14.4)], forSeconds: 300, enabled: false),
+        ])
+        #expect(policy.alertName == AlertPolicy.defaultAlertName)
+        #expect(policy.minEvents == AlertPolicy.workbook(for: spec.configuration).minEvents)
+        let rules = SlothImportTests.alertRules([spec])
+        #expect(rules.count == 2)
+        #expect(rules[0].contains("      tier: \"page-fast\"\n") && rules[0].contains("    for: 5m\n"), "\(rules[0])")
+        #expect(rules[0].contains("slo:sli_error:ratio_rate1h") && rules[0].contains("slo:sli_error:ratio_rate5m"), "\(rules[0])")
+        #expect(rules[1].contains("      tier: \"ticket-slow\"\n") && !rules[1].contains("for:"), "\(rules[1])")
+    }
+
+    @Test func withoutAlertPoliciesTheDefaultApplies() throws {
+        let spec = try #require(try Self.specs([("slo.yaml", Self.slo()), ("policies.yaml", Self.policies)]).first)
+        #expect(spec.alerting == nil)
+        #expect(spec.alertPolicy.tiers.map(\.name) == ["page", "ticket"])
+    }
+
+    static func policyWith(_ condition: String, policy: String = "") -> String {
+        """
+        apiVersion: openslo/v1
+        kind: AlertPolicy
+        metadata: {name: p}
+        spec:
+        \(policy)  conditions:
+            - kind: AlertCondition
+              metadata: {name: c}
+              spec:
+                severity: page
+                condition: \(condition)
+          notificationTargets: [{targetRef: pager}]
+        """
+    }
+
+    /// What cannot be mapped, refused where it is written: (documents, position, key path and message).
+    @Test(arguments: [
+        (policyWith("{op: lte, threshold: 2, lookbackWindow: 1h}"), "10:25",
+         #"AlertPolicy p.spec.conditions[0].spec.condition.op: op "lte" alerts while the burn rate is below the threshold"#),
+        (policyWith("{kind: errorbudget, op: gt, threshold: 2, lookbackWindow: 1h}"), "10:27",
+         #"AlertPolicy p.spec.conditions[0].spec.condition.kind: alert condition kind "errorbudget" is not supported"#),
+        (policyWith("{op: gt, threshold: 2, lookbackWindow: 1M}"), "10:59",
+         #"AlertPolicy p.spec.conditions[0].spec.condition.lookbackWindow: expected a duration of at least 1m"#),
+        (policyWith("{op: gt, threshold: -1, lookbackWindow: 1h}"), "10:40",
+         #"AlertPolicy p.spec.conditions[0].spec.condition.threshold: expected a burn rate greater than 0"#),
+        (policyWith("{op: gt, threshold: 2, lookbackWindow: 1h, alertAfter: soon}"), "10:75",
+         #"AlertPolicy p.spec.conditions[0].spec.condition.alertAfter: expected a duration of at most 7d"#),
+        (policyWith("{op: gt, threshold: 2, lookbackWindow: 1h}", policy: "  alertWhenNoData: true\n"), "5:20",
+         "AlertPolicy p.spec.alertWhenNoData: alerting when there is no data is not supported"),
+        (policyWith("{op: gt, threshold: 2, lookbackWindow: 1h}").replacingOccurrences(of: "  notificationTargets", with: "    - conditionRef: c\n  notificationTargets"), "6:5",
+         "AlertPolicy p.spec.conditions: expected a list with exactly one condition"),
+        ("apiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: p}\nspec:\n  conditions: [{conditionRef: nope}]\n", "5:31",
+         #"AlertPolicy p.spec.conditions[0].conditionRef: no kind AlertCondition named "nope" in the imported files"#),
+        (slo(extra: "  alertPolicies: [nope]"), "16:19", #"SLO s1.spec.alertPolicies[0]: expected {alertPolicyRef: name} or an inline AlertPolicy, got a plain scalar; a plain name is OpenSLO v1alpha's form, in v1 write {alertPolicyRef: nope}"#),
+        (slo(extra: "  alertPolicies: [{alertPolicyRef: nope}]"), "16:36", #"SLO s1.spec.alertPolicies[0].alertPolicyRef: no kind AlertPolicy named "nope" in the imported files"#),
+        (slo(extra: "  alertPolicies: [{alertPolicyRef: p}, {alertPolicyRef: p}]") + "\n---\n" + policyWith("{op: gt, threshold: 2, lookbackWindow: 1h}"), "16:40",
+         #"SLO s1.spec.alertPolicies[1]: alert policy "p" is listed twice"#),
+        (slo(extra: "  alertPolicies: [{alertPolicyRef: p}]") + "\n---\n" + policyWith("{op: gt, threshold: 1500, lookbackWindow: 1h}"), "16:18",
+         "SLO s1.spec.alertPolicies: tier p: a burn rate above 1500.0× can never be reached"),
+    ])
+    func unmappableAlertingIsRefused(_ documents: String, _ position: String, _ message: String) {
+        let errors = ImportTests.importErrors(documents)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.hasPrefix("slo.yaml:\(position): \(message)") == true, "\(errors)")
+    }
+}
