@@ -97,24 +97,6 @@ import Selectors
         #expect(spec.groupBy == groupBy)
     }
 
-    /// (query, byte offset, message fragment): what a counter reading cannot be.
-    @Test(arguments: [
-        ("rate(x[5m])", 0, #"found "rate" where slod expects sum, rate or a series selector"#),
-        ("sum(x) / sum(y)", 7, #"found "/" after the query"#),
-        ("sum(x * 2)", 6, "invalid series selector"),
-        ("sum(max(x))", 4, #"found "max" where slod expects rate or increase"#),
-        ("x offset 5m", 2, "invalid series selector"),
-    ])
-    func refusedCounterReadings(_ query: String, _ offset: Int, _ fragment: String) {
-        do {
-            let parsed = try RateQuery.parse(query, range: .openSLO)
-            Issue.record("accepted \(query) as \(parsed)")
-        } catch {
-            #expect(error.offset == offset, "\(error)")
-            #expect(error.message.contains(fragment), "\(error.message)")
-        }
-    }
-
     /// Bucket selections are kept as written (slod counts `_bucket{le=…}` series).
     @Test func bucketSelectorsAreKept() throws {
         let document = Self.slo(bad: "{type: Prometheus, spec: {query: 'sum(rate(latency_seconds_bucket{le=\"0.4\",route=\"/pay\"}[5m]))'}}",

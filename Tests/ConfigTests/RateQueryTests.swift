@@ -42,8 +42,24 @@ import Selectors
         ("sum(rate(x[{{.window}}]) * 2)", 25, #""*" where slod expects ")""#),
     ])
     func refusedShapesNameTheConstruct(_ query: String, _ offset: Int, _ fragment: String) {
+        Self.expectRefused(query, range: .slothWindow, offset: offset, fragment: fragment)
+    }
+
+    /// OpenSLO counter readings (`SELECTOR`, `sum(SELECTOR)`) that are not plain selectors.
+    @Test(arguments: [
+        ("rate(x[5m])", 0, #"found "rate" where slod expects sum, rate or a series selector"#),
+        ("sum(x) / sum(y)", 7, #"found "/" after the query"#),
+        ("sum(x * 2)", 6, "invalid series selector"),
+        ("sum(max(x))", 4, #"found "max" where slod expects rate or increase"#),
+        ("x offset 5m", 2, "invalid series selector"),
+    ])
+    func refusedCounterReadings(_ query: String, _ offset: Int, _ fragment: String) {
+        Self.expectRefused(query, range: .openSLO, offset: offset, fragment: fragment)
+    }
+
+    static func expectRefused(_ query: String, range: RateQuery.RangeForm, offset: Int, fragment: String) {
         do {
-            let parsed = try RateQuery.parse(query, range: .slothWindow)
+            let parsed = try RateQuery.parse(query, range: range)
             Issue.record("accepted \(query) as \(parsed)")
         } catch {
             #expect(error.offset == offset, "\(error)")
