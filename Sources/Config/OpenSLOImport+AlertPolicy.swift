@@ -105,10 +105,10 @@ extension SLODecoding {
     }
 
     /// One AlertPolicy mapped onto a tier named after it: a kind AlertPolicy document, or
-    /// (`inline`) one inlined in an SLO's `alertPolicies`. `conditions` are the kind
-    /// AlertCondition documents of all imported files by name.
+    /// (`inline`) one inlined in an SLO's `alertPolicies`. `catalog` holds the kind
+    /// AlertCondition documents of all imported files.
     mutating func decodeOpenSLOAlertPolicy(_ node: YAMLNode, _ keyPath: String, inline: Bool,
-                                           conditions: [String: OpenSLOAlertCondition]) -> AlertTierSpec? {
+                                           catalog: OpenSLOCatalog) -> AlertTierSpec? {
         guard let (specMapping, specNode) = openSLOObjectSpec(node, keyPath, inline: inline, kind: "AlertPolicy") else { return nil }
         guard case .mapping(let entries) = node.kind,
               case .mapping(let meta)? = entries.first(where: { $0.key.scalar == "metadata" })?.value.kind,
@@ -131,15 +131,15 @@ extension SLODecoding {
             report(entry.value, s.keyPath("conditions"), "expected a list with exactly one condition ({conditionRef: name} or an inline AlertCondition)")
             return nil
         }
-        let condition = openSLOAlertConditionItem(items[0], s.keyPath("conditions") + "[0]", conditions: conditions)
+        let condition = openSLOAlertConditionItem(items[0], s.keyPath("conditions") + "[0]", catalog: catalog)
         guard errors.count == errorsBefore, let condition else { return nil }
         return AlertTierSpec(name: name, severity: condition.severity, conditions: [condition.condition],
                              forSeconds: condition.forSeconds, enabled: breaching)
     }
 
     /// `{conditionRef: name}` or an inline AlertCondition.
-    private mutating func openSLOAlertConditionItem(_ item: YAMLNode, _ keyPath: String,
-                                                    conditions: [String: OpenSLOAlertCondition]) -> OpenSLOAlertCondition? {
+    private mutating func openSLOAlertConditionItem(_ item: YAMLNode, _ keyPath: String, catalog: OpenSLOCatalog) -> OpenSLOAlertCondition? {
+        let conditions = catalog.alertConditions
         guard case .mapping(let entries) = item.kind else {
             report(item, keyPath, "expected {conditionRef: name} or an inline AlertCondition, got \(item.kindDescription)")
             return nil
@@ -151,8 +151,10 @@ extension SLODecoding {
         defer { finish(&r) }
         guard let (name, n) = scalar(&r, "conditionRef", required: true, at: item) else { return nil }
         guard let found = conditions[name] else {
-            report(n, r.keyPath("conditionRef"), "no kind AlertCondition named \(quoted(name)) in the imported files"
-                + (conditions.isEmpty ? "" : " (known: \(conditions.keys.sorted().joined(separator: ", ")))"))
+            if !catalog.isDefined(kind: "AlertCondition", name: name) {
+                report(n, r.keyPath("conditionRef"), "no kind AlertCondition named \(quoted(name)) in the imported files"
+                    + (conditions.isEmpty ? "" : " (known: \(conditions.keys.sorted().joined(separator: ", ")))"))
+            }
             return nil
         }
         return found
@@ -160,8 +162,8 @@ extension SLODecoding {
 
     /// An SLO's `alertPolicies`: one tier per policy, or nil when absent or empty (the default
     /// policy applies) or on error (reported).
-    mutating func openSLOAlertTiers(_ s: inout ConfigMapping, policies: [String: AlertTierSpec],
-                                    conditions: [String: OpenSLOAlertCondition]) -> (tiers: [AlertTierSpec], node: YAMLNode)? {
+    mutating func openSLOAlertTiers(_ s: inout ConfigMapping, catalog: OpenSLOCatalog) -> (tiers: [AlertTierSpec], node: YAMLNode)? {
+        let policies = catalog.alertPolicies
         guard let entry = s.entry("alertPolicies"), !entry.value.isNull else { return nil }
         let keyPath = s.keyPath("alertPolicies")
         guard case .sequence(let items) = entry.value.kind else {
@@ -181,14 +183,14 @@ extension SLODecoding {
                 var r = ConfigMapping(file: file, path: path, node: item)
                 if let (name, n) = scalar(&r, "alertPolicyRef", required: true, at: item) {
                     tier = policies[name]
-                    if tier == nil {
+                    if tier == nil, !catalog.isDefined(kind: "AlertPolicy", name: name) {
                         report(n, r.keyPath("alertPolicyRef"), "no kind AlertPolicy named \(quoted(name)) in the imported files"
                             + (policies.isEmpty ? "" : " (known: \(policies.keys.sorted().joined(separator: ", ")))"))
                     }
                 }
                 finish(&r)
             } else {
-                tier = decodeOpenSLOAlertPolicy(item, path, inline: true, conditions: conditions)
+                tier = decodeOpenSLOAlertPolicy(item, path, inline: true, catalog: catalog)
             }
             guard let tier else { continue }
             if tiers.contains(where: { $0.name == tier.name }) {
@@ -209,7 +211,7 @@ extension SLODecoding {
         }
         var top = ConfigMapping(file: file, path: keyPath, node: node)
         defer { finish(&top) }
-        if !inline { _ = top.entry("apiVersion") }
+        _ = top.entry("apiVersion")
         if let (text, n) = optionalScalar(&top, "kind"), text != kind {
             report(n, top.keyPath("kind"), "expected kind: \(kind), got \(quoted(text))")
         }

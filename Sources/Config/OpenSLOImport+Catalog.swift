@@ -13,6 +13,12 @@ struct OpenSLOCatalog {
     /// `file:line:column` of each named object by kind and name, to report a name defined twice.
     var sources: [String: String] = [:]
 
+    /// Whether a `kind` `name` is defined, even if it had errors (already reported where it is
+    /// written, so a reference to it adds no second error).
+    func isDefined(kind: String, name: String) -> Bool {
+        sources[kind + "/" + name] != nil
+    }
+
     /// Records where `kind` `name` is defined; the earlier definition when it already was.
     mutating func define(kind: String, name: String, at source: String) -> String? {
         let key = kind + "/" + name

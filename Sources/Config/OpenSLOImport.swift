@@ -94,7 +94,7 @@ extension SLODecoding {
             service = text
             reportProblem(node, s.keyPath("service")) { () throws(SLOConfigurationError) in try SLOSpec.checkIdentifier(text, subject: "service") }
         }
-        let alertTiers = openSLOAlertTiers(&s, policies: catalog.alertPolicies, conditions: catalog.alertConditions)
+        let alertTiers = openSLOAlertTiers(&s, catalog: catalog)
         let indicator = openSLOIndicatorOfSLO(&s, at: specNode, catalog: catalog)
         let period = openSLOTimeWindow(&s, at: specNode)
         var method: String?
@@ -173,6 +173,7 @@ extension SLODecoding {
             return decodeOpenSLOIndicator(entry.value, s.keyPath("indicator"), inline: true, dataSourceTypes: catalog.dataSourceTypes)
         case (nil, let (name, node)?):
             guard let found = indicators[name] else {
+                if catalog.isDefined(kind: "SLI", name: name) { return nil }
                 let known = indicators.keys.sorted().joined(separator: ", ")
                 report(node, s.keyPath("indicatorRef"), "no kind SLI named \(quoted(name)) in the imported files" + (known.isEmpty ? "" : " (known: \(known))"))
                 return nil

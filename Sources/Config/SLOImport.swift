@@ -71,7 +71,7 @@ public enum SLOImport {
         // and AlertWindows, then the SLIs and AlertPolicies that use them.
         var catalog = OpenSLOCatalog()
         var windows: [Int64: SlothAlertWindows] = [:]
-        for phase in 0..<2 {
+        for phase in SLODecoding.CatalogPhase.allCases {
             for index in files.indices {
                 for document in classified[index] {
                     decodings[index].collect(document, phase: phase, into: &catalog, windows: &windows)
@@ -140,13 +140,28 @@ extension SLODecoding {
         return nil
     }
 
-    /// Decodes `document` into `catalog` or `windows` if it is an object others refer to:
-    /// phase 0 takes DataSources, AlertConditions and AlertWindows, phase 1 the SLIs and
-    /// AlertPolicies (which refer to the former).
-    mutating func collect(_ document: SLOImport.Document, phase: Int, into catalog: inout OpenSLOCatalog,
+    /// The passes over the objects that others refer to, in dependency order.
+    enum CatalogPhase: CaseIterable {
+        /// DataSources, AlertConditions and AlertWindows, which refer to nothing.
+        case referenced
+        /// SLIs (which refer to DataSources) and AlertPolicies (to AlertConditions).
+        case referencing
+
+        static func of(openSLOKind kind: String) -> CatalogPhase? {
+            switch kind {
+            case "DataSource", "AlertCondition": return .referenced
+            case "SLI", "AlertPolicy": return .referencing
+            default: return nil
+            }
+        }
+    }
+
+    /// Decodes `document` into `catalog` or `windows` if it is an object others refer to and
+    /// belongs to `phase`.
+    mutating func collect(_ document: SLOImport.Document, phase: CatalogPhase, into catalog: inout OpenSLOCatalog,
                           windows: inout [Int64: SlothAlertWindows]) {
         switch (document, phase) {
-        case (.slothAlertWindows(let node), 0):
+        case (.slothAlertWindows(let node), .referenced):
             guard let decoded = decodeSlothAlertWindows(node) else { return }
             if let earlier = windows[decoded.periodSeconds] {
                 if !earlier.sameWindows(as: decoded) {
@@ -157,8 +172,7 @@ extension SLODecoding {
                 windows[decoded.periodSeconds] = decoded
             }
         case (.openSLO(let header), _):
-            let order: [String: Int] = ["DataSource": 0, "AlertCondition": 0, "SLI": 1, "AlertPolicy": 1]
-            guard order[header.kind] == phase else { return }
+            guard CatalogPhase.of(openSLOKind: header.kind) == phase else { return }
             let keyPath = "\(header.kind) \(header.name)"
             if let earlier = catalog.define(kind: header.kind, name: header.name, at: "\(file):\(header.node.line):\(header.node.column)") {
                 report(header.node, keyPath, "a kind \(header.kind) named \(quoted(header.name)) is defined twice: here and at \(earlier)")
@@ -168,7 +182,7 @@ extension SLODecoding {
             case "DataSource": catalog.dataSourceTypes[header.name] = Self.openSLODataSourceType(header.node)
             case "AlertCondition": catalog.alertConditions[header.name] = decodeOpenSLOAlertCondition(header.node, keyPath, inline: false)
             case "SLI": catalog.indicators[header.name] = decodeOpenSLOIndicator(header.node, keyPath, inline: false, dataSourceTypes: catalog.dataSourceTypes)
-            default: catalog.alertPolicies[header.name] = decodeOpenSLOAlertPolicy(header.node, keyPath, inline: false, conditions: catalog.alertConditions)
+            default: catalog.alertPolicies[header.name] = decodeOpenSLOAlertPolicy(header.node, keyPath, inline: false, catalog: catalog)
             }
         default:
             break

@@ -234,6 +234,19 @@ import Selectors
         """
     }
 
+    /// A reference to an object that has errors reports those errors only, not a second
+    /// "no such object" for each reference.
+    @Test func referencesToBrokenObjectsAddNoError() {
+        let brokenPolicy = Self.slo(extra: "  alertPolicies: [{alertPolicyRef: p}]") + "\n---\n" + Self.policyWith("{op: lt, threshold: 2, lookbackWindow: 1h}")
+        let errors = ImportTests.importErrors(brokenPolicy)
+        #expect(errors.count == 1 && errors[0].hasPrefix(#"slo.yaml:27:25: AlertPolicy p.spec.conditions[0].spec.condition.op: op "lt""#), "\(errors)")
+        let brokenCondition = Self.policyWith("{op: gt, threshold: 2, lookbackWindow: 1h}")
+            .replacingOccurrences(of: "    - kind: AlertCondition\n      metadata: {name: c}\n      spec:\n        severity: page\n        condition: {op: gt, threshold: 2, lookbackWindow: 1h}",
+                                  with: "    - conditionRef: c")
+            + "\n---\napiVersion: openslo/v1\nkind: AlertCondition\nmetadata: {name: c}\nspec: {severity: page, condition: {op: gt, threshold: 2}}\n"
+        #expect(ImportTests.importErrors(brokenCondition) == [#"slo.yaml:12:35: AlertCondition c.spec.condition: missing required key "lookbackWindow""#])
+    }
+
     /// What cannot be mapped, refused where it is written: (documents, position, key path and message).
     @Test(arguments: [
         (policyWith("{op: lte, threshold: 2, lookbackWindow: 1h}"), "10:25",
