@@ -111,6 +111,17 @@ import Selectors
         #expect((flow[0].line, flow[0].column) == (4, 7))
     }
 
+    /// The fuzz seeds with folded scalars (Tests/Fuzz/corpus/yaml/folded-*.yaml) are valid: the
+    /// fuzzer starts from inputs that parse, and mutates them into the error paths.
+    @Test(arguments: ["folded-plain.yaml", "folded-quoted.yaml", "folded-flow.yaml"])
+    func foldedFuzzSeedsParse(_ name: String) throws {
+        let root = try #require(repositoryRoot(), "repository root not found above \(#filePath)")
+        let bytes = try #require(readFile(root + "/Tests/Fuzz/corpus/yaml/" + name), "cannot read \(name)")
+        let documents = try YAML.parse(bytes)
+        #expect(documents.count >= 2)
+        #expect(documents.allSatisfy { !$0.isNull })
+    }
+
     /// An SLO file as PyYAML writes it (width 60): the description and the `bad` selector are
     /// folded, and decode to the same SLO as the one-line spelling.
     @Test func sloConfigWrittenByPyYAMLDecodes() throws {
