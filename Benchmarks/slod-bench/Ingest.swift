@@ -1,16 +1,29 @@
 import Foundation
 
-/// The shared OTLP fixtures (`SLOD_SHARED_DIR` or `../shared` next to the repository).
-func fixturesDirectory() -> String {
-    if let d = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"] { return d + "/fixtures/otlp" }
-    var dir = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { dir.deleteLastPathComponent() }
-    return dir.deletingLastPathComponent().appendingPathComponent("shared/fixtures/otlp").path
+/// The path of an HTTP server OTLP payload (`metrics_{small,medium,large}.pb[.gz]`,
+/// `metrics_medium.json`): from `$SLOD_SHARED_DIR/fixtures/otlp`, the repository's
+/// `Tests/Fixtures/otlp/http-server` (small and medium only) or `../shared/fixtures/otlp` beside
+/// the repository, the first that has it. Exits naming the folders searched if none has it.
+func fixturePath(_ name: String) -> String {
+    var repository = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { repository.deleteLastPathComponent() }
+    var directories: [String] = []
+    if let shared = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"] { directories.append(shared + "/fixtures/otlp") }
+    directories.append(repository.appendingPathComponent("Tests/Fixtures/otlp/http-server").path)
+    directories.append(repository.deletingLastPathComponent().appendingPathComponent("shared/fixtures/otlp").path)
+    if let directory = directories.first(where: { FileManager.default.fileExists(atPath: $0 + "/" + name) }) {
+        return directory + "/" + name
+    }
+    fail("""
+        fixture \(name) not found in \(directories.joined(separator: ", ")); the repository holds only the \
+        small and medium payloads: write the large ones with `python3 Scripts/gen_otlp_payloads.py --large --out DIR` \
+        (needs opentelemetry-proto) and set SLOD_SHARED_DIR so that DIR is $SLOD_SHARED_DIR/fixtures/otlp
+        """)
 }
 
 func loadFixture(_ name: String) -> [UInt8] {
-    let path = fixturesDirectory() + "/" + name
-    guard let data = FileManager.default.contents(atPath: path) else { fail("fixture \(path) not found (set SLOD_SHARED_DIR)") }
+    let path = fixturePath(name)
+    guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read fixture \(path)") }
     return Array(data)
 }
 
@@ -48,7 +61,6 @@ func benchIngest(_ o: Options) {
         slod.waitUntilExit()
     }
     guard waitForPort(port) else { fail("slod did not start") }
-    let dirFix = fixturesDirectory()
     let cases: [(String, String, String, Int)] = [
         ("metrics_medium.pb", "application/x-protobuf", "", 1000),
         ("metrics_medium.pb.gz", "application/x-protobuf", "gzip", 1000),
@@ -62,7 +74,7 @@ func benchIngest(_ o: Options) {
         var p50 = 0.0
         for _ in 0..<max(1, o.rounds) {
             let r = run(wrk, ["-t\(o.threads)", "-c\(o.connections)", "-d\(o.seconds)s", "--latency", "--timeout", "10s", "-s", lua,
-                              "http://127.0.0.1:\(port)/v1/metrics", "--", dirFix + "/" + file, ctype, cenc])
+                              "http://127.0.0.1:\(port)/v1/metrics", "--", fixturePath(file), ctype, cenc])
             guard let w = parseWrk(r.output) else { fail("cannot parse wrk output:\n\(r.output)") }
             if !w.errors.isEmpty { print("  errors: \(w.errors)") }
             if best == nil || w.requestsPerSecond > best!.requestsPerSecond {

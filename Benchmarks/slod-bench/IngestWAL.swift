@@ -81,7 +81,7 @@ func walBenchSetup(_ name: String) -> (wrk: String, slod: String, dir: URL, lua:
     let (wrk, slodPath, dir) = loadBenchSetup(name)
     let lua = dir.appendingPathComponent("post.lua").path
     _ = FileManager.default.createFile(atPath: lua, contents: Data(postBodyLua.utf8))
-    let fixture = fixturesDirectory() + "/metrics_medium.pb.gz"
+    let fixture = fixturePath("metrics_medium.pb.gz")
     let bytes = Double((try? FileManager.default.attributesOfItem(atPath: fixture)[.size] as? Int) ?? 0)
     return (wrk, slodPath, dir, lua, fixture, bytes)
 }

@@ -4,16 +4,18 @@
 /// - block mappings and block sequences by indentation (spaces only), including `- ` sequences
 ///   at the same indentation as their mapping key and compact forms (`- key: value`, `- - x`);
 /// - flow mappings `{a: 1, b: [x, y]}` and flow sequences `[1, 2]`, nested, across lines;
-/// - plain scalars on one line; single-quoted (`''` escapes a quote) and double-quoted scalars
-///   (escapes `\\ \" \/ \0 \a \b \t \n \v \f \r \e \  \N \_ \L \P \xXX \uXXXX \UXXXXXXXX`),
-///   which may span lines (folded as YAML specifies);
+/// - plain scalars, also folded over more-indented lines as YAML libraries write long strings;
+///   single-quoted (`''` escapes a quote) and double-quoted scalars (escapes
+///   `\\ \" \/ \0 \a \b \t \n \v \f \r \e \  \N \_ \L \P \xXX \uXXXX \UXXXXXXXX`, and `\` ending a
+///   line), which may span lines; line breaks fold as YAML specifies;
 /// - block scalars `|` and `>` with chomping (`-`, `+`) and an indentation indicator (1–9);
 /// - comments (`#` at line start or after whitespace), `---` and `...`, several documents,
 ///   empty values (`key:` gives `.null`).
 ///
 /// Rejected with an error that names the construct: anchors, aliases, tags, complex keys (`? `
 /// or a flow collection as a key), directives (`%YAML`), tabs in indentation, duplicate keys in
-/// one mapping, multi-line plain scalars, keys spanning lines, single-pair mappings inside flow
+/// one mapping, keys spanning lines, lines that continue a plain scalar after a comment ended it,
+/// `: ` in a continuation line of a plain scalar (block context), single-pair mappings inside flow
 /// sequences (`[a: 1]`), invalid UTF-8 and control characters, input larger than
 /// `maxInputBytes`, nesting deeper than `maxDepth`.
 ///

@@ -45,7 +45,7 @@ extension YAMLParser {
             return node
         default:
             try rejectUnsupportedNodeStart(flow: false)
-            let node = try scanPlainScalar(flow: false)
+            let node = try scanPlainScalar(flow: false, blockIndent: parentIndent)
             if peek() == .colon {
                 try checkBlockMappingAllowed(inline: inline, tabSeparated: tabSeparated, at: start)
                 return try parseBlockMapping(indent: indent, firstKey: node, depth: depth)
@@ -121,7 +121,7 @@ extension YAMLParser {
             if next < indent { break }
             if next > indent {
                 throw error(plainValue
-                    ? Self.multiLinePlainMessage
+                    ? Self.plainScalarEndedByCommentMessage
                     : "unexpected indentation: expected the next key of this mapping at column \(indent + 1)")
             }
             key = try parseBlockMappingKey()
@@ -147,7 +147,7 @@ extension YAMLParser {
             while peek() == .space || peek() == .tab { advance() }
         default:
             try rejectUnsupportedNodeStart(flow: false)
-            key = try scanPlainScalar(flow: false)
+            key = try scanPlainScalar(flow: false, blockIndent: column - 1)
         }
         guard peek() == .colon && peek(1).isBlankOrEnd else {
             throw error("expected ':' after the mapping key \(quoted(key.scalar ?? ""))", at: start)
@@ -156,7 +156,7 @@ extension YAMLParser {
     }
 
     /// Parses what follows `key:`. Returns the value and whether it was a plain scalar (for a
-    /// better message when the next line is over-indented).
+    /// better message when the next line is over-indented: a comment ended the scalar).
     private mutating func parseMappingValue(mappingIndent indent: Int, depth: Int) throws(YAMLError) -> (YAMLNode, Bool) {
         let afterColon = mark
         if skipSpaceAndComment() {
@@ -222,7 +222,7 @@ extension YAMLParser {
             if next < indent { break }
             if next > indent {
                 throw error(plainValue
-                    ? Self.multiLinePlainMessage
+                    ? Self.plainScalarEndedByCommentMessage
                     : "unexpected indentation: expected the next '- ' entry of this sequence at column \(indent + 1)")
             }
             if !(peek() == .hyphen && peek(1).isBlankOrEnd) {

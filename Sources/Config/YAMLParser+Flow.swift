@@ -31,7 +31,7 @@ extension YAMLParser {
             if isSequence {
                 items.append(try parseFlowNode(blockIndent: blockIndent, depth: depth + 1))
             } else {
-                let key = try parseFlowKey()
+                let key = try parseFlowKey(blockIndent: blockIndent)
                 let name = key.scalar ?? ""
                 if let first = seen[name] {
                     throw error("duplicate key \(quoted(name)) (first defined at \(first.line):\(first.column))", at: key)
@@ -76,24 +76,25 @@ extension YAMLParser {
             return try parseQuotedScalar(blockIndent: blockIndent)
         default:
             try rejectUnsupportedNodeStart(flow: true)
-            return try scanPlainScalar(flow: true)
+            return try scanPlainScalar(flow: true, blockIndent: blockIndent)
         }
     }
 
-    /// Parses a flow mapping key: a quoted or plain scalar.
-    private mutating func parseFlowKey() throws(YAMLError) -> YAMLNode {
+    /// Parses a flow mapping key: a quoted or plain scalar on one line.
+    private mutating func parseFlowKey(blockIndent: Int) throws(YAMLError) -> YAMLNode {
+        let start = mark
+        let key: YAMLNode
         switch peek() {
         case .leftBracket, .leftBrace:
             throw error("complex mapping keys (a flow collection used as a key) are not supported")
         case .doubleQuote, .singleQuote:
-            let start = mark
-            let key = try parseQuotedScalar(blockIndent: -1)
-            if line != start.line { throw error("a mapping key must fit on one line", at: start) }
-            return key
+            key = try parseQuotedScalar(blockIndent: -1)
         default:
             try rejectUnsupportedNodeStart(flow: true)
-            return try scanPlainScalar(flow: true)
+            key = try scanPlainScalar(flow: true, blockIndent: blockIndent)
         }
+        if line != start.line { throw error("a mapping key must fit on one line", at: start) }
+        return key
     }
 
     /// Skips whitespace, line breaks and comments inside a flow collection.

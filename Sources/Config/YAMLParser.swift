@@ -28,6 +28,13 @@ struct YAMLParser {
 
     var mark: Mark { Mark(offset: offset, line: line, column: column) }
 
+    /// Moves the cursor back to a saved position (after a look-ahead).
+    mutating func restore(_ saved: Mark) {
+        offset = saved.offset
+        line = saved.line
+        column = saved.column
+    }
+
     /// The byte `ahead` bytes after the cursor, or 0 past the end (input never contains NUL).
     @inline(__always)
     func peek(_ ahead: Int = 0) -> UInt8 {
@@ -160,7 +167,7 @@ struct YAMLParser {
                 try expectLineEnd(after: "document end marker '...'")
             } else if !atDocumentStart {
                 if documents[documents.count - 1].isPlainScalar {
-                    throw error(Self.multiLinePlainMessage)
+                    throw error(Self.plainScalarEndedByCommentMessage)
                 }
                 throw error("expected the end of the document (or '---' to start another one)")
             }
@@ -185,8 +192,10 @@ struct YAMLParser {
         return try parseBlockNode(indent: column - 1, parentIndent: -1, depth: 0, inline: true)
     }
 
-    static let multiLinePlainMessage =
-        "unexpected indentation: multi-line plain scalars are not supported (put the value on one line, quote it, or use a block scalar | or >)"
+    /// After a plain scalar in block context, a more-indented line would have continued it, so
+    /// a comment ended the scalar before that line.
+    static let plainScalarEndedByCommentMessage =
+        "unexpected indentation: a comment ended the plain scalar above, so this line cannot continue it (remove the comment, or quote the value)"
 }
 
 // MARK: - Character classes

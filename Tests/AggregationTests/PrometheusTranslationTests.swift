@@ -1,5 +1,6 @@
 // OTLP → Prometheus translation (Sources/Aggregation/PrometheusTranslation*.swift) against
-// /work/shared/reference/prometheus-compat.md §1–3 and its worked example §9.
+// the project's Prometheus compatibility reference (prometheus-compat.md) §1–3 and its worked
+// example §9.
 import Foundation
 import Testing
 @testable import Aggregation
@@ -648,11 +649,11 @@ import OTLP
         ])
     }
 
-    /// /work/shared/fixtures/otlp/README.md: "As Prometheus text: `http_server_request_count_total`,
+    /// Tests/Fixtures/otlp/README.md: "As Prometheus text: `http_server_request_count_total`,
     /// `http_server_request_duration_seconds_{bucket,sum,count}`, `job="shop/checkout-api"`,
     /// `instance=<service.instance.id>`, plus one `target_info`".
-    @Test func sharedFixtureTranslatesAsItsReadmeSays() throws {
-        let payload = try sharedFile("fixtures/otlp/metrics_small.pb")
+    @Test func httpServerFixtureTranslatesAsItsReadmeSays() throws {
+        let payload = try ShardPipeline.payload(ShardPipeline.httpServerFixtures.appendingPathComponent("metrics_small.pb"))
         let sink = TranslatingSink()
         let summary = try payload.withUnsafeBytes {
             try OTLPProtobufDecoder().decode($0, context: RequestContext(encoding: .protobuf), into: sink)
@@ -711,24 +712,6 @@ private final class TranslatingSink: MetricsSink {
     func summaryPoint(_ point: SummaryPointView) { self.point(point.common) }
     func endRequest(committed: Bool) {}
 }
-
-/// `SLOD_SHARED_DIR`, else `<repo root>/../shared`.
-private func sharedFile(_ relative: String) throws -> [UInt8] {
-    let root: URL
-    if let dir = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"], !dir.isEmpty {
-        root = URL(fileURLWithPath: dir)
-    } else {
-        root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
-    let url = root.appendingPathComponent(relative)
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-        throw SharedFixtureMissing(description: "shared fixture \(url.path) not found (set SLOD_SHARED_DIR to the shared folder)")
-    }
-    return [UInt8](data)
-}
-
-private struct SharedFixtureMissing: Error, CustomStringConvertible { var description: String }
 
 /// Owns the memory behind hand-made borrowed views (`ByteView`, `Attributes`) for one test.
 private final class ViewArena {

@@ -202,9 +202,9 @@ import Selectors
 
     @Test func fixturesSurviveARestart() throws {
         let local = ShardGoldenTests.fixtures(in: ShardGoldenTests.localFixtures).filter { $0.pathExtension == "pb" }
-        let shared = ["metrics_small.pb", "metrics_medium.pb"].map { ShardGoldenTests.sharedFixtures.appendingPathComponent($0) }
+        let httpServer = ["metrics_small.pb", "metrics_medium.pb"].map { ShardPipeline.httpServerFixtures.appendingPathComponent($0) }
         let original = ShardPipeline(shards: 3)
-        for url in local + shared { try original.ingest(try ShardPipeline.payload(url), json: false) }
+        for url in local + httpServer { try original.ingest(try ShardPipeline.payload(url), json: false) }
         #expect(original.seriesCount > 1_000)
         let parts = Self.encode(original.shards)
         for n in [1, 4] {

@@ -10,7 +10,6 @@ import OTLP
 /// The `.pb` and `.json` forms of a fixture must render identically (one golden per base name).
 @Suite struct ShardGoldenTests {
     static let localFixtures = ShardPipeline.repoRoot.appendingPathComponent("Tests/Fixtures/otlp")
-    static let sharedFixtures = URL(fileURLWithPath: "/work/shared/fixtures/otlp")
     static let goldenDir = ShardPipeline.repoRoot.appendingPathComponent("Tests/Fixtures/exposition")
     static var update: Bool { ProcessInfo.processInfo.environment["SLOD_UPDATE_GOLDEN"] == "1" }
 
@@ -70,11 +69,11 @@ import OTLP
         }
     }
 
-    @Test func sharedSmallFixturesMatchGoldens() throws {
-        // metrics_small (.pb, .pb.gz) has a committed golden; medium/large are checked by sums
+    @Test func httpServerFixturesMatchGoldens() throws {
+        // metrics_small (.pb, .pb.gz) has a committed golden; medium is checked by sums
         // (ShardCrossCheckTests) and for shard-count independence here.
         for name in ["metrics_small.pb", "metrics_small.pb.gz", "metrics_medium.pb", "metrics_medium.json", "metrics_medium.pb.gz"] {
-            let url = Self.sharedFixtures.appendingPathComponent(name)
+            let url = ShardPipeline.httpServerFixtures.appendingPathComponent(name)
             try check(url, golden: name.hasPrefix("metrics_small"))
         }
     }

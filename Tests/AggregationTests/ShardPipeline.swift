@@ -17,6 +17,10 @@ final class ShardPipeline {
 
     static let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The HTTP server payloads (`metrics_small.pb`, `metrics_medium.pb.gz`, …) written by
+    /// `Scripts/gen_otlp_payloads.py`; see `Tests/Fixtures/otlp/README.md`.
+    static let httpServerFixtures = repoRoot.appendingPathComponent("Tests/Fixtures/otlp/http-server")
+
     /// Reads a fixture, inflating `.gz`.
     static func payload(_ url: URL) throws -> [UInt8] {
         let data = [UInt8](try Data(contentsOf: url))

@@ -52,7 +52,7 @@ import Testing
 
     @Test(arguments: ["metrics_medium.pb", "metrics_small.pb"])
     func cachedRequestsBuildIdenticalRecords(fixture: String) throws {
-        let url = ShardPipeline.repoRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/otlp/\(fixture)")
+        let url = ShardPipeline.httpServerFixtures.appendingPathComponent(fixture)
         let bytes = try ShardPipeline.payload(url)
         let sink = ShardingSink(shards: 3)
         let decoder = OTLPProtobufDecoder()

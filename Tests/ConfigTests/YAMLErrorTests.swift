@@ -38,10 +38,6 @@ struct YAMLErrorCase: Sendable, CustomTestStringConvertible {
         YAMLErrorCase("directiveIsRejected", "%YAML 1.2\n---\na: 1\n", 1, 1, "directives (%YAML, %TAG) are not supported"),
         YAMLErrorCase("reservedAtIsRejected", "a: @x\n", 1, 4, "'@' cannot start a plain scalar; quote the value"),
         YAMLErrorCase("reservedBacktickIsRejected", "a: `x\n", 1, 4, "'`' cannot start a plain scalar"),
-        YAMLErrorCase("multiLinePlainScalarIsRejected", "a: hello\n  world\n", 2, 3, "multi-line plain scalars are not supported"),
-        YAMLErrorCase("multiLinePlainRootIsRejected", "hello\nworld\n", 2, 1, "multi-line plain scalars are not supported"),
-        YAMLErrorCase("multiLinePlainOnNextLineIsRejected", "a:\n  hello\n   world\n", 3, 4, "multi-line plain scalars are not supported"),
-        YAMLErrorCase("multiLinePlainInSequenceIsRejected", "- hello\n  world\n", 2, 3, "multi-line plain scalars"),
         YAMLErrorCase("singlePairMappingInFlowSequenceIsRejected", "[a: 1]", 1, 3, "single-pair mappings inside flow sequences"),
         YAMLErrorCase("blockSequenceInFlowIsRejected", "[- a]", 1, 2, "block sequence entries ('- ') are not allowed inside flow"),
         YAMLErrorCase("blockScalarInFlowIsRejected", "[|\n a]", 1, 2, "block scalars (| or >) are not allowed inside flow"),
@@ -93,8 +89,30 @@ struct YAMLErrorCase: Sendable, CustomTestStringConvertible {
         YAMLErrorCase("emptyFlowEntryIsRejected", "[1,,2]", 1, 4, "unexpected ',' in flow sequence (empty entry)"),
         YAMLErrorCase("mismatchedBracketIsRejected", "a: [b, c}", 1, 9, "expected ',' or ']' in flow sequence"),
         YAMLErrorCase("textAfterFlowCollectionIsRejected", "a: [1] x\n", 1, 8, "unexpected text after flow collection"),
-        YAMLErrorCase("multiLinePlainInFlowIsRejected", "[a\n b]", 2, 2, "expected ',' or ']' in flow sequence"),
         YAMLErrorCase("strayClosingBracketIsRejected", "a: ]\n", 1, 4, "unexpected ']'"),
+    ]
+
+    /// Folded plain scalars (see `YAMLFoldingTests`) that YAML does not allow either.
+    static let foldingErrors: [YAMLErrorCase] = [
+        YAMLErrorCase("keyOnContinuationLineIsRejected", "a: x\n  b: y\n", 2, 3,
+                      "this line continues the plain scalar that starts at 1:4 and cannot hold ': '"),
+        YAMLErrorCase("colonAtEndOfContinuationLineIsRejected", "- x\n  y:\n", 2, 3,
+                      "continues the plain scalar that starts at 1:3"),
+        YAMLErrorCase("multiLineImplicitKeyIsRejected", "a\n b: 1\n", 2, 2,
+                      "continues the plain scalar that starts at 1:1 and cannot hold ': '"),
+        YAMLErrorCase("overIndentedKeyAfterKeyWithoutValueIsRejected", "a: 1\nb\n  c: 2\n", 3, 3,
+                      "continues the plain scalar that starts at 2:1"),
+        YAMLErrorCase("foldedKeyWithoutColonIsRejected", "a: 1\nb\n  c\n", 2, 1, "expected ':' after the mapping key \"b c\""),
+        YAMLErrorCase("lineAfterTrailingCommentIsRejected", "a: x # note\n  y\n", 2, 3,
+                      "a comment ended the plain scalar above, so this line cannot continue it"),
+        YAMLErrorCase("lineAfterCommentLineIsRejected", "a: x\n  # note\n  y\n", 3, 3, "a comment ended the plain scalar above"),
+        YAMLErrorCase("lineAfterCommentInSequenceIsRejected", "- x\n  # note\n  y\n", 3, 3, "a comment ended the plain scalar above"),
+        YAMLErrorCase("rootLineAfterCommentIsRejected", "x # note\ny\n", 2, 1, "a comment ended the plain scalar above"),
+        YAMLErrorCase("tabIndentedContinuationIsRejected", "a: x\n\ty\n", 2, 1, "tab character used for indentation"),
+        YAMLErrorCase("multiLineFlowKeyIsRejected", "{a\n b: 1}", 1, 2, "a mapping key must fit on one line"),
+        YAMLErrorCase("keyOnFlowContinuationLineIsRejected", "{a: x\n y: z}", 2, 3, "expected ',' or '}' in flow mapping"),
+        YAMLErrorCase("flowContinuationAtBlockIndentIsRejected", "a: [x\ny]\n", 2, 1,
+                      "not indented enough to continue the flow sequence that starts at 1:4"),
     ]
 
     static let inputErrors: [YAMLErrorCase] = [
@@ -110,7 +128,7 @@ struct YAMLErrorCase: Sendable, CustomTestStringConvertible {
         YAMLErrorCase("noncharacterIsRejected", "a: \u{FFFF}", 1, 4, "noncharacter U+FFFF"),
     ]
 
-    @Test(arguments: unsupportedConstructs + indentationErrors + scalarErrors + flowErrors + inputErrors)
+    @Test(arguments: unsupportedConstructs + indentationErrors + scalarErrors + flowErrors + foldingErrors + inputErrors)
     func invalidInputIsRejectedWithPosition(_ testCase: YAMLErrorCase) {
         do {
             let docs = try YAML.parse(testCase.bytes)
@@ -167,7 +185,7 @@ struct YAMLErrorCase: Sendable, CustomTestStringConvertible {
         var random = SplitMix64(state: 0x5EED)
         let seeds = [
             "a: 1\nb:\n  - x\n  - {c: [1, 2]}\n", "v: |+\n  a\n\n", "- \"x\\u00e9\"\n- 'y''z'\n",
-            "---\nk: >-\n  a\n  b\n...\n", "{a: [b, {c: d}], e: \"f\n  g\"}\n",
+            "---\nk: >-\n  a\n  b\n...\n", "{a: [b, {c: d}], e: \"f\n  g\"}\n", "a: b\n  c\n\n  d # e\n- f\n  g\n",
         ]
         let alphabet = Array(" \t\n-:?#&*!|>'\"%@`,[]{}.\\0aZé".utf8)
         var parsed = 0

@@ -5,15 +5,10 @@ import Testing
 /// (otlp-http.md §5.5), plus gzip, the gzip bomb, rate limiting and draining.
 extension Integration {
     @Suite struct OTLPStatus {
-        /// The shared OTLP fixtures (`SLOD_SHARED_DIR` or `<repo>/../shared`).
+        /// An HTTP server payload from `Tests/Fixtures/otlp/http-server` (see its README).
         static func fixture(_ name: String) throws -> [UInt8] {
-            let shared = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"]
-                ?? Paths.repoRoot().deletingLastPathComponent().appendingPathComponent("shared").path
-            let path = shared + "/fixtures/otlp/" + name
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw HarnessError("fixture \(path) not found (set SLOD_SHARED_DIR to the shared/ folder)")
-            }
-            return Array(data)
+            let url = Paths.repoRoot().appendingPathComponent("Tests/Fixtures/otlp/http-server").appendingPathComponent(name)
+            return [UInt8](try Data(contentsOf: url))
         }
 
         /// POSTs `body` on a fresh connection and reads the response.

@@ -101,6 +101,12 @@ enum Fixture {
             .appendingPathComponent("Fixtures/otlp")
     }
 
+    /// The bytes of an HTTP server payload (`metrics_small.pb`, `metrics_medium.json`, …) from
+    /// `Tests/Fixtures/otlp/http-server`, written by `Scripts/gen_otlp_payloads.py`.
+    static func httpServer(_ file: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: directory.appendingPathComponent("http-server").appendingPathComponent(file)))
+    }
+
     static func expected() throws -> [String: J] {
         let data = try Data(contentsOf: directory.appendingPathComponent("expected.json"))
         guard case .object(let o) = try JSONDecoder().decode(J.self, from: data) else {

@@ -180,14 +180,13 @@ func compress(_ input: [UInt8], windowBits: Int32 = 16 + 15, level: Int32 = 6) -
     }
 }
 
-@Suite struct SharedGzipFixtureTests {
-    /// Every `.pb.gz` in the shared fixtures inflates to exactly its `.pb`, which decodes to the
-    /// same records (the `.pb` files themselves are checked in ProtobufDecoderTests).
-    @Test(arguments: ["small", "medium", "large"])
+@Suite struct HTTPServerGzipFixtureTests {
+    /// Every `.pb.gz` of the HTTP server fixtures inflates to exactly its `.pb`, which decodes to
+    /// the same records (the `.pb` files themselves are checked in ProtobufDecoderTests).
+    @Test(arguments: ["small", "medium"])
     func gzipFixtureInflatesToItsProtobuf(_ size: String) throws {
-        let dir = sharedFixturesDirectory()
-        let gz = try #require(readFile(dir + "/metrics_\(size).pb.gz"), "missing \(dir)/metrics_\(size).pb.gz")
-        let pb = try #require(readFile(dir + "/metrics_\(size).pb"))
+        let gz = try Fixture.httpServer("metrics_\(size).pb.gz")
+        let pb = try Fixture.httpServer("metrics_\(size).pb")
         let inflater = Inflater()
         let out: [UInt8] = try gz.withUnsafeBytes { b in Array(try inflater.inflate(b, coding: .gzip)) }
         #expect(out == pb)
@@ -199,17 +198,6 @@ func compress(_ input: [UInt8], windowBits: Int32 = 16 + 15, level: Int32 = 6) -
         let s2 = try pb.withUnsafeBytes { b in try decoder.decode(b, context: RequestContext(encoding: .protobuf), into: direct) }
         #expect(s1 == s2)
         #expect(viaGzip.committed == direct.committed)
-        #expect(s1.acceptedPoints == ["small": 100, "medium": 1000, "large": 10000][size])
+        #expect(s1.acceptedPoints == ["small": 100, "medium": 1000][size])
     }
-}
-
-func sharedFixturesDirectory() -> String {
-    if let d = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"] { return d + "/fixtures/otlp" }
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<4 { url.deleteLastPathComponent() }
-    return url.appendingPathComponent("shared/fixtures/otlp").path
-}
-
-func readFile(_ path: String) -> [UInt8]? {
-    FileManager.default.contents(atPath: path).map { Array($0) }
 }

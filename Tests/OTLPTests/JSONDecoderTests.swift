@@ -137,24 +137,6 @@ private let example = #"""
 }
 """#
 
-/// `SLOD_SHARED_DIR`, else `<repo root>/../shared`.
-private func sharedFile(_ relative: String) throws -> [UInt8] {
-    let root: URL
-    if let dir = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"], !dir.isEmpty {
-        root = URL(fileURLWithPath: dir)
-    } else {
-        root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
-    let url = root.appendingPathComponent(relative)
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-        throw FixtureMissing(description: "shared fixture \(url.path) not found (set SLOD_SHARED_DIR to the shared folder)")
-    }
-    return [UInt8](data)
-}
-
-private struct FixtureMissing: Error, CustomStringConvertible { var description: String }
-
 @Suite struct JSONDecoderTests {
     @Test func referenceExampleDecodes() throws {
         let (summary, sink) = try decode(example)
@@ -457,9 +439,9 @@ private struct FixtureMissing: Error, CustomStringConvertible { var description:
 
     /// metrics_medium.json and metrics_medium.pb are the same request (fixtures README): both
     /// decoders must hand the sink exactly the same content.
-    @Test func sharedMediumFixtureMatchesTheProtobufDecoding() throws {
-        let json = try sharedFile("fixtures/otlp/metrics_medium.json")
-        let pb = try sharedFile("fixtures/otlp/metrics_medium.pb")
+    @Test func mediumFixtureMatchesTheProtobufDecoding() throws {
+        let json = try Fixture.httpServer("metrics_medium.json")
+        let pb = try Fixture.httpServer("metrics_medium.pb")
         let (jsonSummary, jsonSink) = try decode(bytes: json)
         let pbSink = RecordingSink()
         let pbSummary = try pb.withUnsafeBytes { buf in

@@ -48,7 +48,7 @@ private func onlyPoint(_ sink: RecordingSink, sourceLocation: SourceLocation = #
 }
 
 @Suite struct ProtobufDecoderTests {
-    // MARK: Shared fixtures (/work/shared/fixtures/otlp)
+    // MARK: HTTP server fixtures (Tests/Fixtures/otlp/http-server)
 
     struct Expected: Sendable, CustomStringConvertible {
         var file: String
@@ -73,29 +73,11 @@ private func onlyPoint(_ sink: RecordingSink, sourceLocation: SourceLocation = #
         Expected(file: "metrics_medium.pb", resources: 1, scopes: 1, metrics: 2, points: 1000, attributeSets: 500, series: 1000,
                  resourceAttributes: 11, sumOfAsInt: 704787, sumOfHistogramCounts: 704787,
                  bucketTotals: [12614, 18195, 47467, 75927, 71136, 63099, 228942, 123215, 36377, 13783, 13041, 920, 62, 7, 2]),
-        Expected(file: "metrics_large.pb", resources: 1, scopes: 1, metrics: 2, points: 10000, attributeSets: 5000, series: 10000,
-                 resourceAttributes: 11, sumOfAsInt: 6774813, sumOfHistogramCounts: 6774813,
-                 bucketTotals: [71873, 147397, 494852, 820930, 722562, 615528, 2142507, 1128465, 340215, 134523, 140964,
-                                13351, 1290, 243, 113]),
     ]
 
-    /// `$SLOD_SHARED_DIR`, else `<repo>/../shared` (this file is `<repo>/Tests/OTLPTests/…`).
-    static var sharedDirectory: URL {
-        if let dir = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"], !dir.isEmpty {
-            return URL(fileURLWithPath: dir)
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }
-
     @Test(arguments: fixtures)
-    func sharedFixtureDecodesToTheCountsOfItsReadme(_ e: Expected) throws {
-        let url = Self.sharedDirectory.appendingPathComponent("fixtures/otlp/\(e.file)")
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            Issue.record("fixture \(url.path) not found: set SLOD_SHARED_DIR to the shared folder (with fixtures/otlp)")
-            return
-        }
-        let (summary, sink) = try decode([UInt8](data))
+    func httpServerFixtureDecodesToTheCountsOfItsReadme(_ e: Expected) throws {
+        let (summary, sink) = try decode(try Fixture.httpServer(e.file))
         #expect(summary.resources == e.resources && summary.scopes == e.scopes && summary.metrics == e.metrics)
         #expect(summary.acceptedPoints == e.points && summary.rejectedPoints == 0 && summary.firstRejection == nil)
         #expect(sink.pointCount == e.points && sink.committed.count == e.resources)

@@ -2,8 +2,8 @@
 """Deterministic OTLP metrics fixtures for the decoder tests, plus their expected decode.
 
 Builds opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest messages with
-the official `opentelemetry-proto` Python bindings, one per feature the shared
-fixtures (/work/shared/fixtures/otlp, HTTP server counters/histograms only) lack:
+the official `opentelemetry-proto` Python bindings, one per feature the HTTP server
+payloads (http-server/, from Scripts/gen_otlp_payloads.py: counters and histograms only) lack:
 
   gauge_double_int        gauges: as_double / as_int, 0, -0.0, negatives, subnormal, NaN, +-Inf,
                           int64 extremes, int and double points in one metric
@@ -23,7 +23,7 @@ Each fixture is written as NAME.pb (SerializeToString(deterministic=True)) and N
 (OTLP/JSON: lowerCamelCase, enums as integers, 64-bit integers as strings, bytes base64,
 trace/span ids hex). expected.json holds, per fixture, the decode result computed here from
 the message itself with the validation rules of Sources/OTLP/OTLPValidation.swift (which
-implements Part C of /work/shared/reference/otlp-metrics-wire.md).
+implements Part C of the project's OTLP metrics wire reference, otlp-metrics-wire.md).
 
 Everything is built from constants (no randomness, no clock), so the output is byte-identical
 on every run with the same protobuf behaviour.
@@ -46,6 +46,9 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
 from opentelemetry.proto.metrics.v1 import metrics_pb2 as m
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "Scripts"))
+from fixture_files import write_or_check  # noqa: E402
 
 START_NS = 1_735_689_600_000_000_000  # 2025-01-01T00:00:00Z
 TIME_NS = START_NS + 60 * 1_000_000_000  # +60 s
@@ -944,20 +947,7 @@ def main():
         expected["fixtures"][name] = expected_for(req)
     files["expected.json"] = (json.dumps(expected, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode()
 
-    bad = 0
-    for fn, data in files.items():
-        path = os.path.join(args.out, fn)
-        if args.check:
-            try:
-                with open(path, "rb") as f:
-                    same = f.read() == data
-            except FileNotFoundError:
-                same = False
-            bad += not same
-            print(f"{'OK ' if same else 'DIFF'} {fn}")
-        else:
-            with open(path, "wb") as f:
-                f.write(data)
+    bad = write_or_check(files, args.out, args.check)
     for name, _, _ in FIXTURES:
         e = expected["fixtures"][name]
         print(f"{name}: resources={e['resources']} scopes={e['scopes']} metrics={e['metrics']} "
