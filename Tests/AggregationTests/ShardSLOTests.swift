@@ -153,6 +153,48 @@ final class SLOHarness {
         #expect(Self.fiveMinutes(sd) == (4, 12))
     }
 
+    /// The Sloth/OpenSLO latency SLI written as events (good = `_bucket{le}`, total = `_count`)
+    /// counts what the latency SLI at the same threshold counts: the bucket's cumulative count.
+    @Test func bucketEventsCountTheBucketsCumulativeCount() throws {
+        let latency = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.25, interpolate: false)
+        let events = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                        good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
+        let bad = SLOSpec.SLI.events(total: try SeriesSelector.parse(#"lat_seconds_bucket{le="+Inf"}"#), good: nil,
+                                     bad: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.1"}"#))
+        let specs = try [Self.spec(latency), Self.spec(events), Self.spec(bad)].enumerated().map { i, spec in
+            try SLOSpec(service: "svc", name: "slo\(i)", objective: spec.objective, period: spec.period, sli: spec.sli, source: Self.source)
+        }
+        let (p, s) = try Self.pipeline(specs)
+        let bounds = [0.1, 0.25, 0.5]
+        let start = Self.at(1_000)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(60), counts: [10, 10, 10, 10], bounds: bounds), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(50), counts: [15, 12, 11, 10], bounds: bounds), json: true)
+        // Increases (5, 2, 1, 0): ≤ 0.25 is 7 of 8; "bad" ≤ 0.1 is 5 of 8, good = 8 − 5.
+        let snapshot = s.tick()
+        let fiveMinutes = snapshot.instances.map { (snapshot.windows(of: $0).first!.good, snapshot.windows(of: $0).first!.total) }
+        #expect(fiveMinutes.map(\.0) == [7, 7, 3])
+        #expect(fiveMinutes.map(\.1) == [8, 8, 8])
+        #expect(snapshot.refusedSeries == [0, 0, 0])
+    }
+
+    /// The false page of issue 15: a healthy service (every request fast) under the bucket SLI
+    /// has error ratio 0 in every window and burns no budget.
+    @Test func healthyServiceUnderABucketSLIBurnsNothing() throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                     good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
+        let (p, s) = try Self.pipeline([Self.spec(sli)])
+        let bounds = [0.1, 0.25, 0.5]
+        let start = Self.at(1_000)
+        for (i, fast) in [0, 40, 90, 150].enumerated() {
+            try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(Int64(120 - 30 * i)), counts: [fast, 0, 0, 0], bounds: bounds), json: true)
+        }
+        let snapshot = s.tick()
+        let status = snapshot.status(of: snapshot.instances.first!)
+        #expect(status.windows.first?.total == 150)
+        #expect(status.windows.allSatisfy { $0.errorRatio == 0 && $0.burnRate == 0 }, "\(status.windows)")
+        #expect(status.budget.remaining == 1)
+    }
+
     @Test func refusedSeriesAreReportedAndCountNothing() throws {
         let sli = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.3, interpolate: false)
         let spec = try Self.spec(sli)
