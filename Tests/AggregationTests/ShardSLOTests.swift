@@ -210,6 +210,26 @@ final class SLOHarness {
         #expect(Self.fiveMinutes(s) == (0, 0))
     }
 
+    /// A gauge (or non-monotonic sum) whose exposed name ends in `_total` passes the config
+    /// check; when a series of it appears, each selector that picks it is refused and counted.
+    @Test(arguments: [("gauge", true), ("sum", false)])
+    func gaugesPickedByAnEventsSLIAreRefusedAndCounted(kind: String, monotonic: Bool) throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("jobs_total"), good: nil,
+                                     bad: try SeriesSelector.parse(#"jobs_total{code="500"}"#))
+        final class Messages: @unchecked Sendable { var list: [String] = [] }
+        let messages = Messages()
+        let (p, s) = try Self.pipeline([Self.spec(sli)], onRefusal: { messages.list.append($0) })
+        let attrs = ShardBehaviourTests.attr("code", "500")
+        try p.ingest(ShardBehaviourTests.request(metric: "jobs.total", kind: kind, temporality: 2, monotonic: monotonic,
+                                                 points: [(attrs, Self.at(70), Self.at(60), 7)]), json: true)
+        try p.ingest(ShardBehaviourTests.request(metric: "jobs.total", kind: kind, temporality: 2, monotonic: monotonic,
+                                                 points: [(attrs, Self.at(60), Self.at(50), 9)]), json: true)
+        #expect(messages.list.count == 2, "\(messages.list)")
+        #expect(messages.list.allSatisfy { $0.contains("selects jobs_total, a gauge (or non-monotonic sum)") }, "\(messages.list)")
+        #expect(s.engine.registry.refusals().series == [2])     // total and bad, once per series
+        #expect(Self.fiveMinutes(s) == (0, 0))
+    }
+
     /// Timeslice budgeting: the shard sums points per 10 s bucket (a divisor of the slice) and
     /// hands each sum over once; the engine judges the slice when its grace period has passed.
     @Test func timesliceSLOsHandOverBucketSumsOnce() throws {
