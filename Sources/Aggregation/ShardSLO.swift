@@ -120,10 +120,9 @@ public final class ShardSLO {
     /// The link list of a new series, or -1 when it feeds no SLO.
     func link(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) -> Int32 {
         let (found, refusals) = matcher.links(name: name, labels: labels, kind: kind, bounds: bounds)
-        for r in refusals {
-            registry.refuseSeries(slo: r.slo)
-            refuse(r.message)
-        }
+        // Every reason is told; the series counts once per SLO it was refused by.
+        for r in refusals { refuse(r.message) }
+        for slo in Set(refusals.map(\.slo)) { registry.refuseSeries(slo: slo) }
         if found.isEmpty { return -1 }
         var folded: [Link] = []
         for l in found {

@@ -57,7 +57,8 @@ public final class SLOMatcher: Sendable {
     }
 
     /// The links of a series, and the refusals (series a selector picked that cannot feed the
-    /// SLO, e.g. a histogram without a bucket bound at the threshold).
+    /// SLO, e.g. a histogram without a bucket bound at the threshold). A series refused for an
+    /// SLO has no link to it.
     /// - Parameters:
     ///   - name: the metric name as exposed (counter: with `_total`; histogram: the family name).
     ///   - labels: the series' labels (any order; names unique).
@@ -76,16 +77,24 @@ public final class SLOMatcher: Sendable {
             }
             switch spec.sli {
             case .events(let total, let good, let bad):
-                let roles: [(SeriesSelector?, SLOEventRole)] = [(total, .total), (good, .good), (bad, .bad)]
-                for case let (selector?, role) in roles {
+                // A series refused by one selector feeds none of the SLO's roles, as a refused
+                // latency series: counting its total without its good events would page.
+                var roles: [SLORole] = []
+                var refused = false
+                let selectors: [(SeriesSelector?, SLOEventRole)] = [(total, .total), (good, .good), (bad, .bad)]
+                for case let (selector?, role) in selectors {
                     for reading in Self.eventsReadings(selector, name: name, labels: &map, kind: kind, bounds: bounds) {
                         switch reading {
                         case .success(let r):
-                            links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: r.role(role)))
+                            roles.append(r.role(role))
                         case .failure(let why):
+                            refused = true
                             refuse(why.description)
                         }
                     }
+                }
+                if !refused {
+                    links += roles.map { SLOLink(slo: i, groupValues: groupValues(spec, map), role: $0) }
                 }
             case .latency(let histogram, let threshold, let interpolate):
                 guard histogram.matches(metricName: name, labels: map) else { continue }

@@ -65,6 +65,9 @@ final class SLOHarness {
 
     static func at(_ secondsBefore: Int64) -> UInt64 { UInt64(t0 - secondsBefore * second) }
 
+    /// What `ShardSLO` told about refused series.
+    final class Messages: @unchecked Sendable { var list: [String] = [] }
+
     @Test(arguments: [1, 3]) func cumulativeCountersCountIncreasesNotTheirFirstValue(shards: Int) throws {
         let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)], shards: shards)
         let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
@@ -198,7 +201,6 @@ final class SLOHarness {
     @Test func refusedSeriesAreReportedAndCountNothing() throws {
         let sli = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.3, interpolate: false)
         let spec = try Self.spec(sli)
-        final class Messages: @unchecked Sendable { var list: [String] = [] }
         let messages = Messages()
         let (p, s) = try Self.pipeline([spec], onRefusal: { messages.list.append($0) })
         let bounds = [0.1, 0.25, 0.5]
@@ -210,13 +212,28 @@ final class SLOHarness {
         #expect(Self.fiveMinutes(s) == (0, 0))
     }
 
+    /// A bucket bound the histogram lacks: the series is refused (logged, counted) and feeds
+    /// neither role: its count alone would make every event bad.
+    @Test func bucketBoundTheHistogramLacksRefusesTheSeries() throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                     good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.3"}"#), bad: nil)
+        let messages = Messages()
+        let (p, s) = try Self.pipeline([Self.spec(sli)], onRefusal: { messages.list.append($0) })
+        let bounds = [0.1, 0.25, 0.5]
+        try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(70), time: Self.at(60), counts: [1, 2, 3, 4], bounds: bounds), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(60), time: Self.at(50), counts: [1, 2, 3, 4], bounds: bounds), json: true)
+        #expect(messages.list.count == 1, "\(messages.list)")
+        #expect(messages.list.first?.contains(#"histogram lat_seconds has no bucket le="0.3" (its bounds: 0.1, 0.25, 0.5)"#) == true, "\(messages.list)")
+        #expect(s.engine.registry.refusals().series == [1])
+        #expect(Self.fiveMinutes(s) == (0, 0))
+    }
+
     /// A gauge (or non-monotonic sum) whose exposed name ends in `_total` passes the config
     /// check; when a series of it appears, each selector that picks it is refused and counted.
     @Test(arguments: [("gauge", true), ("sum", false)])
     func gaugesPickedByAnEventsSLIAreRefusedAndCounted(kind: String, monotonic: Bool) throws {
         let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("jobs_total"), good: nil,
                                      bad: try SeriesSelector.parse(#"jobs_total{code="500"}"#))
-        final class Messages: @unchecked Sendable { var list: [String] = [] }
         let messages = Messages()
         let (p, s) = try Self.pipeline([Self.spec(sli)], onRefusal: { messages.list.append($0) })
         let attrs = ShardBehaviourTests.attr("code", "500")
@@ -226,7 +243,7 @@ final class SLOHarness {
                                                  points: [(attrs, Self.at(60), Self.at(50), 9)]), json: true)
         #expect(messages.list.count == 2, "\(messages.list)")
         #expect(messages.list.allSatisfy { $0.contains("selects jobs_total, a gauge (or non-monotonic sum)") }, "\(messages.list)")
-        #expect(s.engine.registry.refusals().series == [2])     // total and bad, once per series
+        #expect(s.engine.registry.refusals().series == [1])     // picked by total and bad: one series
         #expect(Self.fiveMinutes(s) == (0, 0))
     }
 

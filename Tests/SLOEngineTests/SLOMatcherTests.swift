@@ -78,15 +78,16 @@ import Testing
         // Other labels still select.
         #expect(try roles(#"rpc_duration_seconds_bucket{le="0.4", code="503"}"#).links == [.events(.total)])
 
-        // A bound the histogram lacks: refused, with the bounds it has.
+        // A bound the histogram lacks: refused, with the bounds it has; the series feeds none of
+        // the SLO's roles (its count alone would make every event bad).
         let missing = try roles(#"rpc_duration_seconds_bucket{le="0.4"}"#, bounds: [0.1, 0.5, 1])
-        #expect(missing.links == [.events(.total)])
+        #expect(missing.links == [])
         #expect(missing.refusals.count == 1)
         #expect(missing.refusals.first?.contains(#"has no bucket le="0.4" (its bounds: 0.1, 0.5, 1)"#) == true, "\(missing.refusals)")
         #expect(missing.refusals.first?.contains("slod.yaml:7:5") == true)
         // An exponential histogram's finite bounds follow its scale: refused, pointing at latency.
         let exponential = try roles(#"rpc_duration_seconds_bucket{le="0.4"}"#, kind: .exponentialHistogram, bounds: [])
-        #expect(exponential.links == [.events(.total)])
+        #expect(exponential.links == [])
         #expect(exponential.refusals.first?.contains("use a latency SLI (histogram: rpc_duration_seconds, threshold: 0.4)") == true, "\(exponential.refusals)")
     }
 
@@ -94,8 +95,8 @@ import Testing
     @Test func uncountableSeriesAreRefused() throws {
         let m = SLOMatcher(specs: [try Self.spec("any", Self.events(#"{__name__=~"rpc_duration_seconds_.*"}"#, bad: #"{__name__=~"rpc_.*", code="503"}"#))])
         let histogram = m.links(name: "rpc_duration_seconds", labels: Self.labels200, kind: .histogram, bounds: [0.1, 1])
-        // _count is counted; _sum and the buckets (no exact le) are refused.
-        #expect(histogram.links.map(\.role) == [.events(.total)])
+        // _sum and the buckets (no exact le) are refused, so its _count is not counted either.
+        #expect(histogram.links.isEmpty)
         #expect(histogram.refusals.count == 2)
         #expect(histogram.refusals.first?.message.contains("rpc_duration_seconds_sum, the sum of the values") == true, "\(histogram.refusals)")
         #expect(histogram.refusals.last?.message.contains("selects buckets of histogram rpc_duration_seconds without an exact le") == true, "\(histogram.refusals)")
