@@ -21,7 +21,9 @@ extension SLOSpec {
             let family = String(name.dropLast("_bucket".utf8.count))
             let le = selector.matchers.filter { $0.name == "le" }
             guard le.count == 1, le[0].op == .equal else {
-                throw SLOConfigurationError(subject, "\(selector) selects buckets of histogram \(family) without an exact le, and their cumulative counts add up to no count of events; select one bucket with le=\"0.4\" (its bound as /metrics shows it: the observations ≤ 0.4), or use a latency SLI (latency: {histogram: \(family), threshold: 0.4})")
+                let which = le.isEmpty ? "every bucket of histogram \(family) (no le matcher)"
+                    : "buckets of histogram \(family) by \(le.map(\.description).joined(separator: ", ")), not one exact bound"
+                throw SLOConfigurationError(subject, "\(selector) selects \(which), and cumulative bucket counts add up to no count of events; select one bucket with le=\"0.4\" (its bound as /metrics shows it: the observations ≤ 0.4), or use a latency SLI (latency: {histogram: \(family), threshold: 0.4})")
             }
             guard bucketBound(le[0].value) != nil else {
                 throw SLOConfigurationError(subject, "le=\"\(le[0].value)\" is not a bucket bound; write a number as /metrics shows it (le=\"0.4\"), or le=\"+Inf\" for all observations")

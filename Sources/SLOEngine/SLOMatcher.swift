@@ -34,7 +34,7 @@ public enum SLOSeriesKind: Sendable, Equatable {
 ///
 /// Selectors match the series as `/metrics` exposes it: `__name__` is the sample name (a
 /// counter's `…_total`; for a histogram, `…_count` and `…_bucket{le}` for events SLIs (see
-/// `eventsLinks`) and the family name for latency SLIs, as `SLOSpec.SLI.latency` documents), the
+/// `eventsReadings`) and the family name for latency SLIs, as `SLOSpec.SLI.latency` documents), the
 /// labels are the full label set (resource-derived `job`/`instance` included). A selector that
 /// picks a series it cannot count (a gauge, a summary, a bucket bound the histogram lacks) gets
 /// a refusal, never silently nothing.

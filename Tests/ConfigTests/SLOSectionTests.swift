@@ -181,8 +181,8 @@ import Selectors
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: x_total, bad: y_total}, latency: {histogram: h, threshold: 1}}\n", "5:60", "either events or latency, not both"),
         // Events selectors that can never count events point at the selector and say what to write.
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: h_sum}}\n", "5:42", #"count the observations with "h_count" (all of them) or "h_bucket{le="…"}""#),
-        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: 'h_bucket{le=~\"0.4|0.5\"}'}}\n", "5:42", #"without an exact le, and their cumulative counts add up to no count of events; select one bucket with le="0.4""#),
-        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: h_bucket}}\n", "5:42", "or use a latency SLI (latency: {histogram: h, threshold: 0.4})"),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: 'h_bucket{le=~\"0.4|0.5\"}'}}\n", "5:42", #"selects buckets of histogram h by le=~"0.4|0.5", not one exact bound, and cumulative bucket counts add up to no count of events; select one bucket with le="0.4""#),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: h_bucket}}\n", "5:42", "h_bucket selects every bucket of histogram h (no le matcher)"),
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: 'h_bucket{le=\"fast\"}'}}\n", "5:42", #"le="fast" is not a bucket bound"#),
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: http_requests, bad: 'http_requests_total{code=\"500\"}'}}\n", "5:27",
          #""http_requests" can never be a count of events in slod's exposition"#),
