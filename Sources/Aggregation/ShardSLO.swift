@@ -250,21 +250,35 @@ public final class ShardSLO {
     /// A histogram point (explicit or exponential) was applied: `.count` links (an events SLI
     /// over the histogram's `_count`) add `countIncrease`; the others add what
     /// `observationsIncrease` finds for them (nil: the link cannot read this point) — bucket
-    /// links as events, latency links as good observations out of `countIncrease`.
+    /// links as events, latency links as good observations out of `countIncrease`. A bucket
+    /// link that cannot read the point (its bounds changed) holds back its instance's `.count`
+    /// links too, as a latency link holds back its total: counting the total without the good
+    /// events would make them all bad.
     func addHistogram(list: Int32, countIncrease: Double, time: UInt64, observationsIncrease: (Link) -> Double?) {
         let r = lists.pointer(at: Int(list)).pointee
-        for i in Int(r.start)..<Int(r.start + r.count) {
+        let range = Int(r.start)..<Int(r.start + r.count)
+        var heldBack: [Int32] = []
+        for i in range {
             let l = links.pointer(at: i).pointee
             switch l.reading {
             case .count:
-                if countIncrease != 0 { add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time) }
+                continue
             case .cumulativeBuckets:
-                guard let increase = observationsIncrease(l), increase != 0 else { continue }
-                add(l.partial, good: l.good * increase, total: l.total * increase, time: time)
+                guard let increase = observationsIncrease(l) else {
+                    heldBack.append(l.partial)
+                    continue
+                }
+                if increase != 0 { add(l.partial, good: l.good * increase, total: l.total * increase, time: time) }
             case .explicitLatency, .exponentialLatency:
                 guard let good = observationsIncrease(l) else { continue }
                 if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
             }
+        }
+        guard countIncrease != 0 else { return }
+        for i in range {
+            let l = links.pointer(at: i).pointee
+            guard l.reading == .count, !heldBack.contains(l.partial) else { continue }
+            add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time)
         }
     }
 

@@ -212,6 +212,21 @@ final class SLOHarness {
         #expect(Self.fiveMinutes(s) == (0, 0))
     }
 
+    /// Bounds changing within a series (a reset) leave the bucket link unable to read it: the
+    /// count is held back too, as a latency link holds back its total, instead of counting every
+    /// event as bad.
+    @Test func changedBoundsHoldBackTheCountOfABucketSLI() throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                     good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
+        let (p, s) = try Self.pipeline([Self.spec(sli)])
+        let start = Self.at(1_000)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(70), counts: [1, 1, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(60), counts: [3, 2, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
+        #expect(Self.fiveMinutes(s) == (3, 3))
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(50), counts: [5, 5, 5], bounds: [0.25, 1]), json: true)
+        #expect(Self.fiveMinutes(s) == (3, 3))
+    }
+
     /// A bucket bound the histogram lacks: the series is refused (logged, counted) and feeds
     /// neither role: its count alone would make every event bad.
     @Test func bucketBoundTheHistogramLacksRefusesTheSeries() throws {
