@@ -13,12 +13,16 @@ extension AggregatorShard {
         switch kind {
         case .counter where family.kind == .counter:
             sloKind = .counter
+        case .counter, .gauge:
+            sloKind = .gauge
         case .histogram:
             sloKind = .histogram
             bounds = Array(histograms[slot].bounds.values)
         case .exponential:
             sloKind = .exponentialHistogram
-        default:
+        case .summary:
+            sloKind = .summary
+        case .info:
             return -1
         }
         return slo.link(name: family.name, labels: labels, kind: sloKind, bounds: bounds)
@@ -95,7 +99,7 @@ extension AggregatorShard {
             bucketScratch.withUnsafeBufferPointer { scratch in
                 let before = fresh ? UnsafeBufferPointer(start: nil, count: 0) : scratch
                 slo!.addHistogram(list: links, countIncrease: countIncrease, time: time) {
-                    ShardSLO.explicitGood($0, before: before, after: after)
+                    ShardSLO.explicitObservations($0, before: before, after: after)
                 }
             }
         }
@@ -106,7 +110,7 @@ extension AggregatorShard {
         let after = exponentials[slot]
         let countIncrease = Double(after.count) - Double(before?.count ?? 0)
         slo!.addHistogram(list: links, countIncrease: countIncrease, time: time) { l in
-            guard l.fullBuckets == ShardSLO.Link.exponential else { return nil }
+            guard l.reading == .exponentialLatency else { return nil }
             return Double(after.observations(atOrBelow: l.good)) - Double(before?.observations(atOrBelow: l.good) ?? 0)
         }
     }

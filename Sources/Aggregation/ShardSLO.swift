@@ -31,21 +31,32 @@ public final class ShardSLO {
 
     /// How one point of a linked series feeds one instance's pending sum.
     struct Link {
+        /// What the link reads from a point.
+        enum Reading: UInt8 {
+            /// A counter's increase or a histogram's count increase, times (`good`, `total`).
+            case count
+            /// The increase of an explicit histogram's buckets `0..<fullBuckets` (a bucket's
+            /// cumulative count, `_bucket{le}`), times (`good`, `total`).
+            case cumulativeBuckets
+            /// Explicit latency: good observations are buckets `0..<fullBuckets` plus the
+            /// fraction `good` of bucket `fullBuckets`, out of the count increase.
+            case explicitLatency
+            /// Exponential latency: good observations are those at or below `good` (the
+            /// threshold), out of the count increase.
+            case exponentialLatency
+        }
         var partial: Int32
-        /// Latency links on explicit buckets: buckets counted whole, and the fraction of the next
-        /// one; `Link.events` for events links, `Link.exponential` for exponential latency.
+        /// Explicit-bucket links: the buckets counted whole.
         var fullBuckets: Int32
-        /// Events links: good and total events per unit of increase. Explicit latency links:
-        /// `good` is the fraction of bucket `fullBuckets` counted as good. Exponential latency
-        /// links: `good` is the threshold.
+        /// `.count` and `.cumulativeBuckets`: good and total events per unit of increase.
+        /// `.explicitLatency`: the fraction of bucket `fullBuckets` counted as good.
+        /// `.exponentialLatency`: the threshold.
         var good: Double
         var total: Double
-        /// Latency links: the histogram's bucket count at link time; points with another layout
-        /// (bounds changed) are not counted, since the threshold index would be wrong.
+        /// Explicit-bucket links: the histogram's bucket count at link time; points with another
+        /// layout (bounds changed) are not counted, since the bucket index would be wrong.
         var buckets: Int32
-
-        static let events: Int32 = -1
-        static let exponential: Int32 = -2
+        var reading: Reading
     }
     /// Link lists, flat: `lists[i]` is a range of `links` (count -1: a free list id). Flat
     /// storage, reached through pointers: the per-point path retains nothing.
@@ -109,10 +120,9 @@ public final class ShardSLO {
     /// The link list of a new series, or -1 when it feeds no SLO.
     func link(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) -> Int32 {
         let (found, refusals) = matcher.links(name: name, labels: labels, kind: kind, bounds: bounds)
-        for r in refusals {
-            registry.refuseSeries(slo: r.slo)
-            refuse(r.message)
-        }
+        // Every reason is told; the series counts once per SLO it was refused by.
+        for r in refusals { refuse(r.message) }
+        for slo in Set(refusals.map(\.slo)) { registry.refuseSeries(slo: slo) }
         if found.isEmpty { return -1 }
         var folded: [Link] = []
         for l in found {
@@ -121,21 +131,20 @@ public final class ShardSLO {
                 continue
             }
             let partial = partialIndex(instance, slo: l.slo)
+            let hasGood: Bool
+            if case .events(_, let good, _) = matcher.specs[l.slo].sli { hasGood = good != nil } else { hasGood = false }
             switch l.role {
             case .latency(let full, let fraction):
-                folded.append(Link(partial: partial, fullBuckets: Int32(full), good: fraction, total: 1, buckets: Int32(bounds.count + 1)))
+                folded.append(Link(partial: partial, fullBuckets: Int32(full), good: fraction, total: 1, buckets: Int32(bounds.count + 1), reading: .explicitLatency))
             case .latencyExponential(let threshold):
-                folded.append(Link(partial: partial, fullBuckets: Link.exponential, good: threshold, total: 1, buckets: 0))
-            case .total, .good, .bad:
-                let hasGood: Bool
-                if case .events(_, let good, _) = matcher.specs[l.slo].sli { hasGood = good != nil } else { hasGood = false }
-                let inc = l.role.increments(1, sliHasGood: hasGood)
-                if let i = folded.firstIndex(where: { $0.partial == partial && $0.fullBuckets == Link.events }) {
-                    folded[i].good += inc.good
-                    folded[i].total += inc.total
-                } else {
-                    folded.append(Link(partial: partial, fullBuckets: Link.events, good: inc.good, total: inc.total, buckets: 0))
-                }
+                folded.append(Link(partial: partial, fullBuckets: 0, good: threshold, total: 1, buckets: 0, reading: .exponentialLatency))
+            case .events(let role):
+                let inc = role.increments(1, sliHasGood: hasGood)
+                fold(&folded, Link(partial: partial, fullBuckets: 0, good: inc.good, total: inc.total, buckets: 0, reading: .count))
+            case .bucketEvents(let role, let cumulativeBuckets):
+                let inc = role.increments(1, sliHasGood: hasGood)
+                fold(&folded, Link(partial: partial, fullBuckets: Int32(cumulativeBuckets), good: inc.good, total: inc.total,
+                                   buckets: Int32(bounds.count + 1), reading: .cumulativeBuckets))
             }
         }
         if folded.isEmpty { return -1 }
@@ -147,6 +156,17 @@ public final class ShardSLO {
         }
         lists.append(range)
         return Int32(lists.count - 1)
+    }
+
+    /// Adds an events link to the list, or its increments to the link that reads the same
+    /// quantity for the same instance (a series that is both `total` and `bad` adds (0, inc)).
+    private func fold(_ folded: inout [Link], _ link: Link) {
+        if let i = folded.firstIndex(where: { $0.partial == link.partial && $0.reading == link.reading && $0.fullBuckets == link.fullBuckets }) {
+            folded[i].good += link.good
+            folded[i].total += link.total
+        } else {
+            folded.append(link)
+        }
     }
 
     /// Forgets the link list of a removed series (what it added stays: the instance's windows
@@ -222,36 +242,59 @@ public final class ShardSLO {
         let r = lists.pointer(at: Int(list)).pointee
         for i in Int(r.start)..<Int(r.start + r.count) {
             let l = links.pointer(at: i).pointee
-            guard l.fullBuckets == Link.events else { continue }
+            guard l.reading == .count else { continue }
             add(l.partial, good: l.good * increase, total: l.total * increase, time: time)
         }
     }
 
-    /// A histogram point (explicit or exponential) was applied: events links (an SLI over the
-    /// histogram's `_count`) add `countIncrease`; latency links add the good observations
-    /// `goodIncrease` finds for them (nil: the link cannot read this point) out of `countIncrease`.
-    func addHistogram(list: Int32, countIncrease: Double, time: UInt64, goodIncrease: (Link) -> Double?) {
+    /// A histogram point (explicit or exponential) was applied: `.count` links (an events SLI
+    /// over the histogram's `_count`) add `countIncrease`; the others add what
+    /// `observationsIncrease` finds for them (nil: the link cannot read this point) — bucket
+    /// links as events, latency links as good observations out of `countIncrease`. A bucket
+    /// link that cannot read the point (its bounds changed) holds back its instance's `.count`
+    /// links too, as a latency link holds back its total: counting the total without the good
+    /// events would make them all bad.
+    func addHistogram(list: Int32, countIncrease: Double, time: UInt64, observationsIncrease: (Link) -> Double?) {
         let r = lists.pointer(at: Int(list)).pointee
-        for i in Int(r.start)..<Int(r.start + r.count) {
+        let range = Int(r.start)..<Int(r.start + r.count)
+        var heldBack: [Int32] = []
+        for i in range {
             let l = links.pointer(at: i).pointee
-            if l.fullBuckets == Link.events {
-                if countIncrease != 0 { add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time) }
+            switch l.reading {
+            case .count:
                 continue
+            case .cumulativeBuckets:
+                guard let increase = observationsIncrease(l) else {
+                    heldBack.append(l.partial)
+                    continue
+                }
+                if increase != 0 { add(l.partial, good: l.good * increase, total: l.total * increase, time: time) }
+            case .explicitLatency, .exponentialLatency:
+                guard let good = observationsIncrease(l) else { continue }
+                if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
             }
-            guard let good = goodIncrease(l) else { continue }
-            if good != 0 || countIncrease != 0 { add(l.partial, good: good, total: countIncrease, time: time) }
+        }
+        guard countIncrease != 0 else { return }
+        for i in range {
+            let l = links.pointer(at: i).pointee
+            guard l.reading == .count, !heldBack.contains(l.partial) else { continue }
+            add(l.partial, good: l.good * countIncrease, total: l.total * countIncrease, time: time)
         }
     }
 
-    /// An explicit-bucket latency link's good observations between bucket counts `before` and
-    /// `after` (`before` empty: no baseline, all of `after`); nil for other links, or when the
-    /// bucket layout is not the one the link was made for.
-    static func explicitGood(_ l: Link, before: UnsafeBufferPointer<UInt64>, after: UnsafeBufferPointer<UInt64>) -> Double? {
-        guard l.fullBuckets >= 0, after.count == Int(l.buckets), before.isEmpty || before.count == after.count else { return nil }
-        var good = 0.0
-        for b in 0..<Int(l.fullBuckets) { good += delta(before, after, b) }
-        if l.good > 0, Int(l.fullBuckets) < after.count { good += l.good * delta(before, after, Int(l.fullBuckets)) }
-        return good
+    /// An explicit-bucket link's observations between bucket counts `before` and `after`
+    /// (`before` empty: no baseline, all of `after`): buckets `0..<fullBuckets`, plus the
+    /// fraction of the next for latency links. Nil for exponential links, or when the bucket
+    /// layout is not the one the link was made for.
+    static func explicitObservations(_ l: Link, before: UnsafeBufferPointer<UInt64>, after: UnsafeBufferPointer<UInt64>) -> Double? {
+        guard l.reading == .explicitLatency || l.reading == .cumulativeBuckets, after.count == Int(l.buckets),
+              before.isEmpty || before.count == after.count else { return nil }
+        var observations = 0.0
+        for b in 0..<Int(l.fullBuckets) { observations += delta(before, after, b) }
+        if l.reading == .explicitLatency, l.good > 0, Int(l.fullBuckets) < after.count {
+            observations += l.good * delta(before, after, Int(l.fullBuckets))
+        }
+        return observations
     }
 
     @inline(__always)

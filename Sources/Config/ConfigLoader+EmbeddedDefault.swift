@@ -112,7 +112,7 @@ extension ConfigLoader {
         #     slice: 1m                         # timeslice methods only: slice length 10s...1h, default 1m
         #     slice_target: 0.95                # timeslices only, required there: ratio in (0, 1] that makes a slice good
         #     sli:                              # exactly one of events and latency
-        #       events:                         # ratio over counters (or a histogram's _count)
+        #       events:                         # ratio of counts: counters (_total), histogram _count or _bucket{le="0.4"}
         #         total: http_server_request_count_total
         #         bad: 'http_server_request_count_total{http_response_status_code=~"5.."}'   # or good: SELECTOR
         #       # latency:                      # fraction of observations <= threshold of a histogram

@@ -4,8 +4,8 @@ import Selectors
 /// Decoding of an SLO's `sli:` mapping, which holds exactly one of:
 ///
 /// ```yaml
-/// events:                 # ratio over counters (or a histogram's _count)
-///   total: SELECTOR       # all events
+/// events:                 # ratio of counts: counters (…_total), histogram counts (…_count)
+///   total: SELECTOR       # or one bucket (…_bucket{le="0.4"}: observations <= 0.4); all events
 ///   bad: SELECTOR         # or good: SELECTOR (exactly one of them)
 /// latency:                # fraction of observations <= threshold
 ///   histogram: SELECTOR   # the histogram family name, as in `# TYPE` (no _bucket/_count/_sum)
@@ -52,7 +52,16 @@ extension SLODecoding {
             report(node, e.path, "needs good (the good events) or bad (the bad events) besides total")
             return nil
         }
-        guard let total = total.selector, good.selector != nil || bad.selector != nil else { return nil }
+        var countable = true
+        for (key, entry) in [("total", total), ("good", good), ("bad", bad)] {
+            guard let selector = entry.selector, let selectorNode = entry.node else { continue }
+            let before = errors.count
+            reportProblem(selectorNode, e.keyPath(key)) { () throws(SLOConfigurationError) in
+                try SLOSpec.checkEventsSelector(selector, subject: key)
+            }
+            countable = countable && errors.count == before
+        }
+        guard countable, let total = total.selector, good.selector != nil || bad.selector != nil else { return nil }
         return .events(total: total, good: good.selector, bad: bad.selector)
     }
 

@@ -117,3 +117,13 @@ extension ExpositionText {
         out[start...].reverse()
     }
 }
+
+extension Double {
+    /// This value as the text format writes it (`appendDouble`): a histogram bucket's `le`
+    /// label as `/metrics` shows it (`0.4`, `5`, `1e-05`, `+Inf`).
+    public var prometheusText: String {
+        var bytes: [UInt8] = []
+        ExpositionText.appendDouble(self, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -53,12 +53,12 @@ struct RuleSLO {
     func errorRatioExpression(window: String) -> String {
         switch spec.sli {
         case .events(let total, let good, let bad):
-            let totalRate = sumRate(total.description, window)
+            let totalRate = sumRate(Self.eventsSeries(total), window)
             if let bad {
-                return "(\(sumRate(bad.description, window)) or 0 * \(totalRate))\n/\n(\(totalRate) > 0)"
+                return "(\(sumRate(Self.eventsSeries(bad), window)) or 0 * \(totalRate))\n/\n(\(totalRate) > 0)"
             }
             let good = good!  // SLOSpec.checkSLI: exactly one of good and bad.
-            return "1 - (\n  (\(sumRate(good.description, window)) or 0 * \(totalRate))\n  /\n  (\(totalRate) > 0)\n)"
+            return "1 - (\n  (\(sumRate(Self.eventsSeries(good), window)) or 0 * \(totalRate))\n  /\n  (\(totalRate) > 0)\n)"
         case .latency(let histogram, let threshold, _):
             let bucket = Self.series(histogram, suffix: "_bucket", extra: Self.leMatcher(threshold))
             let count = Self.series(histogram, suffix: "_count", extra: nil)
@@ -84,6 +84,20 @@ struct RuleSLO {
             return try LabelMatcher(name: "le", op: .equal, value: "\(threshold)")
         } catch {
             preconditionFailure("le matcher for \(threshold) does not compile: \(error)")
+        }
+    }
+
+    /// An events selector in canonical PromQL text. An exact finite `le` (one histogram bucket,
+    /// `SLOSpec.checkEventsSelector`) becomes `leMatcher`'s spelling of its number: slod matches
+    /// it to a bucket bound as a number, and Prometheus compares the text it stored, so
+    /// `le="1"` must also select the `1.0` that Prometheus 3 stores, and `le="0.40"` the `0.4`
+    /// slod exposes.
+    static func eventsSeries(_ selector: SeriesSelector) -> String {
+        guard let le = SLOSpec.exactBucketBound(selector), le.bound.isFinite else { return selector.description }
+        do {
+            return try SeriesSelector(matchers: selector.matchers.filter { $0.name != "le" } + [leMatcher(le.bound)]).description
+        } catch {
+            preconditionFailure("\(selector) with le matcher \(leMatcher(le.bound)) is invalid: \(error)")
         }
     }
 

@@ -89,11 +89,15 @@ extension SLOSpec {
 
     public static func checkSLI(_ sli: SLI) throws(SLOConfigurationError) {
         switch sli {
-        case .events(_, let good, let bad):
+        case .events(let total, let good, let bad):
             guard (good == nil) != (bad == nil) else {
                 throw SLOConfigurationError("sli.events", good == nil
                     ? "needs good or bad (the good or the bad events) besides total"
                     : "has both good and bad; give exactly one of them")
+            }
+            for (key, selector) in [("total", total), ("good", good), ("bad", bad)] {
+                guard let selector else { continue }
+                try checkEventsSelector(selector, subject: "sli.events.\(key)")
             }
         case .latency(let histogram, let threshold, _):
             try checkHistogramFamily(histogram)

@@ -19,8 +19,9 @@ public struct SLOSpec: Sendable, Equatable {
 
     /// What an SLI counts.
     public enum SLI: Sendable, Equatable {
-        /// Events over counters (or a histogram's `_count`): `total`, and exactly one of `good`
-        /// (good events) or `bad` (bad events; good = total − bad).
+        /// Events over counts (`SLOSpec+EventsSelector.swift`): counters, a histogram's `_count`
+        /// or one bucket's cumulative count (`_bucket{le="0.4"}`). `total`, and exactly one of
+        /// `good` (good events) or `bad` (bad events; good = total − bad).
         case events(total: SeriesSelector, good: SeriesSelector?, bad: SeriesSelector?)
         /// The fraction of a histogram's observations at or below `threshold` (in the
         /// histogram's unit, seconds for OTel durations). `histogram` selects series of the

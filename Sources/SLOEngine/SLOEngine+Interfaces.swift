@@ -13,14 +13,34 @@ import Synchronization
 // instance's status, and publishes an immutable `SLOSnapshot` that `/metrics` and
 // `/api/v1/slos` read.
 
+/// What an events SLI's selector is: the `total`, `good` or `bad` events.
+public enum SLOEventRole: Sendable, Hashable {
+    case total
+    case good
+    case bad
+
+    /// The (good, total) increments an increase `inc` of a selected series adds.
+    /// A "bad" SLI counts good = total − bad: the total series adds (inc, inc), a bad series
+    /// (−inc, 0). A "good" SLI: the total series adds (0, inc), a good series (inc, 0).
+    @inlinable
+    public func increments(_ inc: Double, sliHasGood: Bool) -> (good: Double, total: Double) {
+        switch self {
+        case .total: sliHasGood ? (0, inc) : (inc, inc)
+        case .good: (inc, 0)
+        case .bad: (-inc, 0)
+        }
+    }
+}
+
 /// How a series feeds an SLO instance.
 public enum SLORole: Sendable, Hashable {
-    /// Events SLI, the `total` selector.
-    case total
-    /// Events SLI, the `good` selector.
-    case good
-    /// Events SLI, the `bad` selector.
-    case bad
+    /// Events SLI over a counter's increase, or a histogram's count (`_count`, and
+    /// `_bucket{le="+Inf"}`, which equals it).
+    case events(SLOEventRole)
+    /// Events SLI over one bucket of an explicit-bucket histogram (`_bucket{le="0.4"}`): the
+    /// bucket's cumulative count, i.e. the observations in buckets `0..<cumulativeBuckets`
+    /// (the bucket whose bound is `le` and every bucket below it).
+    case bucketEvents(SLOEventRole, cumulativeBuckets: Int)
     /// Latency SLI on an explicit-bucket histogram: good observations are
     /// `Σ bucketCounts[0..<fullBuckets] + fraction × bucketCounts[fullBuckets]` (fraction 0 when
     /// the threshold is a bucket bound, else the linear interpolation inside its bucket), total
@@ -32,19 +52,6 @@ public enum SLORole: Sendable, Hashable {
     /// threshold counts as bad: the error is at most that bucket's observations, whose values
     /// lie within a factor `2^(2^-scale)` of the threshold (≈ 9 % at scale 3, 19 % at scale 2).
     case latencyExponential(threshold: Double)
-
-    /// For the events roles: the (good, total) increments one counter increase `inc` adds.
-    /// A "bad" SLI counts good = total − bad: the total series adds (inc, inc), a bad series
-    /// (−inc, 0). A "good" SLI: the total series adds (0, inc), a good series (inc, 0).
-    @inlinable
-    public func increments(_ inc: Double, sliHasGood: Bool) -> (good: Double, total: Double) {
-        switch self {
-        case .total: sliHasGood ? (0, inc) : (inc, inc)
-        case .good: (inc, 0)
-        case .bad: (-inc, 0)
-        case .latency, .latencyExponential: (0, 0)
-        }
-    }
 }
 
 /// One series → SLO instance link, as the matcher decides it (before instance ids exist).

@@ -7,20 +7,37 @@ public enum SLOSeriesKind: Sendable, Equatable {
     case counter
     /// An explicit-bucket histogram, exposed as `<name>_bucket{le}`, `<name>_count`, `<name>_sum`.
     case histogram
-    /// An exponential histogram (exposed as classic buckets under the same names).
+    /// An exponential histogram, exposed as classic buckets under the same names; its `le`
+    /// bounds follow its scale and populated range.
     case exponentialHistogram
-    /// Anything else (gauges, non-monotonic sums, summaries, exponential histograms): no SLI
-    /// reads them.
-    case other
+    /// A gauge or a non-monotonic sum, exposed as `<name>`: its value goes up and down, so no
+    /// SLI can count it; a selector that picks it is refused.
+    case gauge
+    /// A summary, exposed as `<name>{quantile}`, `<name>_count`, `<name>_sum`: no SLI reads it
+    /// (its quantiles cannot be aggregated); a selector that picks it is refused.
+    case summary
+
+    /// The kind in a refusal message.
+    var described: String {
+        switch self {
+        case .counter: "a counter"
+        case .histogram: "a histogram"
+        case .exponentialHistogram: "an exponential histogram"
+        case .gauge: "a gauge (or non-monotonic sum)"
+        case .summary: "a summary"
+        }
+    }
 }
 
 /// Decides, once per series, which SLO instances a new series feeds and how (DESIGN §2:
 /// membership is decided on creation and on reload, never per point).
 ///
 /// Selectors match the series as `/metrics` exposes it: `__name__` is the sample name (a
-/// counter's `…_total`; for a histogram, `…_count` for events SLIs and the family name for
-/// latency SLIs, as `SLOSpec.SLI.latency` documents), the labels are the full label set
-/// (resource-derived `job`/`instance` included).
+/// counter's `…_total`; for a histogram, `…_count` and `…_bucket{le}` for events SLIs (see
+/// `eventsReadings`) and the family name for latency SLIs, as `SLOSpec.SLI.latency` documents), the
+/// labels are the full label set (resource-derived `job`/`instance` included). A selector that
+/// picks a series it cannot count (a gauge, a summary, a bucket bound the histogram lacks) gets
+/// a refusal, never silently nothing.
 ///
 /// Pure and immutable: shard threads share one matcher.
 public final class SLOMatcher: Sendable {
@@ -32,7 +49,7 @@ public final class SLOMatcher: Sendable {
 
     public var isEmpty: Bool { specs.isEmpty }
 
-    /// Why a series that a latency selector selects could not be linked.
+    /// Why a series that a selector selects could not be linked.
     public struct Refusal: Sendable, Equatable, CustomStringConvertible {
         public var slo: Int
         public var message: String
@@ -40,40 +57,59 @@ public final class SLOMatcher: Sendable {
     }
 
     /// The links of a series, and the refusals (series a selector picked that cannot feed the
-    /// SLO, e.g. a histogram without a bucket bound at the threshold).
+    /// SLO, e.g. a histogram without a bucket bound at the threshold). A series refused for an
+    /// SLO has no link to it.
     /// - Parameters:
     ///   - name: the metric name as exposed (counter: with `_total`; histogram: the family name).
     ///   - labels: the series' labels (any order; names unique).
     ///   - bounds: a histogram's explicit bounds (ascending), else empty.
     public func links(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind,
                       bounds: [Double] = []) -> (links: [SLOLink], refusals: [Refusal]) {
-        guard kind != .other, !specs.isEmpty else { return ([], []) }
+        guard !specs.isEmpty else { return ([], []) }
         var map: [String: String] = [:]
         map.reserveCapacity(labels.count)
         for l in labels { map[l.name] = l.value }
         var links: [SLOLink] = []
         var refusals: [Refusal] = []
         for (i, spec) in specs.enumerated() {
+            func refuse(_ why: String) {
+                refusals.append(Refusal(slo: i, message: "SLO \(spec.id) (\(spec.source)): \(why)"))
+            }
             switch spec.sli {
             case .events(let total, let good, let bad):
-                // Events SLIs read counters, or a histogram's `_count`.
-                let sample = kind == .counter ? name : name + "_count"
-                let roles: [(SeriesSelector?, SLORole)] = [(total, .total), (good, .good), (bad, .bad)]
-                for (selector, role) in roles {
-                    guard let selector, selector.matches(metricName: sample, labels: map) else { continue }
-                    links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: role))
+                // A series refused by one selector feeds none of the SLO's roles, as a refused
+                // latency series: counting its total without its good events would page.
+                var roles: [SLORole] = []
+                var refused = false
+                let selectors: [(SeriesSelector?, SLOEventRole)] = [(total, .total), (good, .good), (bad, .bad)]
+                for case let (selector?, role) in selectors {
+                    for reading in Self.eventsReadings(selector, name: name, labels: &map, kind: kind, bounds: bounds) {
+                        switch reading {
+                        case .success(let r):
+                            roles.append(r.role(role))
+                        case .failure(let why):
+                            refused = true
+                            refuse(why.description)
+                        }
+                    }
+                }
+                if !refused {
+                    links += roles.map { SLOLink(slo: i, groupValues: groupValues(spec, map), role: $0) }
                 }
             case .latency(let histogram, let threshold, let interpolate):
-                guard kind != .counter, histogram.matches(metricName: name, labels: map) else { continue }
-                if kind == .exponentialHistogram {
+                guard histogram.matches(metricName: name, labels: map) else { continue }
+                switch kind {
+                case .exponentialHistogram:
                     links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: .latencyExponential(threshold: threshold)))
-                    continue
-                }
-                switch Self.latencyRole(bounds: bounds, threshold: threshold, interpolate: interpolate) {
-                case .success(let role):
-                    links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: role))
-                case .failure(let why):
-                    refusals.append(Refusal(slo: i, message: "SLO \(spec.id) (\(spec.source)): histogram \(name): \(why)"))
+                case .histogram:
+                    switch Self.latencyRole(bounds: bounds, threshold: threshold, interpolate: interpolate) {
+                    case .success(let role):
+                        links.append(SLOLink(slo: i, groupValues: groupValues(spec, map), role: role))
+                    case .failure(let why):
+                        refuse("histogram \(name): \(why)")
+                    }
+                case .counter, .gauge, .summary:
+                    refuse("\(histogram) selects \(name), \(kind.described), not a histogram; a latency SLI reads a histogram's buckets")
                 }
             }
         }
@@ -84,7 +120,8 @@ public final class SLOMatcher: Sendable {
         spec.groupBy.map { labels[$0] ?? "" }
     }
 
-    struct LatencyRefusal: Error, CustomStringConvertible {
+    /// Why a selected series cannot be counted (becomes a `Refusal`).
+    struct LinkRefusal: Error, CustomStringConvertible {
         var description: String
     }
 
@@ -92,17 +129,17 @@ public final class SLOMatcher: Sendable {
     /// `interpolate`, linearly inside the bucket that contains it (the first bucket's lower edge
     /// is 0, or its upper bound when that is not positive). A threshold at or above the last
     /// finite bound cannot be read (the overflow bucket has no upper edge) unless it equals it.
-    static func latencyRole(bounds: [Double], threshold: Double, interpolate: Bool) -> Result<SLORole, LatencyRefusal> {
+    static func latencyRole(bounds: [Double], threshold: Double, interpolate: Bool) -> Result<SLORole, LinkRefusal> {
         if let k = bounds.firstIndex(of: threshold) {
             return .success(.latency(fullBuckets: k + 1, fraction: 0))
         }
         guard let j = bounds.firstIndex(where: { $0 > threshold }) else {
             let last = bounds.last.map { "\(render($0))" } ?? "none"
-            return .failure(LatencyRefusal(description: "threshold \(render(threshold)) is above the largest bucket bound (\(last)); observations above it are only known to be in the +Inf bucket"))
+            return .failure(LinkRefusal(description: "threshold \(render(threshold)) is above the largest bucket bound (\(last)); observations above it are only known to be in the +Inf bucket"))
         }
         guard interpolate else {
             let below = j > 0 ? render(bounds[j - 1]) : "none"
-            return .failure(LatencyRefusal(description: "threshold \(render(threshold)) is not a bucket bound (nearest bounds: \(below) and \(render(bounds[j]))); use one of them or set interpolate: true"))
+            return .failure(LinkRefusal(description: "threshold \(render(threshold)) is not a bucket bound (nearest bounds: \(below) and \(render(bounds[j]))); use one of them or set interpolate: true"))
         }
         let upper = bounds[j]
         let lower = j > 0 ? bounds[j - 1] : min(0, upper)

@@ -65,6 +65,9 @@ final class SLOHarness {
 
     static func at(_ secondsBefore: Int64) -> UInt64 { UInt64(t0 - secondsBefore * second) }
 
+    /// What `ShardSLO` told about refused series.
+    final class Messages: @unchecked Sendable { var list: [String] = [] }
+
     @Test(arguments: [1, 3]) func cumulativeCountersCountIncreasesNotTheirFirstValue(shards: Int) throws {
         let (p, s) = try Self.pipeline([Self.spec(Self.errorsSLI)], shards: shards)
         let ok = ShardBehaviourTests.attr("code", "200"), err = ShardBehaviourTests.attr("code", "500")
@@ -153,10 +156,51 @@ final class SLOHarness {
         #expect(Self.fiveMinutes(sd) == (4, 12))
     }
 
+    /// The Sloth/OpenSLO latency SLI written as events (good = `_bucket{le}`, total = `_count`)
+    /// counts what the latency SLI at the same threshold counts: the bucket's cumulative count.
+    @Test func bucketEventsCountTheBucketsCumulativeCount() throws {
+        let latency = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.25, interpolate: false)
+        let events = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                        good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
+        let bad = SLOSpec.SLI.events(total: try SeriesSelector.parse(#"lat_seconds_bucket{le="+Inf"}"#), good: nil,
+                                     bad: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.1"}"#))
+        let specs = try [Self.spec(latency), Self.spec(events), Self.spec(bad)].enumerated().map { i, spec in
+            try SLOSpec(service: "svc", name: "slo\(i)", objective: spec.objective, period: spec.period, sli: spec.sli, source: Self.source)
+        }
+        let (p, s) = try Self.pipeline(specs)
+        let bounds = [0.1, 0.25, 0.5]
+        let start = Self.at(1_000)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(60), counts: [10, 10, 10, 10], bounds: bounds), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(50), counts: [15, 12, 11, 10], bounds: bounds), json: true)
+        // Increases (5, 2, 1, 0): ≤ 0.25 is 7 of 8; "bad" ≤ 0.1 is 5 of 8, good = 8 − 5.
+        let snapshot = s.tick()
+        let fiveMinutes = snapshot.instances.map { (snapshot.windows(of: $0).first!.good, snapshot.windows(of: $0).first!.total) }
+        #expect(fiveMinutes.map(\.0) == [7, 7, 3])
+        #expect(fiveMinutes.map(\.1) == [8, 8, 8])
+        #expect(snapshot.refusedSeries == [0, 0, 0])
+    }
+
+    /// The false page of issue 15: a healthy service (every request fast) under the bucket SLI
+    /// has error ratio 0 in every window and burns no budget.
+    @Test func healthyServiceUnderABucketSLIBurnsNothing() throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                     good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
+        let (p, s) = try Self.pipeline([Self.spec(sli)])
+        let bounds = [0.1, 0.25, 0.5]
+        let start = Self.at(1_000)
+        for (i, fast) in [0, 40, 90, 150].enumerated() {
+            try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(Int64(120 - 30 * i)), counts: [fast, 0, 0, 0], bounds: bounds), json: true)
+        }
+        let snapshot = s.tick()
+        let status = snapshot.status(of: snapshot.instances.first!)
+        #expect(status.windows.first?.total == 150)
+        #expect(status.windows.allSatisfy { $0.errorRatio == 0 && $0.burnRate == 0 }, "\(status.windows)")
+        #expect(status.budget.remaining == 1)
+    }
+
     @Test func refusedSeriesAreReportedAndCountNothing() throws {
         let sli = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.3, interpolate: false)
         let spec = try Self.spec(sli)
-        final class Messages: @unchecked Sendable { var list: [String] = [] }
         let messages = Messages()
         let (p, s) = try Self.pipeline([spec], onRefusal: { messages.list.append($0) })
         let bounds = [0.1, 0.25, 0.5]
@@ -165,6 +209,56 @@ final class SLOHarness {
         #expect(messages.list.count == 1, "\(messages.list)")
         #expect(messages.list.first?.contains("nearest bounds: 0.25 and 0.5") == true, "\(messages.list)")
         #expect(s.engine.registry.refusals().series == [1])      // the series, once (not per point)
+        #expect(Self.fiveMinutes(s) == (0, 0))
+    }
+
+    /// Bounds changing within a series (a reset) leave the bucket link unable to read it: the
+    /// count is held back too, as a latency link holds back its total, instead of counting every
+    /// event as bad.
+    @Test func changedBoundsHoldBackTheCountOfABucketSLI() throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                     good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
+        let (p, s) = try Self.pipeline([Self.spec(sli)])
+        let start = Self.at(1_000)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(70), counts: [1, 1, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(60), counts: [3, 2, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
+        #expect(Self.fiveMinutes(s) == (3, 3))
+        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(50), counts: [5, 5, 5], bounds: [0.25, 1]), json: true)
+        #expect(Self.fiveMinutes(s) == (3, 3))
+    }
+
+    /// A bucket bound the histogram lacks: the series is refused (logged, counted) and feeds
+    /// neither role: its count alone would make every event bad.
+    @Test func bucketBoundTheHistogramLacksRefusesTheSeries() throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                     good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.3"}"#), bad: nil)
+        let messages = Messages()
+        let (p, s) = try Self.pipeline([Self.spec(sli)], onRefusal: { messages.list.append($0) })
+        let bounds = [0.1, 0.25, 0.5]
+        try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(70), time: Self.at(60), counts: [1, 2, 3, 4], bounds: bounds), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 1, start: Self.at(60), time: Self.at(50), counts: [1, 2, 3, 4], bounds: bounds), json: true)
+        #expect(messages.list.count == 1, "\(messages.list)")
+        #expect(messages.list.first?.contains(#"histogram lat_seconds has no bucket le="0.3" (its bounds: 0.1, 0.25, 0.5)"#) == true, "\(messages.list)")
+        #expect(s.engine.registry.refusals().series == [1])
+        #expect(Self.fiveMinutes(s) == (0, 0))
+    }
+
+    /// A gauge (or non-monotonic sum) whose exposed name ends in `_total` passes the config
+    /// check; when a series of it appears, each selector that picks it is refused and counted.
+    @Test(arguments: [("gauge", true), ("sum", false)])
+    func gaugesPickedByAnEventsSLIAreRefusedAndCounted(kind: String, monotonic: Bool) throws {
+        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("jobs_total"), good: nil,
+                                     bad: try SeriesSelector.parse(#"jobs_total{code="500"}"#))
+        let messages = Messages()
+        let (p, s) = try Self.pipeline([Self.spec(sli)], onRefusal: { messages.list.append($0) })
+        let attrs = ShardBehaviourTests.attr("code", "500")
+        try p.ingest(ShardBehaviourTests.request(metric: "jobs.total", kind: kind, temporality: 2, monotonic: monotonic,
+                                                 points: [(attrs, Self.at(70), Self.at(60), 7)]), json: true)
+        try p.ingest(ShardBehaviourTests.request(metric: "jobs.total", kind: kind, temporality: 2, monotonic: monotonic,
+                                                 points: [(attrs, Self.at(60), Self.at(50), 9)]), json: true)
+        #expect(messages.list.count == 2, "\(messages.list)")
+        #expect(messages.list.allSatisfy { $0.contains("selects jobs_total, a gauge (or non-monotonic sum)") }, "\(messages.list)")
+        #expect(s.engine.registry.refusals().series == [1])     // picked by total and bad: one series
         #expect(Self.fiveMinutes(s) == (0, 0))
     }
 

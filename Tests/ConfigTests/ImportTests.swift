@@ -180,14 +180,14 @@ import Selectors
         """
     }
 
-    static let ratio = "  indicator: {spec: {ratioMetric: {counter: true, bad: {metricSource: {type: Prometheus, spec: {metric: x}}}, total: {metricSource: {type: Prometheus, spec: {metric: y}}}}}}"
+    static let ratio = "  indicator: {spec: {ratioMetric: {counter: true, bad: {metricSource: {type: Prometheus, spec: {metric: x_total}}}, total: {metricSource: {type: Prometheus, spec: {metric: y_total}}}}}}"
     static let threshold = "  indicator: {spec: {thresholdMetric: {metricSource: {type: Prometheus, spec: {metric: h}}}}}"
 
     /// OpenSLO constructs that cannot be mapped: (document, position, message fragment).
     @Test(arguments: [
         (openSLO(ratio.replacingOccurrences(of: "counter: true", with: "counter: false")), "6:45", "counter: false (ratios of gauges) is not supported"),
-        (openSLO(ratio.replacingOccurrences(of: "type: Prometheus, spec: {metric: x}", with: "type: Datadog, spec: {metric: x}")), "6:78", #"metric source type "Datadog" is not supported"#),
-        (openSLO(ratio.replacingOccurrences(of: "{metric: x}", with: "{metric: x, where: 'a > 1'}")), "6:108", #"unknown key "where""#),
+        (openSLO(ratio.replacingOccurrences(of: "type: Prometheus, spec: {metric: x_total}", with: "type: Datadog, spec: {metric: x_total}")), "6:78", #"metric source type "Datadog" is not supported"#),
+        (openSLO(ratio.replacingOccurrences(of: "{metric: x_total}", with: "{metric: x_total, where: 'a > 1'}")), "6:114", #"unknown key "where""#),
         (openSLO("  indicator: {spec: {ratioMetric: {raw: {metricSource: {type: Prometheus, spec: {metric: x}}}, rawType: failure}}}"), "6:36", "raw ratio metrics are not supported"),
         (openSLO(threshold.replacingOccurrences(of: "{metric: h}", with: "{query: 'histogram_quantile(0.9, h)'}")), "6:79", "queries (such as histogram_quantile) are not supported"),
         (openSLO(threshold, objectives: "[{target: 0.99, op: gte, value: 0.3}]"), "9:35", #"op "gte" is not supported"#),

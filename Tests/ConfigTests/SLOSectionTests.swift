@@ -85,6 +85,32 @@ import Selectors
         #expect(spec.budgeting == .ratioTimeslices(TimesliceOptions(sliceSeconds: 60)))
     }
 
+    /// The Sloth/OpenSLO latency SLI as events: one bucket's cumulative count over the count.
+    /// A regex on `__name__` is matched series by series (refusals then happen at run time).
+    @Test func eventsSLIOverOneBucketAndNameRegexes() throws {
+        let text = """
+            slos:
+              - service: checkout
+                name: fast
+                objective: 99
+                sli:
+                  events:
+                    total: http_server_request_duration_seconds_count
+                    good: 'http_server_request_duration_seconds_bucket{le="0.4"}'
+              - service: checkout
+                name: any
+                objective: 99
+                sli:
+                  events:
+                    total: '{__name__=~"http_.*_total"}'
+                    bad: '{__name__=~"http_.*_total", code="500"}'
+            """
+        let slos = try loadConfig(text).get().slos
+        #expect(slos.map(\.name) == ["fast", "any"])
+        #expect(slos.first?.sli == .events(total: try SeriesSelector.parse("http_server_request_duration_seconds_count"),
+                                           good: try SeriesSelector.parse(#"http_server_request_duration_seconds_bucket{le="0.4"}"#), bad: nil))
+    }
+
     @Test func calendarPeriodInAZoneIsLoadedThroughTheResolver() throws {
         let text = Self.base + "    period: {calendar: week, timezone: Europe/Berlin}\n"
         let resolver = TimeZoneResolver.reading { path in
@@ -143,16 +169,23 @@ import Selectors
 
     /// Whole entries, for problems in the required keys and the SLI.
     static let invalidEntries: [(String, String, String)] = [
-        ("  - service: checkout\n    name: a\n    sli: {events: {total: x, bad: y}}\n", "2:5", #"missing required key "objective""#),
-        ("  - service: checkout\n    objective: 99\n    sli: {events: {total: x, bad: y}}\n", "2:5", #"missing required key "name""#),
-        ("  - service: check out\n    name: a\n    objective: 99\n    sli: {events: {total: x, bad: y}}\n", "2:14", "may only contain letters, digits"),
-        ("  - service: s\n    name: a\n    objective: 100\n    sli: {events: {total: x, bad: y}}\n", "4:16", "strictly between 0 and 100"),
-        ("  - service: s\n    name: a\n    objective: 99.12345678\n    sli: {events: {total: x, bad: y}}\n", "4:16", "at most 7 decimals"),
+        ("  - service: checkout\n    name: a\n    sli: {events: {total: x_total, bad: y_total}}\n", "2:5", #"missing required key "objective""#),
+        ("  - service: checkout\n    objective: 99\n    sli: {events: {total: x_total, bad: y_total}}\n", "2:5", #"missing required key "name""#),
+        ("  - service: check out\n    name: a\n    objective: 99\n    sli: {events: {total: x_total, bad: y_total}}\n", "2:14", "may only contain letters, digits"),
+        ("  - service: s\n    name: a\n    objective: 100\n    sli: {events: {total: x_total, bad: y_total}}\n", "4:16", "strictly between 0 and 100"),
+        ("  - service: s\n    name: a\n    objective: 99.12345678\n    sli: {events: {total: x_total, bad: y_total}}\n", "4:16", "at most 7 decimals"),
         ("  - service: s\n    name: a\n    objective: 99\n", "2:5", #"missing required key "sli""#),
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {}\n", "5:10", "needs events: {total, good|bad} or latency"),
-        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: x}}\n", "5:19", "needs good (the good events) or bad"),
-        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: x, good: y, bad: z}}\n", "5:44", "give exactly one of good and bad"),
-        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: x, bad: y}, latency: {histogram: h, threshold: 1}}\n", "5:48", "either events or latency, not both"),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: x_total}}\n", "5:19", "needs good (the good events) or bad"),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: x_total, good: y_total, bad: z_total}}\n", "5:56", "give exactly one of good and bad"),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: x_total, bad: y_total}, latency: {histogram: h, threshold: 1}}\n", "5:60", "either events or latency, not both"),
+        // Events selectors that can never count events point at the selector and say what to write.
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: h_sum}}\n", "5:42", #"count the observations with "h_count" (all of them) or "h_bucket{le="…"}""#),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: 'h_bucket{le=~\"0.4|0.5\"}'}}\n", "5:42", #"selects buckets of histogram h by le=~"0.4|0.5", not one exact bound, and cumulative bucket counts add up to no count of events; select one bucket with le="0.4""#),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: h_bucket}}\n", "5:42", "h_bucket selects every bucket of histogram h (no le matcher)"),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: h_count, good: 'h_bucket{le=\"fast\"}'}}\n", "5:42", #"le="fast" is not a bucket bound"#),
+        ("  - service: s\n    name: a\n    objective: 99\n    sli: {events: {total: http_requests, bad: 'http_requests_total{code=\"500\"}'}}\n", "5:27",
+         #""http_requests" can never be a count of events in slod's exposition"#),
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {latency: {histogram: h_bucket, threshold: 0.3}}\n", "5:32", "slod matches the histogram family name as shown in `# TYPE` (here probably \"h\")"),
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {latency: {histogram: 'h_count{a=\"b\"}', threshold: 0.3}}\n", "5:32", "names one series of a histogram"),
         ("  - service: s\n    name: a\n    objective: 99\n    sli: {latency: {histogram: '{a=\"b\"}', threshold: 0.3}}\n", "5:32", "must name the histogram metric"),
@@ -190,7 +223,7 @@ import Selectors
                 sli:
                   events:
 
-            """ + line + "        bad: x\n"
+            """ + line + "        bad: x_total\n"
         let errors = configErrors(text)
         #expect(errors.count == 1, "\(errors)")
         guard let error = errors.first else { return }
@@ -205,12 +238,12 @@ import Selectors
               - service: a
                 name: one
                 objective: 0
-                sli: {events: {total: x, bad: y}}
+                sli: {events: {total: x_total, bad: y_total}}
               - service: b
                 name: two
                 objective: 99
                 period: 2d
-                sli: {events: {total: 'x{', bad: y}}
+                sli: {events: {total: 'x{', bad: y_total}}
             """
         let errors = configErrors(text).map { "\($0.line):\($0.column) \($0.keyPath)" }
         #expect(errors == ["4:16 slos[0] (a/one).objective", "10:30 slos[1] (b/two).sli.events.total"])
@@ -221,11 +254,11 @@ import Selectors
               - service: checkout
                 name: availability
                 objective: 99
-                sli: {events: {total: x, good: y}}
+                sli: {events: {total: x_total, good: y_total}}
               - service: search
                 name: availability
                 objective: 99
-                sli: {events: {total: x, good: y}}
+                sli: {events: {total: x_total, good: y_total}}
 
             """
         let errors = configErrors(text).map(\.description)

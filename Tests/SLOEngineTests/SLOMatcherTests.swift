@@ -33,32 +33,88 @@ import Testing
         let bad = m.links(name: "http_requests_total", labels: Self.labels5xx, kind: .counter)
         #expect(bad.refusals.isEmpty)
         #expect(bad.links == [
-            SLOLink(slo: 0, groupValues: ["/pay", ""], role: .total),
-            SLOLink(slo: 0, groupValues: ["/pay", ""], role: .bad),
-            SLOLink(slo: 1, groupValues: [], role: .total),
+            SLOLink(slo: 0, groupValues: ["/pay", ""], role: .events(.total)),
+            SLOLink(slo: 0, groupValues: ["/pay", ""], role: .events(.bad)),
+            SLOLink(slo: 1, groupValues: [], role: .events(.total)),
         ])
         let ok = m.links(name: "http_requests_total", labels: Self.labels200, kind: .counter)
         #expect(ok.links == [
-            SLOLink(slo: 0, groupValues: ["/pay", ""], role: .total),
-            SLOLink(slo: 1, groupValues: [], role: .total),
-            SLOLink(slo: 1, groupValues: [], role: .good),
+            SLOLink(slo: 0, groupValues: ["/pay", ""], role: .events(.total)),
+            SLOLink(slo: 1, groupValues: [], role: .events(.total)),
+            SLOLink(slo: 1, groupValues: [], role: .events(.good)),
         ])
-        // Another name, or a gauge of the same name: nothing.
-        #expect(m.links(name: "http_requests_created", labels: Self.labels200, kind: .counter).links.isEmpty)
-        #expect(m.links(name: "http_requests_total", labels: Self.labels200, kind: .other).links.isEmpty)
+        // Another name: nothing. A gauge of the same name: no link, and a refusal per selector
+        // that picks it (it would count nothing, so it must not be silent).
+        #expect(m.links(name: "http_requests_created", labels: Self.labels200, kind: .counter) == ([], []))
+        let gauge = m.links(name: "http_requests_total", labels: Self.labels200, kind: .gauge)
+        #expect(gauge.links.isEmpty)
+        #expect(gauge.refusals.map(\.slo) == [0, 1, 1])
+        #expect(gauge.refusals.allSatisfy { $0.message.contains("http_requests_total, a gauge") })
     }
 
     @Test func eventsSLIsReadAHistogramsCount() throws {
         let m = SLOMatcher(specs: [try Self.spec("errors", Self.events("rpc_duration_seconds_count", bad: #"rpc_duration_seconds_count{code="503"}"#))])
         let links = m.links(name: "rpc_duration_seconds", labels: Self.labels5xx, kind: .histogram, bounds: [0.1, 1])
-        #expect(links.links.map(\.role) == [.total, .bad])
+        #expect(links.links.map(\.role) == [.events(.total), .events(.bad)])
+    }
+
+    /// The Sloth/OpenSLO latency SLI as events: good = one bucket's cumulative count (the
+    /// observations ≤ its bound), total = the count.
+    @Test func eventsSLIsReadOneBucketsCumulativeCount() throws {
+        func roles(_ good: String, kind: SLOSeriesKind = .histogram, bounds: [Double] = [0.1, 0.4, 1]) throws -> (links: [SLORole], refusals: [String]) {
+            let m = SLOMatcher(specs: [try Self.spec("fast", Self.events("rpc_duration_seconds_count", good: good))])
+            let r = m.links(name: "rpc_duration_seconds", labels: Self.labels200, kind: kind, bounds: bounds)
+            return (r.links.map(\.role), r.refusals.map(\.message))
+        }
+        let fast = try roles(#"rpc_duration_seconds_bucket{le="0.4"}"#)
+        #expect(fast.links == [.events(.total), .bucketEvents(.good, cumulativeBuckets: 2)])
+        #expect(fast.refusals.isEmpty)
+        // Compared as numbers (the rules spell the bound as slod exposes it).
+        #expect(try roles(#"rpc_duration_seconds_bucket{le="0.40"}"#).links == fast.links)
+        #expect(try roles(#"rpc_duration_seconds_bucket{le="1"}"#).links == [.events(.total), .bucketEvents(.good, cumulativeBuckets: 3)])
+        // +Inf is the count, for explicit and exponential histograms alike.
+        #expect(try roles(#"rpc_duration_seconds_bucket{le="+Inf"}"#).links == [.events(.total), .events(.good)])
+        #expect(try roles(#"rpc_duration_seconds_bucket{le="+Inf"}"#, kind: .exponentialHistogram, bounds: []).links == [.events(.total), .events(.good)])
+        // Other labels still select.
+        #expect(try roles(#"rpc_duration_seconds_bucket{le="0.4", code="503"}"#).links == [.events(.total)])
+
+        // A bound the histogram lacks: refused, with the bounds it has; the series feeds none of
+        // the SLO's roles (its count alone would make every event bad).
+        let missing = try roles(#"rpc_duration_seconds_bucket{le="0.4"}"#, bounds: [0.1, 0.5, 1])
+        #expect(missing.links == [])
+        #expect(missing.refusals.count == 1)
+        #expect(missing.refusals.first?.contains(#"has no bucket le="0.4" (its bounds: 0.1, 0.5, 1)"#) == true, "\(missing.refusals)")
+        #expect(missing.refusals.first?.contains("slod.yaml:7:5") == true)
+        // An exponential histogram's finite bounds follow its scale: refused, pointing at latency.
+        let exponential = try roles(#"rpc_duration_seconds_bucket{le="0.4"}"#, kind: .exponentialHistogram, bounds: [])
+        #expect(exponential.links == [])
+        #expect(exponential.refusals.first?.contains("use a latency SLI (histogram: rpc_duration_seconds, threshold: 0.4)") == true, "\(exponential.refusals)")
+    }
+
+    /// What a regex on `__name__` picks that no rate counts is refused, not ignored.
+    @Test func uncountableSeriesAreRefused() throws {
+        let m = SLOMatcher(specs: [try Self.spec("any", Self.events(#"{__name__=~"rpc_duration_seconds_.*"}"#, bad: #"{__name__=~"rpc_.*", code="503"}"#))])
+        let histogram = m.links(name: "rpc_duration_seconds", labels: Self.labels200, kind: .histogram, bounds: [0.1, 1])
+        // _sum and the buckets (no exact le) are refused, so its _count is not counted either.
+        #expect(histogram.links.isEmpty)
+        #expect(histogram.refusals.count == 2)
+        #expect(histogram.refusals.first?.message.contains("rpc_duration_seconds_sum, the sum of the values") == true, "\(histogram.refusals)")
+        #expect(histogram.refusals.last?.message.contains("selects buckets of histogram rpc_duration_seconds without an exact le") == true, "\(histogram.refusals)")
+        let summary = m.links(name: "rpc_duration_seconds", labels: Self.labels5xx, kind: .summary)
+        #expect(summary.links.isEmpty)
+        #expect(summary.refusals.count == 2)
+        #expect(summary.refusals.allSatisfy { $0.message.contains("rpc_duration_seconds_count, a series of the summary rpc_duration_seconds") }, "\(summary.refusals)")
+        // A latency SLI over a gauge is refused too.
+        let latency = SLOMatcher(specs: [try Self.spec("latency", Self.latency("queue_depth", 0.5))])
+        #expect(latency.links(name: "queue_depth", labels: [], kind: .gauge).refusals.map(\.message)
+                == [#"SLO checkout-latency (slod.yaml:7:5): queue_depth selects queue_depth, a gauge (or non-monotonic sum), not a histogram; a latency SLI reads a histogram's buckets"#])
     }
 
     @Test func roleIncrementsImplementGoodEqualsTotalMinusBad() {
-        #expect(SLORole.total.increments(3, sliHasGood: false) == (3, 3))
-        #expect(SLORole.bad.increments(3, sliHasGood: false) == (-3, 0))
-        #expect(SLORole.total.increments(3, sliHasGood: true) == (0, 3))
-        #expect(SLORole.good.increments(3, sliHasGood: true) == (3, 0))
+        #expect(SLOEventRole.total.increments(3, sliHasGood: false) == (3, 3))
+        #expect(SLOEventRole.bad.increments(3, sliHasGood: false) == (-3, 0))
+        #expect(SLOEventRole.total.increments(3, sliHasGood: true) == (0, 3))
+        #expect(SLOEventRole.good.increments(3, sliHasGood: true) == (3, 0))
     }
 
     @Test func latencyThresholdAtABoundIsExact() throws {

@@ -108,6 +108,20 @@ import Testing
         #expect(yaml.contains("# interpolate: true has no PromQL equivalent"))
     }
 
+    /// An events SLI over one bucket reads the bucket as slod matches it, by the number its `le`
+    /// names: spelled as slod exposes it (`0.40` → `0.4`), integral bounds in both spellings.
+    @Test func bucketEventsSelectTheBucketByItsBound() throws {
+        let sli = try Self.events(total: #"rpc_duration_seconds_bucket{le="+Inf",route="/pay"}"#, good: #"rpc_duration_seconds_bucket{le="0.40",route="/pay"}"#)
+        let rule = try #require(Self.rule(RuleGenerator().yaml(for: [try Self.spec(sli: sli)]), record: "slo:sli_error:ratio_rate5m"))
+        #expect(rule.contains("""
+                  1 - (
+                    (sum(rate(rpc_duration_seconds_bucket{le="0.4",route="/pay"}[5m])) or 0 * sum(rate(rpc_duration_seconds_bucket{le="+Inf",route="/pay"}[5m])))
+            """), "\(rule)")
+        let integral = try Self.events(total: "rpc_duration_seconds_count", bad: #"rpc_duration_seconds_bucket{le="2"}"#)
+        let bad = try #require(Self.rule(RuleGenerator().yaml(for: [try Self.spec(sli: integral)]), record: "slo:sli_error:ratio_rate5m"))
+        #expect(bad.contains(#"(sum(rate(rpc_duration_seconds_bucket{le=~"2|2\\.0"}[5m])) or 0 * sum(rate(rpc_duration_seconds_count[5m])))"#), "\(bad)")
+    }
+
     @Test func groupByAggregatesByTheGroupLabelsInEveryTerm() throws {
         let yaml = RuleGenerator().yaml(for: [try Self.spec(sli: Self.events(bad: Self.badSLI), groupBy: ["http_route", "region"])])
         let rule = try #require(Self.rule(yaml, record: "slo:sli_error:ratio_rate2h"))
