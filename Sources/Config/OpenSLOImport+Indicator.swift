@@ -177,11 +177,11 @@ extension SLODecoding {
         switch (metric, hasQuery) {
         case (let (text, metricNode)?, false):
             guard let selector = selector(text, at: metricNode, spec.keyPath("metric")) else { return nil }
-            if !allowQuery {
-                reportProblem(metricNode, spec.keyPath("metric")) { () throws(SLOConfigurationError) in
-                    try SLOSpec.checkHistogramFamily(selector)
-                }
+            let errorsBefore = errors.count
+            reportProblem(metricNode, spec.keyPath("metric")) { () throws(SLOConfigurationError) in
+                if allowQuery { try SLOSpec.checkEventsSelector(selector, subject: "metric") } else { try SLOSpec.checkHistogramFamily(selector) }
             }
+            guard errors.count == errorsBefore else { return nil }
             return (RateQuery(selector: selector, groupBy: []), metricNode)
         case (nil, true):
             return query

@@ -205,6 +205,12 @@ extension SLODecoding {
                     ok = false
                 }
             }
+            // What the query counts is an events selector: refused here, at the query, rather
+            // than later at the SLO's entry under slod's own key names.
+            do throws(SLOConfigurationError) { try SLOSpec.checkEventsSelector(query.selector, subject: key) } catch {
+                report(node, m.keyPath(key), error.message)
+                ok = false
+            }
             return ok ? (query, node) : nil
         } catch {
             let at = source.position(in: node, byteOffset: error.offset)

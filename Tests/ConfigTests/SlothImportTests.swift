@@ -404,4 +404,22 @@ import Selectors
         #expect(errors.count == 1, "\(errors)")
         #expect(errors.first?.hasPrefix(#"slo.yaml:8:22: slos[0] (api/latency).sli.events.error_query: unsupported query: found "(" where slod expects sum"#) == true, "\(errors)")
     }
+
+    /// A query over something no rate counts is refused at the query, under Sloth's key name.
+    @Test func uncountableQueriesAreRefusedAtTheQuery() {
+        let text = """
+            version: prometheus/v1
+            service: api
+            slos:
+              - name: latency
+                objective: 99
+                sli:
+                  events:
+                    error_query: sum(rate(x_sum[{{.window}}]))
+                    total_query: sum(rate(x_count[{{.window}}]))
+            """
+        let errors = Self.errors(text)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.hasPrefix(#"slo.yaml:8:22: slos[0] (api/latency).sli.events.error_query: "x_sum" is the sum of the values"#) == true, "\(errors)")
+    }
 }
