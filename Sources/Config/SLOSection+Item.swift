@@ -76,7 +76,7 @@ extension SLODecoding {
         if let objective, let period, let budgeting {
             configuration = SLOConfiguration(objective: objective, period: period, budgeting: budgeting)
         }
-        let alerting = decodeAlerting(&m, configuration: configuration)
+        let alerting = decodeAlerting(&m, configuration: configuration, groupBy: groupBy)
         finish(&m)
         guard errors.count == errorsBefore, let service, let name, let objective, let period, let budgeting, let sli else { return nil }
         do throws(SLOConfigurationError) {

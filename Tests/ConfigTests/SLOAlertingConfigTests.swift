@@ -39,12 +39,15 @@ import SLO
                                                  conditions: [BurnRateCondition(longSeconds: 3_600, shortSeconds: 300, factor: 10)],
                                                  forSeconds: 60, keepFiringForSeconds: 300))
         #expect(!policy.tiers[1].enabled && policy.tiers[1].conditions.map(\.factor) == [3, 1])
-        #expect(policy.tiers[2] == AlertTierSpec(name: "warning", conditions: [BurnRateCondition(longSeconds: 86_400, shortSeconds: 7_200, factor: 2)]))
+        #expect(policy.tiers[2] == AlertTierSpec(name: "warning", conditions: [BurnRateCondition(longSeconds: 86_400, shortSeconds: 7_200, factor: 2)],
+                                                 labels: ["severity": "warning"]))
         #expect(policy.exhaustion == BudgetExhaustionAlertSpec(remainingBelow: 0.1, severity: "ticket", forSeconds: 600))
     }
 
     static let invalid: [(String, String, String)] = [
-        ("    alerting:\n      page: {windows: [{long: 1h, short: 10m, factor: 14.4}]}\n", "10:7", "10m is not kept"),
+        ("    alerting:\n      page: {windows: [{long: 1h, short: 65s, factor: 14.4}]}\n", "10:41", "window 1m5s must be a multiple of 10s, the resolution"),
+        ("    alerting:\n      page: {windows: [{long: 6h1m, short: 5m, factor: 14.4}]}\n", "10:30", "window 6h1m must be a multiple of 5m"),
+        ("    alerting:\n      page: {windows: [{long: 36d, short: 5m, factor: 1}]}\n", "10:30", "window 36d must be between 1m and 35d"),
         ("    alerting:\n      page: {windows: [{long: 1h, short: 5m, factor: 2000}]}\n", "10:7", "can never be reached"),
         ("    alerting:\n      page: {windows: [{long: 1h, short: 5m}]}\n", "10:24", #"missing required key "factor""#),
         ("    alerting:\n      page: {windows: [{long: 1h, short: 5m, factor: fast}]}\n", "10:54", "expected a number like 14.4"),

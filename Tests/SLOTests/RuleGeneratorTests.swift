@@ -167,8 +167,9 @@ import Testing
         #expect(alerts[1].contains(term("3d", "1")) && alerts[1].contains(term("6h", "1")), "\(alerts[1])")
         for (alert, severity) in zip(alerts, ["page", "ticket"]) {
             #expect(alert.hasPrefix("  - alert: \"SLOBurnRate\"\n"))
-            #expect(alert.contains("      severity: \"\(severity)\"\n") && alert.contains("      tier: \"\(severity)\"\n")
-                    && alert.contains("      sloth_severity: \"\(severity)\"\n"), "\(alert)")
+            // The tier is sloth_severity; no default severity, and no label of the series' own
+            // (service, slo, tier) overwritten.
+            #expect(alert.contains("    labels:\n      sloth_severity: \"\(severity)\"\n    annotations:\n"), "\(alert)")
             #expect(alert.contains("      summary: \"checkout availability SLO error budget burn rate is too fast (\(severity))\"\n"))
             #expect(alert.contains("    annotations:\n") && alert.contains("      description: \""))
             #expect(!alert.contains("for:"))
