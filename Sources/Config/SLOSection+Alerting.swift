@@ -189,8 +189,7 @@ extension SLODecoding {
             do throws(SLOConfigurationError) {
                 _ = try SLOLayout(next)
             } catch {
-                report(node, keyPath, "\(error.message): the SLO's state keeps the standard windows and every alert window, "
-                       + "at most \(SLOLayout.maxWindows) in all; use fewer distinct windows")
+                report(node, keyPath, "\(error.message), counting the standard windows the SLO always keeps; use fewer distinct alert windows")
                 return false
             }
             kept = next
