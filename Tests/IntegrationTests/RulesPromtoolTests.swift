@@ -10,6 +10,29 @@ extension Integration {
             try runTool(try Paths.slodBinary(), args, timeout: 20)
         }
 
+        /// `slod rules` of `config` (written to DIR/slod.yaml, in a new DIR) into DIR/rules.yaml,
+        /// which `promtool check rules` must accept; returns DIR and the rules' path, or nil
+        /// without promtool (the test is skipped).
+        func checkedRules(for config: String) throws -> (dir: TempDir, rules: String)? {
+            guard Paths.peer(Paths.promtool) else { return nil }
+            let dir = try TempDir()
+            let rules = dir.file("rules.yaml")
+            let r = try slod(["rules", try dir.write("slod.yaml", config), "--out", rules])
+            #expect(r.exitCode == 0, "\(r)")
+            let check = try runTool(Paths.promtool, ["check", "rules", rules], timeout: 30)
+            #expect(check.exitCode == 0, "promtool check rules: \(check)")
+            return (dir, rules)
+        }
+
+        /// `promtool test rules` over `rules` with one test group evaluated every minute:
+        /// `group` holds its `input_series`, `promql_expr_test`, `alert_rule_test` (indented by
+        /// four spaces). Every expectation must hold.
+        func expectPromtoolTest(rules: String, in dir: TempDir, group: String) throws {
+            let test = try dir.write("test.yaml", "rule_files:\n  - \(rules)\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n" + group)
+            let result = try runTool(Paths.promtool, ["test", "rules", test], timeout: 60)
+            #expect(result.exitCode == 0, "promtool test rules: \(result)\n--- rules ---\n\((try? String(contentsOfFile: rules, encoding: .utf8)) ?? "")")
+        }
+
         /// Two SLOs covering the generator's branches: bad events with group_by and labels, and
         /// a latency SLI with a fractional threshold over a calendar week.
         static let twoSLOs = """
@@ -88,9 +111,7 @@ extension Integration {
         /// page fires too. The latency SLO reads an OpenMetrics-style `le="1.0"` bucket for its
         /// threshold 1 (5 % slow, objective 90 %: no alert).
         @Test func promtoolTestRulesConfirmsRatiosAndAlerts() throws {
-            guard Paths.peer(Paths.promtool) else { return }
-            let dir = try TempDir()
-            let config = try dir.write("slod.yaml", """
+            guard let (dir, rules) = try checkedRules(for: """
             slos:
               - service: checkout
                 name: availability
@@ -109,21 +130,13 @@ extension Integration {
                     histogram: rpc_duration_seconds
                     threshold: 1
 
-            """)
-            let rules = dir.file("rules.yaml")
-            let r = try slod(["rules", config, "--out", rules])
-            #expect(r.exitCode == 0, "\(r)")
+            """) else { return }
             let availability = #"sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability""#
             let latency = #"sloth_id="checkout-latency",sloth_service="checkout",sloth_slo="latency""#
             func alert(_ tier: String) -> String {
                 #"ALERTS{alertname="SLOBurnRate",alertstate="firing",\#(availability),sloth_severity="\#(tier)"}"#
             }
-            let test = try dir.write("test.yaml", """
-            rule_files:
-              - \(rules)
-            evaluation_interval: 1m
-            tests:
-              - interval: 1m
+            try expectPromtoolTest(rules: rules, in: dir, group: """
                 input_series:
                   - series: 'http_requests_total{code="200"}'
                     values: '0+99x120 11880+0x60'
@@ -181,8 +194,6 @@ extension Integration {
                         value: 1
 
             """)
-            let result = try runTool(Paths.promtool, ["test", "rules", test], timeout: 60)
-            #expect(result.exitCode == 0, "promtool test rules: \(result)\n--- rules ---\n\((try? String(contentsOfFile: rules, encoding: .utf8)) ?? "")")
         }
     
         /// Sloth's getting-started SLO label `tier: "2"`, grouped by `service`, with Sloth's custom
@@ -192,20 +203,14 @@ extension Integration {
         /// groups and failed evaluation with "vector contains metrics with the same labelset
         /// after applying alert labels"); the recorded custom windows carry no alert label.
         @Test func groupedAlertsKeepTheSeriesLabelsAndCustomWindowsEvaluate() throws {
-            guard Paths.peer(Paths.promtool) else { return }
-            let dir = try TempDir()
-            let config = try dir.write("slod.yaml", """
+            guard let (dir, rules) = try checkedRules(for: """
             slos:
               - service: checkout
                 name: availability
-                objective: 99
-                period: 30d
-                sli:
-                  events:
-                    total: http_requests_total
-                    bad: 'http_requests_total{code=~"5.."}'
                 group_by: [service]
                 labels: {tier: "2"}
+                objective: 99
+                sli: {events: {total: http_requests_total, bad: 'http_requests_total{code=~"5.."}'}}
                 alerting:
                   labels: {team: payments}
                   annotations: {dashboard: 'https://grafana.example/d/slo?var-service={{ $labels.service }}'}
@@ -215,12 +220,7 @@ extension Integration {
                   ticket:
                     windows: [{long: 12h, short: 1h, factor: 6}, {long: 36h, short: 3h, factor: 2}]
 
-            """)
-            let rules = dir.file("rules.yaml")
-            let r = try slod(["rules", config, "--out", rules])
-            #expect(r.exitCode == 0, "\(r)")
-            let check = try runTool(Paths.promtool, ["check", "rules", rules], timeout: 30)
-            #expect(check.exitCode == 0, "promtool check rules: \(check)")
+            """) else { return }
             let ids = #"sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability""#
             func series(_ service: String, window: String) -> String {
                 #"{service="\#(service)",\#(ids),sloth_window="\#(window)",tier="2"}"#
@@ -230,12 +230,20 @@ extension Integration {
                 return #"ALERTS{alertname="SLOBurnRate",alertstate="firing",service="\#(service)",\#(severity)\#(ids),"#
                     + #"sloth_severity="\#(tier)",team="payments",tier="2"}"#
             }
-            let test = try dir.write("test.yaml", """
-            rule_files:
-              - \(rules)
-            evaluation_interval: 1m
-            tests:
-              - interval: 1m
+            // `alert_rule_test` compares every label and annotation, templates expanded.
+            func expectedAlert(_ service: String, _ tier: String) -> String {
+                let conditions = tier == "page" ? "above 28.8× the error budget over both 30m and 2m, or above 12× the error budget over both 3h and 15m"
+                    : "above 6× the error budget over both 12h and 1h, or above 2× the error budget over both 1d12h and 3h"
+                return """
+                          - exp_labels: {service: \(service), \(tier == "page" ? "severity: critical, " : "")sloth_id: checkout-availability,
+                                         sloth_service: checkout, sloth_slo: availability, sloth_severity: \(tier), team: payments, tier: "2"}
+                            exp_annotations:
+                              dashboard: https://grafana.example/d/slo?var-service=\(service)
+                              summary: checkout availability SLO error budget burn rate is too fast (\(tier))
+                              description: "The error ratio of SLO availability of service checkout is 50% over the long window: \(conditions) (objective 99% over 30d, error budget 0.01)."
+                """
+            }
+            try expectPromtoolTest(rules: rules, in: dir, group: """
                 input_series:
                   - series: 'http_requests_total{service="cart",code="200"}'
                     values: '0+60x60'
@@ -275,34 +283,9 @@ extension Integration {
                   - alertname: SLOBurnRate
                     eval_time: 10m
                     exp_alerts:
-                      - exp_labels: {service: cart, severity: critical, sloth_id: checkout-availability, sloth_service: checkout,
-                                     sloth_slo: availability, sloth_severity: page, team: payments, tier: "2"}
-                        exp_annotations:
-                          dashboard: https://grafana.example/d/slo?var-service=cart
-                          summary: checkout availability SLO error budget burn rate is too fast (page)
-                          description: "The error ratio of SLO availability of service checkout is 50% over the long window: above 28.8× the error budget over both 30m and 2m, or above 12× the error budget over both 3h and 15m (objective 99% over 30d, error budget 0.01)."
-                      - exp_labels: {service: payment, severity: critical, sloth_id: checkout-availability, sloth_service: checkout,
-                                     sloth_slo: availability, sloth_severity: page, team: payments, tier: "2"}
-                        exp_annotations:
-                          dashboard: https://grafana.example/d/slo?var-service=payment
-                          summary: checkout availability SLO error budget burn rate is too fast (page)
-                          description: "The error ratio of SLO availability of service checkout is 50% over the long window: above 28.8× the error budget over both 30m and 2m, or above 12× the error budget over both 3h and 15m (objective 99% over 30d, error budget 0.01)."
-                      - exp_labels: {service: cart, sloth_id: checkout-availability, sloth_service: checkout,
-                                     sloth_slo: availability, sloth_severity: ticket, team: payments, tier: "2"}
-                        exp_annotations:
-                          dashboard: https://grafana.example/d/slo?var-service=cart
-                          summary: checkout availability SLO error budget burn rate is too fast (ticket)
-                          description: "The error ratio of SLO availability of service checkout is 50% over the long window: above 6× the error budget over both 12h and 1h, or above 2× the error budget over both 1d12h and 3h (objective 99% over 30d, error budget 0.01)."
-                      - exp_labels: {service: payment, sloth_id: checkout-availability, sloth_service: checkout,
-                                     sloth_slo: availability, sloth_severity: ticket, team: payments, tier: "2"}
-                        exp_annotations:
-                          dashboard: https://grafana.example/d/slo?var-service=payment
-                          summary: checkout availability SLO error budget burn rate is too fast (ticket)
-                          description: "The error ratio of SLO availability of service checkout is 50% over the long window: above 6× the error budget over both 12h and 1h, or above 2× the error budget over both 1d12h and 3h (objective 99% over 30d, error budget 0.01)."
+            \([("cart", "page"), ("payment", "page"), ("cart", "ticket"), ("payment", "ticket")].map(expectedAlert).joined(separator: "\n"))
 
             """)
-            let result = try runTool(Paths.promtool, ["test", "rules", test], timeout: 60)
-            #expect(result.exitCode == 0, "promtool test rules: \(result)\n--- rules ---\n\((try? String(contentsOfFile: rules, encoding: .utf8)) ?? "")")
         }
-}
+    }
 }
