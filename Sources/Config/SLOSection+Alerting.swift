@@ -147,22 +147,15 @@ extension SLODecoding {
 
     /// `labels:` and `annotations:` of the policy, a tier or the budget alert: mappings of names
     /// to values, each name checked at its key (`AlertPolicy.checkAlertLabel`,
-    /// `checkAnnotationName`). Empty when absent or on error (reported).
+    /// `checkAnnotationName`). Empty when absent; entries in error are reported and left out.
     private mutating func decodeLabelsAndAnnotations(_ m: inout ConfigMapping, groupBy: [String]) -> (labels: [String: String], annotations: [String: String]) {
-        var out: [[String: String]] = [[:], [:]]
-        for (k, key) in ["labels", "annotations"].enumerated() {
-            guard let entry = m.entry(key), !entry.value.isNull, let pairs = stringMap(entry.value, m.keyPath(key)) else { continue }
-            for (keyNode, value, _) in pairs {
-                let name = keyNode.scalar ?? ""
-                do throws(SLOConfigurationError) {
-                    if k == 0 { try AlertPolicy.checkAlertLabel(name, value: value, groupBy: groupBy) } else { try AlertPolicy.checkAnnotationName(name) }
-                    out[k][name] = value
-                } catch {
-                    report(keyNode, m.keyPath(key) + "." + name, error.message)
-                }
-            }
+        let labels = namedValues(&m, "labels") { name, value throws(SLOConfigurationError) in
+            try AlertPolicy.checkAlertLabel(name, value: value, groupBy: groupBy)
         }
-        return (out[0], out[1])
+        let annotations = namedValues(&m, "annotations") { name, _ throws(SLOConfigurationError) in
+            try AlertPolicy.checkAnnotationName(name)
+        }
+        return (labels, annotations)
     }
 
     /// `severity:` — sugar for the label `severity` (refused beside a `severity` in `labels:`).

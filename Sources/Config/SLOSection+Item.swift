@@ -226,17 +226,8 @@ extension SLODecoding {
 
     /// `labels:` — a mapping of label names to values.
     private mutating func decodeLabels(_ m: inout ConfigMapping, groupBy: [String]) -> [String: String] {
-        guard let entry = m.entry("labels"), !entry.value.isNull,
-              let pairs = stringMap(entry.value, m.keyPath("labels")) else { return [:] }
-        var labels: [String: String] = [:]
-        for (key, value, _) in pairs {
-            let name = key.scalar ?? ""
-            let keyPath = m.keyPath("labels") + "." + name
-            reportProblem(key, keyPath) { () throws(SLOConfigurationError) in
-                try SLOSpec.checkLabels([name: value], groupBy: groupBy)
-            }
-            labels[name] = value
+        namedValues(&m, "labels") { name, value throws(SLOConfigurationError) in
+            try SLOSpec.checkLabels([name: value], groupBy: groupBy)
         }
-        return labels
     }
 }
