@@ -47,7 +47,8 @@ extension AlertPolicy {
     }
 
     /// An alert label the user may set (policy, tier or budget alert): a Prometheus label name
-    /// that is not reserved (`__…`), not slod's own (`sloth_…`), not `alertname`, not one of the
+    /// that is not reserved (`__…`), not slod's own (`sloth_…`), not `alertname` or
+    /// `alertstate`, not one of the
     /// SLO's `group_by` labels; its value holds no template, since slod's own alerts take label
     /// values verbatim and the rules' alerts would not.
     public static func checkAlertLabel(_ name: String, value: String, groupBy: [String]) throws(SLOConfigurationError) {
@@ -58,6 +59,9 @@ extension AlertPolicy {
         }
         if name == "alertname" {
             throw SLOConfigurationError("labels", "\"alertname\" is the alert's name, set with alerting.name (default \(AlertPolicy.defaultAlertName)), not as a label")
+        }
+        if name == "alertstate" {
+            throw SLOConfigurationError("labels", "\"alertstate\" is the pending/firing label Prometheus' ALERTS and slod's slod_alerts series add to every alert; choose another name")
         }
         if groupBy.contains(name) {
             throw SLOConfigurationError("labels", "\"\(name)\" is a group_by label of this SLO: one fixed value on every group's alert would "

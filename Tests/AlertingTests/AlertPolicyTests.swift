@@ -132,6 +132,7 @@ import Testing
         ("sloth_severity", "x", "starts with sloth_"),
         ("sloth_id", "x", "starts with sloth_"),
         ("alertname", "x", "set with alerting.name"),
+        ("alertstate", "x", "slod_alerts series add"),
         ("__name__", "x", "starts with __"),
         ("team-name", "x", "is not a Prometheus label name"),
         ("route", "x", "is a group_by label of this SLO"),
