@@ -250,7 +250,8 @@ public final class AlertEvaluator: @unchecked Sendable {
         let annotations = policy.annotations(generated: generated, tierAnnotations: tier.annotations)
         let key = AlertKey(slo: spec.id, groupValues: instance.groupValues, tier: tier.name)
         return Alert(key: key, phase: state.phase, labels: labels.map { AlertLabel($0.name, $0.value) },
-                     annotations: annotations.keys.sorted().map { AlertLabel($0, annotations[$0]!) }, value: value, activeSince: state.activeSince, firingSince: state.firingSince,
+                     annotations: annotations.keys.sorted().map { AlertLabel($0, annotations[$0]!) }, value: value,
+                     activeSince: state.activeSince, firingSince: state.firingSince,
                      resolvedAt: 0, generatorURL: "\(externalURL)/api/v1/slos/\(spec.service)/\(spec.name)")
     }
 }

@@ -29,8 +29,8 @@ import SLO
 /// custom 30-day windows 2m, 15m, 3h, 12h, 36h; the SLO's state then keeps them besides the
 /// standard ones (at most 15 in all). A factor that can never be reached with the SLO's error
 /// budget is an error (`AlertPolicy.validate`). Alert labels must not be `sloth_…`,
-/// `alertname` or a `group_by` label (`AlertPolicy.checkAlertLabel`); they and the annotations
-/// go on alerts only, never on the recorded series.
+/// `alertname`, `alertstate` or a `group_by` label (`AlertPolicy.checkAlertLabel`); they and
+/// the annotations go on alerts only, never on the recorded series.
 extension SLODecoding {
     /// The policy, nil when the key is absent (the default applies) or on error (reported).
     /// `configuration` is nil when the SLO's objective, period or budgeting had errors (already
@@ -178,7 +178,7 @@ extension SLODecoding {
         var kept = configuration
         for (name, node, keyPath) in windowNodes {
             guard let tier = policy.tiers.first(where: { $0.name == name }), tier.enabled else { continue }
-            let next = kept.keeping(windows: tier.conditions.flatMap { [$0.longSeconds, $0.shortSeconds] })
+            let next = kept.keeping(windows: tier.windowSeconds)
             do throws(SLOConfigurationError) {
                 _ = try SLOLayout(next)
             } catch {

@@ -12,8 +12,8 @@
 /// 4. `alertname`.
 ///
 /// A label whose value ends up empty is left out, as Prometheus leaves it out. The user's labels
-/// can override an SLO label (allowed) but never slod's own (`sloth_*`), `alertname` or a
-/// `group_by` label, which would merge the groups' alerts into one label set
+/// can override an SLO label (allowed) but never slod's own (`sloth_*`), `alertname`,
+/// `alertstate` or a `group_by` label, which would merge the groups' alerts into one label set
 /// (`checkAlertLabel`).
 extension AlertPolicy {
     /// The tier name of the budget-exhaustion alert.
@@ -48,9 +48,8 @@ extension AlertPolicy {
 
     /// An alert label the user may set (policy, tier or budget alert): a Prometheus label name
     /// that is not reserved (`__…`), not slod's own (`sloth_…`), not `alertname` or
-    /// `alertstate`, not one of the
-    /// SLO's `group_by` labels; its value holds no template, since slod's own alerts take label
-    /// values verbatim and the rules' alerts would not.
+    /// `alertstate`, not one of the SLO's `group_by` labels; its value holds no template, since
+    /// slod's own alerts take label values verbatim and the rules' alerts would not.
     public static func checkAlertLabel(_ name: String, value: String, groupBy: [String]) throws(SLOConfigurationError) {
         try SLOSpec.checkLabelName(name, subject: "labels")
         if name.hasPrefix("sloth_") {

@@ -44,6 +44,11 @@ public struct AlertTierSpec: Sendable, Equatable {
     /// Annotations put on this tier's alerts only (Sloth's `page_alert.annotations`), over the policy's.
     public var annotations: [String: String]
 
+    /// The rolling windows its conditions read (long and short), each once, ascending.
+    public var windowSeconds: [Int64] {
+        Array(Set(conditions.flatMap { [$0.longSeconds, $0.shortSeconds] })).sorted()
+    }
+
     /// The `severity` label of this tier's alerts: `labels["severity"]`, absent unless configured
     /// (the tier's name is in `sloth_severity` anyway).
     public var severity: String? {
@@ -169,7 +174,7 @@ public struct AlertPolicy: Sendable, Equatable {
     /// The rolling windows the enabled tiers' conditions read, ascending, each once. The SLO's
     /// state keeps them besides the standard windows (`SLOSpec.configuration`).
     public var windowSeconds: [Int64] {
-        Array(Set(tiers.filter(\.enabled).flatMap { $0.conditions.flatMap { [$0.longSeconds, $0.shortSeconds] } })).sorted()
+        Array(Set(tiers.filter(\.enabled).flatMap(\.windowSeconds))).sorted()
     }
 
     /// Checks the policy against the SLO it belongs to (its configuration and `group_by`
