@@ -247,7 +247,7 @@ public final class AlertEvaluator: @unchecked Sendable {
         }
         var generated = ["description": description, "summary": summary]
         if let url = policy.runbookURL { generated["runbook_url"] = url }
-        let annotations = policy.annotations(generated: generated, tierAnnotations: tier.annotations)
+        let annotations = policy.alertAnnotations(generated: generated, tierAnnotations: tier.annotations)
         let key = AlertKey(slo: spec.id, groupValues: instance.groupValues, tier: tier.name)
         return Alert(key: key, phase: state.phase, labels: labels.map { AlertLabel($0.name, $0.value) },
                      annotations: annotations.keys.sorted().map { AlertLabel($0, annotations[$0]!) }, value: value,

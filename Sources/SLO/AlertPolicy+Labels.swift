@@ -39,7 +39,7 @@ extension AlertPolicy {
     /// A tier's annotations: slod's `generated` ones (`summary`, `description`, `runbook_url`),
     /// then the policy's annotations, then the tier's `tierAnnotations`; a user annotation
     /// replaces a generated one of the same name, as in Sloth.
-    public func annotations(generated: [String: String], tierAnnotations: [String: String]) -> [String: String] {
+    public func alertAnnotations(generated: [String: String], tierAnnotations: [String: String]) -> [String: String] {
         var out = generated
         out.merge(annotations) { $1 }
         out.merge(tierAnnotations) { $1 }

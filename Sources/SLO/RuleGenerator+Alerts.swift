@@ -37,7 +37,7 @@ extension RuleGenerator {
         return RuleYAML.Rule(alert: name, expr: terms.joined(separator: "\nor\n"),
                              forSeconds: tier.forSeconds, keepFiringForSeconds: tier.keepFiringForSeconds,
                              labels: policy.ruleLabels(tier: tier.name, tierLabels: tier.labels),
-                             annotations: policy.annotations(generated: generated, tierAnnotations: tier.annotations))
+                             annotations: policy.alertAnnotations(generated: generated, tierAnnotations: tier.annotations))
     }
 
     /// Comment lines for tiers that can never fire: the factor needs an error ratio above 1

@@ -183,7 +183,7 @@ import Testing
                                                         "sloth_service=c", "sloth_severity=page", "sloth_slo=a", "team=payments", "tier=2"])
         #expect(AlertTierSpec(name: "ticket", conditions: []).severity == nil)
         let annotations = AlertPolicy(tiers: [], annotations: ["summary": "p", "extra": "p"])
-            .annotations(generated: ["summary": "g", "description": "g"], tierAnnotations: ["extra": "t"])
+            .alertAnnotations(generated: ["summary": "g", "description": "g"], tierAnnotations: ["extra": "t"])
         #expect(annotations == ["summary": "p", "description": "g", "extra": "t"])
     }
 
