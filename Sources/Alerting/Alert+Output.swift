@@ -57,7 +57,8 @@ extension Alert {
         var family = MetricFamily(name: "slod_alerts", kind: .gauge,
                                   help: "Active SLO alerts (value 1), labelled like the alerts slod sends, with alertstate pending or firing.")
         for a in alerts {
-            var pairs = a.labels.map { ($0.name, $0.value) }
+            // As Prometheus' ALERTS: alertstate over a label of that name (an SLO or group label).
+            var pairs = a.labels.filter { $0.name != "alertstate" }.map { ($0.name, $0.value) }
             pairs.append(("alertstate", a.phase.rawValue))
             pairs.sort { $0.0 < $1.0 }
             family.series.append(MetricSeries(labels: RenderedLabels(pairs), value: .number(1)))

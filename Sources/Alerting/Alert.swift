@@ -42,10 +42,13 @@ public struct AlertLabel: Sendable, Equatable {
 public struct Alert: Sendable, Equatable {
     public var key: AlertKey
     public var phase: AlertPhase
-    /// Sorted by name: `alertname`, `service`, `slo`, `severity`, `tier`, the SLO's labels and
-    /// group labels (alert labels win over SLO labels of the same name).
+    /// Sorted by name: the instance's series labels (`sloth_id`, `sloth_service`, `sloth_slo`,
+    /// the SLO's labels, the group labels), `sloth_severity` (the tier's name), the user's alert
+    /// labels (`severity` when configured) and `alertname`, as `AlertPolicy.alertLabels` makes
+    /// them for slod's alerts and the rules' alike.
     public var labels: [AlertLabel]
-    /// `summary`, `description`, `runbook_url` (when configured), sorted by name.
+    /// `summary`, `description`, `runbook_url` (when configured) and the user's annotations
+    /// (which replace generated ones of the same name), sorted by name.
     public var annotations: [AlertLabel]
     /// The burn rate over the long window of the condition that held last (for a budget alert:
     /// the remaining budget).

@@ -16,7 +16,7 @@ import SLOEngine
 /// (labels, annotations) is built only for alerts that are active or change.
 public final class AlertEvaluator: @unchecked Sendable {
     /// The alert tier names the engine gives the budget-exhaustion alert.
-    public static let budgetTier = "budget"
+    public static let budgetTier = AlertPolicy.budgetTierName
 
     public let specs: [SLOSpec]
     /// slod's own URL (e.g. `http://127.0.0.1:4318`), for each alert's `generatorURL`.
@@ -25,7 +25,11 @@ public final class AlertEvaluator: @unchecked Sendable {
     /// A tier ready for evaluation: window indices resolved against the SLO's layout.
     struct Tier {
         var name: String
-        var severity: String
+        /// What the tier's alerts carry over the instance's series labels
+        /// (`AlertPolicy.ruleLabels`: `sloth_severity`, the user's labels).
+        var ruleLabels: [String: String]
+        /// The user's annotations of the tier (over the policy's; both over the generated ones).
+        var annotations: [String: String]
         var forNanos: Int64
         var keepFiringForNanos: Int64
         /// (long window index, short window index, error-ratio threshold, factor, long, short seconds)
@@ -59,7 +63,8 @@ public final class AlertEvaluator: @unchecked Sendable {
             let layout = try? SLOLayout(spec.configuration)
             let budget = spec.objective.errorBudget
             var out: [Tier] = policy.tiers.filter(\.enabled).map { t in
-                Tier(name: t.name, severity: t.severity, forNanos: t.forSeconds * 1_000_000_000,
+                Tier(name: t.name, ruleLabels: policy.ruleLabels(tier: t.name, tierLabels: t.labels), annotations: t.annotations,
+                     forNanos: t.forSeconds * 1_000_000_000,
                      keepFiringForNanos: t.keepFiringForSeconds * 1_000_000_000,
                      conditions: t.conditions.compactMap { c in
                          guard let long = layout?.windowIndex(seconds: c.longSeconds),
@@ -69,7 +74,8 @@ public final class AlertEvaluator: @unchecked Sendable {
                      remainingBelow: nil)
             }
             if let e = policy.exhaustion {
-                out.append(Tier(name: AlertEvaluator.budgetTier, severity: e.severity, forNanos: e.forSeconds * 1_000_000_000,
+                out.append(Tier(name: AlertEvaluator.budgetTier, ruleLabels: policy.ruleLabels(tier: AlertEvaluator.budgetTier, tierLabels: e.labels),
+                                annotations: e.annotations, forNanos: e.forSeconds * 1_000_000_000,
                                 keepFiringForNanos: 0, conditions: [], remainingBelow: e.remainingBelow))
             }
             return out
@@ -204,19 +210,17 @@ public final class AlertEvaluator: @unchecked Sendable {
 
     // MARK: Content
 
-    /// The alert of one instance and tier: labels, annotations with the numbers that matter
-    /// to whoever is paged, and times from its state.
+    /// The alert of one instance and tier: labels (`AlertPolicy.alertLabels`, the same as the
+    /// rules' alerts: the instance's series labels, `sloth_severity`, the user's labels,
+    /// `alertname`), annotations with the numbers that matter to whoever is paged (the user's
+    /// over them, verbatim: no template expansion), and times from its state.
     func alert(instance: SLOSnapshot.Instance, slo: Int, tier: Tier, condition: Int, value: Double,
                windows: SLOSnapshot.Windows, state: AlertState) -> Alert {
         let spec = specs[slo]
         let policy = policies[slo]
-        var labels: [String: String] = [:]
-        for pair in instance.labelPairs { labels[pair.name] = pair.value }
-        labels["alertname"] = policy.alertName
-        labels["service"] = spec.service
-        labels["slo"] = spec.name
-        labels["severity"] = tier.severity
-        labels["tier"] = tier.name
+        var series = spec.slothLabels
+        for pair in instance.labelPairs { series[pair.name] = pair.value }
+        let labels = AlertPolicy.alertLabels(series: series, rule: tier.ruleLabels, alertName: policy.alertName)
         let budget = instance.budget
         let remaining = budget.remaining.map { "\(AlertText.percent($0)) of the error budget left" } ?? "no budget figure yet"
         let exhaustion = budget.exhaustionSeconds.map { ", exhausted in \(AlertText.duration(seconds: $0)) at the 1h burn rate" } ?? ""
@@ -241,11 +245,13 @@ public final class AlertEvaluator: @unchecked Sendable {
                 description = "SLO \(spec.name) of service \(spec.service): \(remaining)\(exhaustion)."
             }
         }
-        var annotations = [AlertLabel("description", description), AlertLabel("summary", summary)]
-        if let url = policy.runbookURL { annotations.insert(AlertLabel("runbook_url", url), at: 1) }
+        var generated = ["description": description, "summary": summary]
+        if let url = policy.runbookURL { generated["runbook_url"] = url }
+        let annotations = policy.alertAnnotations(generated: generated, tierAnnotations: tier.annotations)
         let key = AlertKey(slo: spec.id, groupValues: instance.groupValues, tier: tier.name)
-        return Alert(key: key, phase: state.phase, labels: labels.keys.sorted().map { AlertLabel($0, labels[$0]!) },
-                     annotations: annotations, value: value, activeSince: state.activeSince, firingSince: state.firingSince,
+        return Alert(key: key, phase: state.phase, labels: labels.map { AlertLabel($0.name, $0.value) },
+                     annotations: annotations.keys.sorted().map { AlertLabel($0, annotations[$0]!) }, value: value,
+                     activeSince: state.activeSince, firingSince: state.firingSince,
                      resolvedAt: 0, generatorURL: "\(externalURL)/api/v1/slos/\(spec.service)/\(spec.name)")
     }
 }

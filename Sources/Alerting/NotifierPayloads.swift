@@ -70,7 +70,9 @@ public enum NotifierPayload {
     }
 
     /// PagerDuty Events API v2 (`POST /v2/enqueue`): `trigger` with a summary, source,
-    /// severity and the alert's labels, annotations and numbers as `custom_details`, or
+    /// severity (`pagerDutySeverity`), the SLO's service as `component`, its name as `group`,
+    /// the tier (`sloth_severity`) as `class`, and the alert's labels (`sloth_*` among them),
+    /// annotations and numbers as `custom_details`, or
     /// `resolve`; both with the same `dedup_key` (the alert's key, at most 255 characters),
     /// so PagerDuty opens one incident per alert and closes it on resolution.
     public static func pagerDuty(_ alert: Alert, status: AlertTransition, routingKey: String, source: String) -> [UInt8] {
@@ -88,15 +90,15 @@ public enum NotifierPayload {
             w.raw(",\"source\":")
             w.string(source)
             w.raw(",\"severity\":")
-            w.string(pagerDutySeverity(alert.label("severity") ?? ""))
+            w.string(pagerDutySeverity(alert))
             w.raw(",\"timestamp\":")
             w.string(Clock.rfc3339(unixNanos: alert.firingSince))
             w.raw(",\"component\":")
-            w.string(alert.label("service") ?? "")
+            w.string(alert.label("sloth_service") ?? "")
             w.raw(",\"group\":")
-            w.string(alert.label("slo") ?? "")
+            w.string(alert.label("sloth_slo") ?? "")
             w.raw(",\"class\":")
-            w.string(alert.label("tier") ?? "")
+            w.string(alert.label("sloth_severity") ?? "")
             w.raw(",\"custom_details\":{")
             Alert.labelsAndAnnotations(alert, into: &w)
             w.raw(",\"value\":")
@@ -110,15 +112,19 @@ public enum NotifierPayload {
         return w.bytes
     }
 
-    /// PagerDuty's four severities: `page` → critical, `ticket` → warning; a severity label
-    /// that already is one of critical, error, warning, info is kept; anything else → error.
-    static func pagerDutySeverity(_ label: String) -> String {
-        switch label {
-        case "critical", "error", "warning", "info": return label
-        case "page": return "critical"
-        case "ticket": return "warning"
-        default: return "error"
+    /// One of PagerDuty's four severities: from the `severity` label when configured and one
+    /// of them (or `page`/`ticket`), else from the tier (`sloth_severity`): `page` → critical,
+    /// `ticket` → warning, a tier named like a PagerDuty severity → that, any other → info.
+    static func pagerDutySeverity(_ alert: Alert) -> String {
+        for label in ["severity", "sloth_severity"] {
+            switch alert.label(label) {
+            case let value? where ["critical", "error", "warning", "info"].contains(value): return value
+            case "page": return "critical"
+            case "ticket": return "warning"
+            default: continue
+            }
         }
+        return "info"
     }
 
     /// `slod/<slo>/<group values>/<tier>`, cut to PagerDuty's 255 characters (with a hash of

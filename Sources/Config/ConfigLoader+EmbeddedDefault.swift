@@ -124,6 +124,11 @@ extension ConfigLoader {
         #     labels: {team: payments}          # default {}: added to every output series (no sloth_ prefix)
         #     no_data: ignore                   # ignore (default), good or bad: what an empty time slice counts as
         #                                       # (good and bad need a timeslice budgeting method)
+        #     alerting:                         # burn-rate alerts (default: the workbook's page and ticket tiers)
+        #       labels: {team: payments}        # on alerts only, never on series; not sloth_*, alertname or a group_by label
+        #       annotations: {dashboard: https://grafana.example/d/slo}   # beside summary, description, runbook_url
+        #       page: {severity: critical, windows: [{long: 30m, short: 2m, factor: 28.8}]}   # see README "Alerts"
+        #       ticket: {disable: true}         # also per tier: labels, annotations, for, keep_firing_for
         #
         # Selectors use Prometheus series-selector syntax (=, !=, =~, !~; regexes fully anchored) over the
         # metric names and labels as slod exposes them on /metrics.

@@ -132,4 +132,22 @@ struct SLODecoding {
         }
         return ok ? out : nil
     }
+
+    /// The mapping at `key` of `m`: names to values (label sets, annotations), each entry
+    /// passing `check` (else reported at its name and left out); empty when absent.
+    mutating func namedValues(_ m: inout ConfigMapping, _ key: String,
+                              check: (String, String) throws(SLOConfigurationError) -> Void) -> [String: String] {
+        guard let entry = m.entry(key), !entry.value.isNull, let pairs = stringMap(entry.value, m.keyPath(key)) else { return [:] }
+        var out: [String: String] = [:]
+        for (keyNode, value, _) in pairs {
+            let name = keyNode.scalar ?? ""
+            do throws(SLOConfigurationError) {
+                try check(name, value)
+                out[name] = value
+            } catch {
+                report(keyNode, m.keyPath(key) + "." + name, error.message)
+            }
+        }
+        return out
+    }
 }

@@ -76,7 +76,7 @@ extension SLODecoding {
         if let objective, let period, let budgeting {
             configuration = SLOConfiguration(objective: objective, period: period, budgeting: budgeting)
         }
-        let alerting = decodeAlerting(&m, configuration: configuration)
+        let alerting = decodeAlerting(&m, configuration: configuration, groupBy: groupBy)
         finish(&m)
         guard errors.count == errorsBefore, let service, let name, let objective, let period, let budgeting, let sli else { return nil }
         do throws(SLOConfigurationError) {
@@ -226,17 +226,8 @@ extension SLODecoding {
 
     /// `labels:` — a mapping of label names to values.
     private mutating func decodeLabels(_ m: inout ConfigMapping, groupBy: [String]) -> [String: String] {
-        guard let entry = m.entry("labels"), !entry.value.isNull,
-              let pairs = stringMap(entry.value, m.keyPath("labels")) else { return [:] }
-        var labels: [String: String] = [:]
-        for (key, value, _) in pairs {
-            let name = key.scalar ?? ""
-            let keyPath = m.keyPath("labels") + "." + name
-            reportProblem(key, keyPath) { () throws(SLOConfigurationError) in
-                try SLOSpec.checkLabels([name: value], groupBy: groupBy)
-            }
-            labels[name] = value
+        namedValues(&m, "labels") { name, value throws(SLOConfigurationError) in
+            try SLOSpec.checkLabels([name: value], groupBy: groupBy)
         }
-        return labels
     }
 }

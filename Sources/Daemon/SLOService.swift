@@ -211,8 +211,8 @@ final class SLOService: Sendable {
     static func log(_ notice: AlertNotice) {
         let a = notice.alert
         Logger.shared.info(notice.transition == .firing ? "alert firing" : "alert resolved",
-                           ["alert": a.key.description, "severity": a.label("severity") ?? "",
-                            "summary": a.annotation("summary") ?? ""])
+                           ["alert": a.key.description, "tier": a.label("sloth_severity") ?? "",
+                            "severity": a.label("severity") ?? "", "summary": a.annotation("summary") ?? ""])
     }
 
     /// The pending and firing alerts of the latest evaluation, in key order.

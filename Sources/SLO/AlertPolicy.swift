@@ -29,10 +29,8 @@ public struct BurnRateCondition: Sendable, Equatable {
 /// One alert tier of an SLO (`page`, `ticket`, …): it fires while any of its conditions holds
 /// (the workbook's "(1h and 5m > 14.4×) or (6h and 30m > 6×)").
 public struct AlertTierSpec: Sendable, Equatable {
-    /// The `tier` label (`page`, `ticket`).
+    /// The tier's name, written as `sloth_severity` on its alerts (`page`, `ticket`).
     public var name: String
-    /// The `severity` label (defaults to the tier's name; map it to e.g. `critical`).
-    public var severity: String
     public var conditions: [BurnRateCondition]
     /// How long the condition must hold before the alert fires (Prometheus `for`).
     public var forSeconds: Int64
@@ -41,35 +39,62 @@ public struct AlertTierSpec: Sendable, Equatable {
     public var keepFiringForSeconds: Int64
     public var enabled: Bool
     /// Labels put on this tier's alerts only (Sloth's `page_alert.labels`), over the policy's.
+    /// A configured `severity` lives here too (see `severity`).
     public var labels: [String: String]
     /// Annotations put on this tier's alerts only (Sloth's `page_alert.annotations`), over the policy's.
     public var annotations: [String: String]
 
+    /// The rolling windows its conditions read (long and short), each once, ascending.
+    public var windowSeconds: [Int64] {
+        Array(Set(conditions.flatMap { [$0.longSeconds, $0.shortSeconds] })).sorted()
+    }
+
+    /// The `severity` label of this tier's alerts: `labels["severity"]`, absent unless configured
+    /// (the tier's name is in `sloth_severity` anyway).
+    public var severity: String? {
+        get { labels["severity"] }
+        set { labels["severity"] = newValue }
+    }
+
+    /// `severity`, when given, becomes `labels["severity"]` (over a `severity` in `labels`).
     public init(name: String, severity: String? = nil, conditions: [BurnRateCondition], forSeconds: Int64 = 0,
                 keepFiringForSeconds: Int64 = 0, enabled: Bool = true, labels: [String: String] = [:],
                 annotations: [String: String] = [:]) {
         self.name = name
-        self.severity = severity ?? name
         self.conditions = conditions
         self.forSeconds = forSeconds
         self.keepFiringForSeconds = keepFiringForSeconds
         self.enabled = enabled
         self.labels = labels
         self.annotations = annotations
+        if let severity { self.labels["severity"] = severity }
     }
 }
 
 /// An alert on the remaining error budget: fires while less than `remainingBelow` (a fraction
-/// of the period's budget) is left.
+/// of the period's budget) is left. Its alerts are those of a tier named `budget`
+/// (`AlertPolicy.budgetTierName`; slod's own evaluator only: Prometheus rules have no such alert).
 public struct BudgetExhaustionAlertSpec: Sendable, Equatable {
     public var remainingBelow: Double
-    public var severity: String
     public var forSeconds: Int64
+    /// Labels put on the budget alert only, over the policy's; a configured `severity` lives here.
+    public var labels: [String: String]
+    /// Annotations put on the budget alert only, over the policy's.
+    public var annotations: [String: String]
 
-    public init(remainingBelow: Double, severity: String = "ticket", forSeconds: Int64 = 0) {
+    /// The `severity` label of the budget alert: `labels["severity"]`, absent unless configured.
+    public var severity: String? {
+        get { labels["severity"] }
+        set { labels["severity"] = newValue }
+    }
+
+    public init(remainingBelow: Double, severity: String? = nil, forSeconds: Int64 = 0, labels: [String: String] = [:],
+                annotations: [String: String] = [:]) {
         self.remainingBelow = remainingBelow
-        self.severity = severity
         self.forSeconds = forSeconds
+        self.labels = labels
+        self.annotations = annotations
+        if let severity { self.labels["severity"] = severity }
     }
 }
 
@@ -146,17 +171,26 @@ public struct AlertPolicy: Sendable, Equatable {
                     minEvents: configuration.budgeting.usesTimeslices ? 0 : defaultMinEvents)
     }
 
-    /// Checks the policy against the SLO it belongs to: every condition's windows must be
-    /// windows the SLO's state keeps (5m, 30m, 1h, 2h, 6h, 1d, 3d), the short one shorter than
-    /// the long one, every factor positive and reachable with the SLO's error budget, tier names
-    /// unique, durations and thresholds in range.
-    public func validate(for configuration: SLOConfiguration) throws(SLOConfigurationError) {
+    /// The rolling windows the enabled tiers' conditions read, ascending, each once. The SLO's
+    /// state keeps them besides the standard windows (`SLOSpec.configuration`).
+    public var windowSeconds: [Int64] {
+        Array(Set(tiers.filter(\.enabled).flatMap(\.windowSeconds))).sorted()
+    }
+
+    /// Checks the policy against the SLO it belongs to (its configuration and `group_by`
+    /// labels): every condition's windows must be windows the SLO's buckets answer exactly
+    /// (`SLOLayout.checkWindow`) and fit the layout with the standard ones, the short one
+    /// shorter than the long one, every factor positive and reachable with the SLO's error
+    /// budget, tier names unique, durations and thresholds in range, alert labels and
+    /// annotations allowed (`checkAlertLabel`, `checkAnnotationName`).
+    public func validate(for configuration: SLOConfiguration, groupBy: [String]) throws(SLOConfigurationError) {
         let budget = configuration.objective.errorBudget
         var names = Set<String>()
         guard !alertName.isEmpty else { throw SLOConfigurationError("alerting", "alert name must not be empty") }
         guard minEvents >= 0, minEvents.isFinite else {
             throw SLOConfigurationError("min_events", "must be a number ≥ 0, got \(minEvents)")
         }
+        try Self.checkLabels(labels, annotations: annotations, groupBy: groupBy, owner: "alerting")
         for tier in tiers {
             guard !tier.name.isEmpty, names.insert(tier.name).inserted else {
                 throw SLOConfigurationError("alerting", "tier name \"\(tier.name)\" is empty or used twice")
@@ -164,14 +198,18 @@ public struct AlertPolicy: Sendable, Equatable {
             guard tier.forSeconds >= 0, tier.keepFiringForSeconds >= 0 else {
                 throw SLOConfigurationError("alerting", "tier \(tier.name): for and keep_firing_for must not be negative")
             }
+            try Self.checkLabels(tier.labels, annotations: tier.annotations, groupBy: groupBy, owner: "tier \(tier.name)")
             guard tier.enabled else { continue }
             guard !tier.conditions.isEmpty else {
                 throw SLOConfigurationError("alerting", "tier \(tier.name) has no windows; give at least one or disable it")
             }
             for c in tier.conditions {
-                for seconds in [c.longSeconds, c.shortSeconds] where !SLOConfiguration.standardWindowSeconds.contains(seconds) {
-                    throw SLOConfigurationError("alerting", "tier \(tier.name): window \(SLODuration.render(seconds: seconds)) is not kept; "
-                        + "use one of " + SLOConfiguration.standardWindowSeconds.map { SLODuration.render(seconds: $0) }.joined(separator: ", "))
+                for seconds in [c.longSeconds, c.shortSeconds] {
+                    do throws(SLOConfigurationError) {
+                        try SLOLayout.checkWindow(seconds: seconds)
+                    } catch {
+                        throw SLOConfigurationError("alerting", "tier \(tier.name): \(error.message)")
+                    }
                 }
                 guard c.shortSeconds < c.longSeconds else {
                     throw SLOConfigurationError("alerting", "tier \(tier.name): the short window (\(SLODuration.render(seconds: c.shortSeconds))) "
@@ -187,11 +225,20 @@ public struct AlertPolicy: Sendable, Equatable {
                 }
             }
         }
+        do throws(SLOConfigurationError) {
+            _ = try SLOLayout(configuration.keeping(windows: windowSeconds))
+        } catch {
+            throw SLOConfigurationError("alerting", "the alert windows do not fit the SLO's state: \(error.message)")
+        }
         if let e = exhaustion {
+            guard !names.contains(Self.budgetTierName) else {
+                throw SLOConfigurationError("alerting", "tier name \"\(Self.budgetTierName)\" is the budget_exhaustion alert's; rename the tier")
+            }
             guard e.remainingBelow > 0, e.remainingBelow <= 1 else {
                 throw SLOConfigurationError("budget_exhaustion", "remaining_below must be in (0, 1], got \(e.remainingBelow)")
             }
             guard e.forSeconds >= 0 else { throw SLOConfigurationError("budget_exhaustion", "for must not be negative") }
+            try Self.checkLabels(e.labels, annotations: e.annotations, groupBy: groupBy, owner: "budget_exhaustion")
         }
     }
 }

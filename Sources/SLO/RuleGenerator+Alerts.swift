@@ -10,8 +10,10 @@ extension RuleGenerator {
 
     /// `(long > f·B and short > f·B) or (…)`, each window term wrapped in
     /// `max(…) without (sloth_window)` so the alert keeps its identity whichever window matched
-    /// (Sloth v0.11). `for:` and `keep_firing_for:` as the tier sets them (none by default: the
-    /// short window already filters blips).
+    /// (Sloth v0.11): its labels are those of the recorded series (`sloth_*`, the SLO's labels,
+    /// the group labels) with the rule's over them (`AlertPolicy.ruleLabels`, shared with slod's
+    /// own alerts). `for:` and `keep_firing_for:` as the tier sets them (none by default: the
+    /// short window already filters blips). User annotations may hold Prometheus templates.
     func alert(_ slo: RuleSLO, tier: AlertTierSpec, name: String, policy: AlertPolicy) -> RuleYAML.Rule {
         let budget = slo.spec.objective.errorBudgetText
         let terms = tier.conditions.map { c -> String in
@@ -29,14 +31,13 @@ extension RuleGenerator {
         let description = "The error ratio of SLO \(spec.name) of service \(spec.service) is {{ $value | humanizePercentage }} "
             + "over the long window: \(conditions.joined(separator: ", or ")) "
             + "(objective \(spec.objective.percentText)% over \(slo.periodWindow), error budget \(budget))."
-        var annotations = ["summary": "\(spec.service) \(spec.name) SLO error budget burn rate is too fast (\(tier.name))",
-                           "description": description]
-        if let url = policy.runbookURL { annotations["runbook_url"] = url }
+        var generated = ["summary": "\(spec.service) \(spec.name) SLO error budget burn rate is too fast (\(tier.name))",
+                         "description": description]
+        if let url = policy.runbookURL { generated["runbook_url"] = url }
         return RuleYAML.Rule(alert: name, expr: terms.joined(separator: "\nor\n"),
                              forSeconds: tier.forSeconds, keepFiringForSeconds: tier.keepFiringForSeconds,
-                             labels: ["severity": tier.severity, "sloth_severity": tier.severity, "tier": tier.name,
-                                      "service": spec.service, "slo": spec.name],
-                             annotations: annotations)
+                             labels: policy.ruleLabels(tier: tier.name, tierLabels: tier.labels),
+                             annotations: policy.alertAnnotations(generated: generated, tierAnnotations: tier.annotations))
     }
 
     /// Comment lines for tiers that can never fire: the factor needs an error ratio above 1

@@ -16,7 +16,7 @@ struct RuleSLO {
 
     init(_ spec: SLOSpec) {
         self.spec = spec
-        labels = spec.labels.merging(["sloth_id": spec.id, "sloth_service": spec.service, "sloth_slo": spec.name]) { $1 }
+        labels = spec.labels.merging(spec.slothLabels) { $1 }
         var notes = ["SLO \(spec.id) (\(spec.source)): objective \(spec.objective), period \(spec.period), budgeting \(spec.budgeting.label)."]
         periodSeconds = spec.period.nominalSeconds
         switch spec.period {

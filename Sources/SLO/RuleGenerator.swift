@@ -47,10 +47,12 @@ public struct RuleGenerator: Sendable {
         return out.text
     }
 
-    /// `slo:sli_error:ratio_rate<w>` for the seven alert windows, then the period ratio.
+    /// `slo:sli_error:ratio_rate<w>` for the windows the SLO keeps (the seven standard alert
+    /// windows and those of its alert policy, as slod's own `/metrics`), then the period ratio
+    /// (once: a rolling period equal to a window, `1d` or `3d`, is that window's rule).
     func sliRecordings(_ slo: RuleSLO) -> [RuleYAML.Rule] {
-        let windows = SLOConfiguration.standardWindowSeconds.map { SLODuration.render(seconds: $0) }
-        return (windows + [slo.periodWindow]).map { window in
+        let windows = slo.spec.configuration.windowSeconds.map { SLODuration.render(seconds: $0) }
+        return (windows + (windows.contains(slo.periodWindow) ? [] : [slo.periodWindow])).map { window in
             RuleYAML.Rule(record: "slo:sli_error:ratio_rate\(window)", expr: slo.errorRatioExpression(window: window),
                           labels: slo.labels.merging(["sloth_window": window]) { $1 })
         }

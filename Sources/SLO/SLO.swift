@@ -14,3 +14,5 @@
 // | `BucketTiers*.swift`, `WindowSums.swift` | multi-resolution buckets with O(1) running window sums |
 // | `Timeslices.swift` | open slices for the timeslices and ratio_timeslices budgeting methods |
 // | `SLOState*.swift`, `SLOStatus.swift` | one SLO instance: ingest, advance, evaluate, checkpoint |
+// | `AlertPolicy*.swift` | burn-rate alert tiers and their windows, the labels and annotations of every alert |
+// | `RuleGenerator*.swift` | the equivalent Prometheus recording and alerting rules (`slod rules`) |

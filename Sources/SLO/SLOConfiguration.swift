@@ -79,7 +79,8 @@ public enum BudgetingMethod: Sendable, Equatable {
 }
 
 /// Everything that shapes one SLO's state: objective, period, budgeting method, the alert
-/// windows to keep, and the ingest tolerances. Validated by `SLOLayout.init`.
+/// windows to keep (the standard ones and those of the SLO's alert policy, see
+/// `SLOSpec.configuration`), and the ingest tolerances. Validated by `SLOLayout.init`.
 public struct SLOConfiguration: Sendable, Equatable {
     /// The windows of the SRE workbook's multiwindow alerts: 5m, 30m, 1h, 2h, 6h, 1d, 3d.
     public static let standardWindowSeconds: [Int64] = [300, 1_800, 3_600, 7_200, 21_600, 86_400, 259_200]
@@ -106,5 +107,12 @@ public struct SLOConfiguration: Sendable, Equatable {
         self.windowSeconds = windowSeconds
         self.futureToleranceSeconds = futureToleranceSeconds
         self.exhaustionWindowSeconds = exhaustionWindowSeconds
+    }
+
+    /// This configuration with `windows` kept too (ascending; a window already kept stays once).
+    public func keeping(windows: [Int64]) -> SLOConfiguration {
+        var c = self
+        c.windowSeconds = Array(Set(windowSeconds + windows)).sorted()
+        return c
     }
 }

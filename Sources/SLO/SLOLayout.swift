@@ -140,20 +140,16 @@ public final class SLOLayout: Sendable {
         // Rolling windows: sorted, unique, each assigned to its tier.
         let sorted = configuration.windowSeconds.sorted()
         guard sorted.count <= SLOLayout.maxWindows else {
-            throw SLOConfigurationError("windows", "at most \(SLOLayout.maxWindows) windows, got \(sorted.count)")
+            throw SLOConfigurationError("windows", "at most \(SLOLayout.maxWindows) rolling windows, got \(sorted.count) ("
+                + sorted.map { SLODuration.render(seconds: $0) }.joined(separator: ", ") + ")")
         }
         var descriptors: [WindowDescriptor] = []
         for (i, s) in sorted.enumerated() {
             let text = SLODuration.render(seconds: s)
             guard i == 0 || sorted[i - 1] != s else { throw SLOConfigurationError("windows", "window \(text) is listed twice") }
-            guard s >= 60, s <= Period.maxRollingSeconds else {
-                throw SLOConfigurationError("windows", "window \(text) must be between 1m and 35d")
-            }
-            let tier = SLOLayout.tierLimits.firstIndex { s <= $0 }!
+            try SLOLayout.checkWindow(seconds: s)
+            let tier = SLOLayout.tier(ofWindowSeconds: s)
             let resolution = SLOLayout.tierResolutions[tier]
-            guard s % resolution == 0 else {
-                throw SLOConfigurationError("windows", "window \(text) must be a multiple of \(SLODuration.render(seconds: resolution)), the resolution of windows of its length")
-            }
             descriptors.append(WindowDescriptor(seconds: s, resolutionSeconds: resolution, isPeriod: false, label: text,
                                                 tier: tier, lengthBuckets: s / resolution))
         }
@@ -221,6 +217,24 @@ public final class SLOLayout: Sendable {
         }
         unitsPerCount = Double(Int64(1) << unitBits)
     }
+
+    /// A rolling window the state can keep exactly: 1m … 35d and a whole number of buckets of
+    /// the tier that serves windows of its length (10 s up to 1h, 1 min up to 6h, 5 min up to
+    /// 3d, 30 min beyond), e.g. 2m, 15m, 3h, 12h, 36h; not 65s or 6h1m.
+    public static func checkWindow(seconds: Int64) throws(SLOConfigurationError) {
+        let text = SLODuration.render(seconds: seconds)
+        guard seconds >= 60, seconds <= Period.maxRollingSeconds else {
+            throw SLOConfigurationError("windows", "window \(text) must be between 1m and 35d")
+        }
+        let resolution = tierResolutions[tier(ofWindowSeconds: seconds)]
+        guard seconds % resolution == 0 else {
+            throw SLOConfigurationError("windows", "window \(text) must be a multiple of \(SLODuration.render(seconds: resolution)), the resolution of windows of its length")
+        }
+    }
+
+    /// The tier serving a rolling window of `seconds` (at most `Period.maxRollingSeconds`): the
+    /// finest one whose limit holds it.
+    static func tier(ofWindowSeconds seconds: Int64) -> Int { tierLimits.firstIndex { seconds <= $0 }! }
 
     /// Number of windows (rolling ones plus the period).
     public var windowCount: Int { windows.count }

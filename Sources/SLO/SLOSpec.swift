@@ -77,10 +77,19 @@ public struct SLOSpec: Sendable, Equatable {
     /// `service-name`: Sloth's `sloth_id` for the SLO.
     public var id: String { "\(service)-\(name)" }
 
-    /// The state layout inputs for one instance of this SLO (standard alert windows).
+    /// The state layout inputs for one instance of this SLO: the standard alert windows and
+    /// those its configured alert policy reads (`AlertPolicy.windowSeconds`). Changing the
+    /// policy's windows changes the layout but not the SLO's definition (`sameDefinition`): a
+    /// reload re-lays the kept states (`SLOState.relaid(in:)`), a restart decodes the checkpoint
+    /// into the new layout.
     public var configuration: SLOConfiguration {
-        SLOConfiguration(objective: objective, period: period, budgeting: budgeting)
+        let standard = SLOConfiguration(objective: objective, period: period, budgeting: budgeting)
+        return alerting.map { standard.keeping(windows: $0.windowSeconds) } ?? standard
     }
+
+    /// Sloth's identity labels of the SLO, on every series slod records or exposes and on every
+    /// alert: `sloth_id`, `sloth_service`, `sloth_slo`.
+    public var slothLabels: [String: String] { ["sloth_id": id, "sloth_service": service, "sloth_slo": name] }
 
     /// A validated spec. `budgeting`'s timeslice options get `noData`; every rule of
     /// `SLOSpec.check*` applies, and `noData` other than `.ignore` needs a timeslice method.
@@ -120,6 +129,6 @@ public struct SLOSpec: Sendable, Equatable {
         self.noData = noData
         self.source = source
         self.alerting = alerting
-        try alerting?.validate(for: configuration)
+        try alerting?.validate(for: configuration, groupBy: groupBy)
     }
 }

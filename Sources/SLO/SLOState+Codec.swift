@@ -122,6 +122,20 @@ extension SLOState {
         guard r.atEnd else { throw r.fail("\(bytes.count - r.position) unexpected trailing bytes") }
     }
 
+    /// This state in `layout` (a reload that keeps the SLO but changes its windows, see
+    /// `SLOSpec.configuration`): the state itself when `layout` has the same configuration,
+    /// else its checkpoint decoded into `layout` by the rules above, so every window of the new
+    /// layout reads only buckets it covers (a window longer than its tier kept before lacks the
+    /// older data until it fills). Nil only if decoding fails, which a state's own encoding
+    /// does not: the caller then starts the instance over rather than keep a state it cannot
+    /// read.
+    public func relaid(in layout: SLOLayout) -> SLOState? {
+        guard layout.configuration != self.layout.configuration else { return self }
+        var bytes: [UInt8] = []
+        encode(into: &bytes)
+        return try? SLOState(decoding: bytes, layout: layout)
+    }
+
     static func methodCode(_ method: BudgetingMethod) -> UInt8 {
         switch method {
         case .occurrences: return 0

@@ -115,13 +115,16 @@ public final class SLOEngine: @unchecked Sendable {
 
     /// On reload: takes over the states (windows, budget, judged slices) and event counters of
     /// `old`'s instances whose SLO is unchanged (`keep[old SLO index] = new SLO index`), under
-    /// this engine's instance ids. Call before the first `evaluate`.
+    /// this engine's instance ids, each re-laid into the new layout when its alert windows
+    /// changed (`SLOState.relaid(in:)`). Call before the first `evaluate`.
     public func adoptStates(from old: SLOEngine, keep: [Int: Int]) {
         for (id, key) in old.registry.instances() where Int(id) < old.states.count {
             guard let slo = keep[key.slo],
                   let newID = registry.instance(for: SLOInstanceKey(slo: slo, groupValues: key.groupValues)) else { continue }
             let i = Int(id)
-            adopted[newID] = Adopted(state: old.states[i], counters: old.counters[i])
+            // Same definition, but the alert windows (hence the layout) may have changed.
+            guard let state = old.states[i].relaid(in: layouts[slo]) else { continue }
+            adopted[newID] = Adopted(state: state, counters: old.counters[i])
         }
     }
 

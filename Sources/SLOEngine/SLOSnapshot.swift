@@ -254,8 +254,7 @@ final class SLOOutput: Sendable {
     /// `version` becomes `sloth_version` on `sloth_slo_info` when not empty.
     init(spec: SLOSpec, layout: SLOLayout, version: String) {
         self.layout = layout
-        let pairs = spec.labels.map { ($0.key, $0.value) }
-            + [("sloth_id", spec.id), ("sloth_service", spec.service), ("sloth_slo", spec.name)]
+        let pairs = spec.labels.merging(spec.slothLabels) { $1 }.map { ($0.key, $0.value) }
         basePairs = pairs.sorted { $0.0 < $1.0 }
         baseLabels = RenderedLabels(basePairs)
         var info = pairs + [("sloth_mode", "slod"), ("sloth_objective", spec.objective.percentText), ("sloth_spec", "slod/v1")]

@@ -34,6 +34,12 @@ import Testing
         #expect(text.contains(#"slod_alerts{alertname="SLOBurnRate",alertstate="firing",route="/pay",severity="page"} 1"#), "\(text)")
         #expect(text.contains(#"alertstate="pending""#))
         #expect(Alert.families([]).isEmpty)
+        // An SLO label named alertstate yields to the state, as in Prometheus' ALERTS.
+        var labelled = Self.alert
+        labelled.labels.insert(AlertLabel("alertstate", "mine"), at: 1)
+        out = []
+        FamilyRenderer.render(Alert.families([labelled]), format: .text004, into: &out)
+        #expect(String(decoding: out, as: UTF8.self).contains(#"slod_alerts{alertname="SLOBurnRate",alertstate="firing",route="/pay",severity="page"} 1"#))
     }
 
     @Test func annotationNumbersAreShort() {

@@ -8,8 +8,8 @@ import Testing
 @Suite struct NotifierPayloadTests {
     static var firing: Alert {
         var a = AlertOutputTests.alert
-        a.labels = [AlertLabel("alertname", "SLOBurnRate"), AlertLabel("route", "/pay"), AlertLabel("service", "checkout"),
-                    AlertLabel("severity", "page"), AlertLabel("slo", "availability"), AlertLabel("tier", "page")]
+        a.labels = [AlertLabel("alertname", "SLOBurnRate"), AlertLabel("route", "/pay"), AlertLabel("sloth_id", "checkout-availability"),
+                    AlertLabel("sloth_service", "checkout"), AlertLabel("sloth_severity", "page"), AlertLabel("sloth_slo", "availability")]
         return a
     }
 
@@ -24,7 +24,7 @@ import Testing
         let array = try #require(try Self.json(body) as? [[String: Any]])
         #expect(array.count == 2)
         #expect(Set(array[0].keys) == ["labels", "annotations", "startsAt", "endsAt", "generatorURL"])
-        #expect((array[0]["labels"] as? [String: String])?["severity"] == "page")
+        #expect((array[0]["labels"] as? [String: String])?["sloth_severity"] == "page")
         #expect(array[0]["startsAt"] as? String == "2026-01-01T00:00:52.000Z")
         #expect(array[0]["endsAt"] as? String == "2026-01-01T00:05:40.000Z")     // now + 4 min
         #expect(array[1]["endsAt"] as? String == "2026-01-01T00:05:00.000Z")     // resolution
@@ -55,11 +55,24 @@ import Testing
         let payload = try #require(t["payload"] as? [String: Any])
         #expect(payload["severity"] as? String == "critical" && payload["source"] as? String == "slod@host")
         #expect((payload["summary"] as? String)?.isEmpty == false)
-        #expect(payload["custom_details"] is [String: Any])
+        #expect(payload["component"] as? String == "checkout" && payload["group"] as? String == "availability"
+                && payload["class"] as? String == "page", "\(payload)")
+        let details = try #require(payload["custom_details"] as? [String: Any])
+        #expect((details["labels"] as? [String: String])?["sloth_severity"] == "page", "\(details)")
         let r = try #require(try Self.json(NotifierPayload.pagerDuty(Self.firing, status: .resolved, routingKey: "KEY", source: "x")) as? [String: Any])
         #expect(Set(r.keys) == ["routing_key", "event_action", "dedup_key"] && r["event_action"] as? String == "resolve")
         #expect(r["dedup_key"] as? String == t["dedup_key"] as? String)
-        #expect(NotifierPayload.pagerDutySeverity("ticket") == "warning" && NotifierPayload.pagerDutySeverity("sev1") == "error")
+        func severity(_ labels: [AlertLabel]) -> String {
+            var a = Self.firing
+            a.labels = labels
+            return NotifierPayload.pagerDutySeverity(a)
+        }
+        // A configured severity that PagerDuty knows wins; else the tier decides.
+        #expect(severity([AlertLabel("sloth_severity", "ticket")]) == "warning")
+        #expect(severity([AlertLabel("severity", "error"), AlertLabel("sloth_severity", "page")]) == "error")
+        #expect(severity([AlertLabel("severity", "pageteam"), AlertLabel("sloth_severity", "page")]) == "critical")
+        #expect(severity([AlertLabel("sloth_severity", "warning")]) == "warning")
+        #expect(severity([AlertLabel("sloth_severity", "budget")]) == "info")
         var long = Self.firing
         long.key.groupValues = [String(repeating: "x", count: 400)]
         #expect(NotifierPayload.dedupKey(long).utf8.count <= 255)

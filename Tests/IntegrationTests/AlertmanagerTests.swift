@@ -34,7 +34,8 @@ extension Integration {
         """#
 
         /// The SLO the notifier tests burn: 99.9 % by route over `slod_alert_requests_total`,
-        /// only its page tier (`severity`, or the tier name when nil).
+        /// with Sloth's `tier: "2"` SLO label and an alert label, only its page tier (with a
+        /// `severity` label when given).
         static func sloSection(pageDisabled: Bool, severity: String? = nil) -> String {
             """
             slos:
@@ -42,12 +43,14 @@ extension Integration {
                 name: availability
                 objective: 99.9
                 group_by: [route]
+                labels: {tier: "2"}
                 sli:
                   events:
                     total: slod_alert_requests_total
                     bad: 'slod_alert_requests_total{code="500"}'
                 alerting:
                   runbook_url: https://runbooks.example/shop
+                  labels: {team: shop-team}
                   page: {\(severity.map { "severity: \($0), " } ?? "")disabled: \(pageDisabled)}
                   ticket: {disabled: true}
 
@@ -126,8 +129,10 @@ extension Integration {
             }
             #expect(paged, "no alert in Alertmanager: \(seen); slod log:\n\(slod.log.suffix(3000))")
             if let a = seen.first(where: { $0["route"] == "/a" }) {
-                #expect(a["alertname"] == "SLOBurnRate" && a["severity"] == "critical" && a["tier"] == "page", "\(a)")
-                #expect(a["service"] == "shop" && a["slo"] == "availability", "\(a)")
+                // The SLO's own tier label survives; the tier is sloth_severity, beside the configured severity.
+                #expect(a == ["alertname": "SLOBurnRate", "route": "/a", "tier": "2", "team": "shop-team", "severity": "critical",
+                              "sloth_id": "shop-availability", "sloth_service": "shop", "sloth_slo": "availability",
+                              "sloth_severity": "page"], "\(a)")
             }
 
             // 2. Alertmanager goes away; a burst on /b fires meanwhile; Alertmanager comes back

@@ -88,7 +88,8 @@ extension Integration {
                 #expect(alert[key] != nil, "webhook alert lacks \(key): \(alert)")
             }
             let labels = try #require(alert["labels"] as? [String: String])
-            #expect(labels["alertname"] == "SLOBurnRate" && labels["route"] == "/pay" && labels["severity"] == "page")
+            #expect(labels["alertname"] == "SLOBurnRate" && labels["route"] == "/pay" && labels["sloth_severity"] == "page"
+                    && labels["severity"] == nil && labels["tier"] == "2" && labels["team"] == "shop-team", "\(labels)")
             #expect((alert["generatorURL"] as? String)?.hasPrefix(slod.url + "/api/v1/slos/shop/availability") == true)
 
             // PagerDuty Events v2 trigger, with the routing key from its file.
@@ -97,7 +98,9 @@ extension Integration {
             let dedup = try #require(pd["dedup_key"] as? String)
             #expect(!dedup.isEmpty && dedup.utf8.count <= 255)
             let payload = try #require(pd["payload"] as? [String: Any])
-            #expect(["critical", "error", "warning", "info"].contains(payload["severity"] as? String ?? ""), "\(payload)")
+            // No severity configured: the page tier maps to critical.
+            #expect(payload["severity"] as? String == "critical" && payload["class"] as? String == "page", "\(payload)")
+            #expect(payload["component"] as? String == "shop" && payload["group"] as? String == "availability", "\(payload)")
             #expect((payload["summary"] as? String)?.isEmpty == false && (payload["source"] as? String)?.isEmpty == false)
 
             // Secrets stay out of the log.

@@ -10,6 +10,29 @@ extension Integration {
             try runTool(try Paths.slodBinary(), args, timeout: 20)
         }
 
+        /// `slod rules` of `config` (written to DIR/slod.yaml, in a new DIR) into DIR/rules.yaml,
+        /// which `promtool check rules` must accept; returns DIR and the rules' path, or nil
+        /// without promtool (the test is skipped).
+        func checkedRules(for config: String) throws -> (dir: TempDir, rules: String)? {
+            guard Paths.peer(Paths.promtool) else { return nil }
+            let dir = try TempDir()
+            let rules = dir.file("rules.yaml")
+            let r = try slod(["rules", try dir.write("slod.yaml", config), "--out", rules])
+            #expect(r.exitCode == 0, "\(r)")
+            let check = try runTool(Paths.promtool, ["check", "rules", rules], timeout: 30)
+            #expect(check.exitCode == 0, "promtool check rules: \(check)")
+            return (dir, rules)
+        }
+
+        /// `promtool test rules` over `rules` with one test group evaluated every minute:
+        /// `group` holds its `input_series`, `promql_expr_test`, `alert_rule_test` (indented by
+        /// four spaces). Every expectation must hold.
+        func expectPromtoolTest(rules: String, in dir: TempDir, group: String) throws {
+            let test = try dir.write("test.yaml", "rule_files:\n  - \(rules)\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n" + group)
+            let result = try runTool(Paths.promtool, ["test", "rules", test], timeout: 60)
+            #expect(result.exitCode == 0, "promtool test rules: \(result)\n--- rules ---\n\((try? String(contentsOfFile: rules, encoding: .utf8)) ?? "")")
+        }
+
         /// Two SLOs covering the generator's branches: bad events with group_by and labels, and
         /// a latency SLI with a fractional threshold over a calendar week.
         static let twoSLOs = """
@@ -53,8 +76,8 @@ extension Integration {
             #expect(check.stdout.contains("SUCCESS: 34 rules found"), "\(check)")
             // The search SLO's own policy: for/keep_firing_for, a custom tier, no ticket.
             #expect(r.stdout.contains("    for: 2m\n    keep_firing_for: 5m\n"), "\(r)")
-            #expect(r.stdout.contains("tier: \"warning\"") && r.stdout.contains("runbook_url: \"https://runbooks.example/search\""), "\(r)")
-            #expect(r.stdout.components(separatedBy: "tier: \"ticket\"").count == 2, "only checkout has a ticket alert")
+            #expect(r.stdout.contains("sloth_severity: \"warning\"") && r.stdout.contains("runbook_url: \"https://runbooks.example/search\""), "\(r)")
+            #expect(r.stdout.components(separatedBy: "sloth_severity: \"ticket\"").count == 2, "only checkout has a ticket alert")
 
             // --out writes the same bytes as stdout, leaves stdout empty and no temporary file.
             let out = dir.file("out.yaml")
@@ -88,9 +111,7 @@ extension Integration {
         /// page fires too. The latency SLO reads an OpenMetrics-style `le="1.0"` bucket for its
         /// threshold 1 (5 % slow, objective 90 %: no alert).
         @Test func promtoolTestRulesConfirmsRatiosAndAlerts() throws {
-            guard Paths.peer(Paths.promtool) else { return }
-            let dir = try TempDir()
-            let config = try dir.write("slod.yaml", """
+            guard let (dir, rules) = try checkedRules(for: """
             slos:
               - service: checkout
                 name: availability
@@ -109,22 +130,13 @@ extension Integration {
                     histogram: rpc_duration_seconds
                     threshold: 1
 
-            """)
-            let rules = dir.file("rules.yaml")
-            let r = try slod(["rules", config, "--out", rules])
-            #expect(r.exitCode == 0, "\(r)")
+            """) else { return }
             let availability = #"sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability""#
             let latency = #"sloth_id="checkout-latency",sloth_service="checkout",sloth_slo="latency""#
-            func alert(_ severity: String) -> String {
-                #"ALERTS{alertname="SLOBurnRate",alertstate="firing",service="checkout",severity="\#(severity)",slo="availability","#
-                    + #"\#(availability),sloth_severity="\#(severity)",tier="\#(severity)"}"#
+            func alert(_ tier: String) -> String {
+                #"ALERTS{alertname="SLOBurnRate",alertstate="firing",\#(availability),sloth_severity="\#(tier)"}"#
             }
-            let test = try dir.write("test.yaml", """
-            rule_files:
-              - \(rules)
-            evaluation_interval: 1m
-            tests:
-              - interval: 1m
+            try expectPromtoolTest(rules: rules, in: dir, group: """
                 input_series:
                   - series: 'http_requests_total{code="200"}'
                     values: '0+99x120 11880+0x60'
@@ -182,8 +194,98 @@ extension Integration {
                         value: 1
 
             """)
-            let result = try runTool(Paths.promtool, ["test", "rules", test], timeout: 60)
-            #expect(result.exitCode == 0, "promtool test rules: \(result)\n--- rules ---\n\((try? String(contentsOfFile: rules, encoding: .utf8)) ?? "")")
+        }
+    
+        /// Sloth's getting-started SLO label `tier: "2"`, grouped by `service`, with Sloth's custom
+        /// 30-day windows, a configured page `severity` and user labels: with two failing
+        /// services Prometheus evaluates two alerts per tier with distinct label sets (slod used
+        /// to write `service`, `tier` and `severity` over the series' labels, which merged the
+        /// groups and failed evaluation with "vector contains metrics with the same labelset
+        /// after applying alert labels"); the recorded custom windows carry no alert label.
+        @Test func groupedAlertsKeepTheSeriesLabelsAndCustomWindowsEvaluate() throws {
+            guard let (dir, rules) = try checkedRules(for: """
+            slos:
+              - service: checkout
+                name: availability
+                group_by: [service]
+                labels: {tier: "2"}
+                objective: 99
+                sli: {events: {total: http_requests_total, bad: 'http_requests_total{code=~"5.."}'}}
+                alerting:
+                  labels: {team: payments}
+                  annotations: {dashboard: 'https://grafana.example/d/slo?var-service={{ $labels.service }}'}
+                  page:
+                    severity: critical
+                    windows: [{long: 30m, short: 2m, factor: 28.8}, {long: 3h, short: 15m, factor: 12}]
+                  ticket:
+                    windows: [{long: 12h, short: 1h, factor: 6}, {long: 36h, short: 3h, factor: 2}]
+
+            """) else { return }
+            let ids = #"sloth_id="checkout-availability",sloth_service="checkout",sloth_slo="availability""#
+            func series(_ service: String, window: String) -> String {
+                #"{service="\#(service)",\#(ids),sloth_window="\#(window)",tier="2"}"#
+            }
+            func alert(_ service: String, _ tier: String) -> String {
+                let severity = tier == "page" ? #"severity="critical","# : ""
+                return #"ALERTS{alertname="SLOBurnRate",alertstate="firing",service="\#(service)",\#(severity)\#(ids),"#
+                    + #"sloth_severity="\#(tier)",team="payments",tier="2"}"#
+            }
+            // `alert_rule_test` compares every label and annotation, templates expanded.
+            func expectedAlert(_ service: String, _ tier: String) -> String {
+                let conditions = tier == "page" ? "above 28.8× the error budget over both 30m and 2m, or above 12× the error budget over both 3h and 15m"
+                    : "above 6× the error budget over both 12h and 1h, or above 2× the error budget over both 1d12h and 3h"
+                return """
+                          - exp_labels: {service: \(service), \(tier == "page" ? "severity: critical, " : "")sloth_id: checkout-availability,
+                                         sloth_service: checkout, sloth_slo: availability, sloth_severity: \(tier), team: payments, tier: "2"}
+                            exp_annotations:
+                              dashboard: https://grafana.example/d/slo?var-service=\(service)
+                              summary: checkout availability SLO error budget burn rate is too fast (\(tier))
+                              description: "The error ratio of SLO availability of service checkout is 50% over the long window: \(conditions) (objective 99% over 30d, error budget 0.01)."
+                """
+            }
+            try expectPromtoolTest(rules: rules, in: dir, group: """
+                input_series:
+                  - series: 'http_requests_total{service="cart",code="200"}'
+                    values: '0+60x60'
+                  - series: 'http_requests_total{service="cart",code="500"}'
+                    values: '0+60x60'
+                  - series: 'http_requests_total{service="payment",code="200"}'
+                    values: '0+60x60'
+                  - series: 'http_requests_total{service="payment",code="500"}'
+                    values: '0+60x60'
+                promql_expr_test:
+                  - expr: round(slo:sli_error:ratio_rate2m * 100)
+                    eval_time: 10m
+                    exp_samples:
+                      - labels: '\(series("cart", window: "2m"))'
+                        value: 50
+                      - labels: '\(series("payment", window: "2m"))'
+                        value: 50
+                  - expr: round(slo:sli_error:ratio_rate1d12h * 100)
+                    eval_time: 10m
+                    exp_samples:
+                      - labels: '\(series("cart", window: "1d12h"))'
+                        value: 50
+                      - labels: '\(series("payment", window: "1d12h"))'
+                        value: 50
+                  - expr: ALERTS
+                    eval_time: 10m
+                    exp_samples:
+                      - labels: '\(alert("cart", "page"))'
+                        value: 1
+                      - labels: '\(alert("payment", "page"))'
+                        value: 1
+                      - labels: '\(alert("cart", "ticket"))'
+                        value: 1
+                      - labels: '\(alert("payment", "ticket"))'
+                        value: 1
+                alert_rule_test:
+                  - alertname: SLOBurnRate
+                    eval_time: 10m
+                    exp_alerts:
+            \([("cart", "page"), ("payment", "page"), ("cart", "ticket"), ("payment", "ticket")].map(expectedAlert).joined(separator: "\n"))
+
+            """)
         }
     }
 }

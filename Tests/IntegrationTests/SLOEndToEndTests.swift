@@ -125,6 +125,32 @@ extension Integration {
                 #expect(abs((line.split(separator: " ").last.flatMap { Double($0) } ?? -1) - 0.05) < 1e-9, "\(line)")
             }
             #expect(!page.contains("NaN"), "NaN on /metrics")
+
+            // A reload that gives availability Sloth's custom 30-day alert windows keeps its
+            // state (the definition is unchanged): the new 2m window reads the buckets it covers
+            // (all 200 requests, pushed seconds ago), the period its 200 events, as before.
+            let custom = Self.sloConfig.replacingOccurrences(of: "    labels: {team: payments}\n", with: """
+                    labels: {team: payments}
+                    alerting:
+                      page: {windows: [{long: 30m, short: 2m, factor: 2}, {long: 3h, short: 15m, factor: 2}]}
+                      ticket: {windows: [{long: 12h, short: 1h, factor: 1}, {long: 36h, short: 3h, factor: 1}]}
+
+                """)
+            #expect(custom != Self.sloConfig)
+            try (testConfig() + custom).write(toFile: slod.configPath, atomically: true, encoding: .utf8)
+            kill(slod.pid, SIGHUP)
+            let relaid = Time.eventually(timeout: 15, interval: 0.25) {
+                guard let body = try? slod.get("/api/v1/slos").text else { return false }
+                json = try? JSONSerialization.jsonObject(with: Data(body.utf8))
+                return Self.window(json, "availability", "2m", "total") != nil
+            }
+            #expect(relaid && slod.isRunning, "no 2m window after the reload: \(String(describing: json)); stderr:\n\(slod.log.suffix(3000))")
+            #expect(slod.log.contains(#"msg="SLOs reconfigured" slos=2 kept=2"#), "\(slod.log.suffix(2000))")
+            for window in ["2m", "15m", "3h", "1d12h", "5m", "30d"] {
+                #expect(Self.window(json, "availability", window, "total") == 200 && Self.window(json, "availability", window, "good") == 190,
+                        "\(window): \(String(describing: json))")
+            }
+            #expect(try slod.metrics().contains(#"sloth_window="1d12h"}"#))
         }
     }
 }

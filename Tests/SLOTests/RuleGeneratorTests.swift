@@ -181,14 +181,65 @@ import Testing
         #expect(alerts[1].contains(term("3d", "1")) && alerts[1].contains(term("6h", "1")), "\(alerts[1])")
         for (alert, severity) in zip(alerts, ["page", "ticket"]) {
             #expect(alert.hasPrefix("  - alert: \"SLOBurnRate\"\n"))
-            #expect(alert.contains("      severity: \"\(severity)\"\n") && alert.contains("      tier: \"\(severity)\"\n")
-                    && alert.contains("      sloth_severity: \"\(severity)\"\n"), "\(alert)")
+            // The tier is sloth_severity; no default severity, and no label of the series' own
+            // (service, slo, tier) overwritten.
+            #expect(alert.contains("    labels:\n      sloth_severity: \"\(severity)\"\n    annotations:\n"), "\(alert)")
             #expect(alert.contains("      summary: \"checkout availability SLO error budget burn rate is too fast (\(severity))\"\n"))
             #expect(alert.contains("    annotations:\n") && alert.contains("      description: \""))
             #expect(!alert.contains("for:"))
         }
         #expect(RuleGenerator(alertName: "CheckoutBurn").yaml(for: [try Self.spec(sli: Self.events(bad: Self.badSLI))])
             .contains("  - alert: \"CheckoutBurn\"\n"))
+    }
+
+    /// Sloth's getting-started SLO (label `tier: "2"`) grouped by `service`, with Sloth's custom
+    /// 30-day windows and the user's alert labels and annotations: the alert rules write only
+    /// `sloth_severity`, `severity` (configured) and the user's labels, so the series' `tier` and
+    /// `service` pass through unchanged; the recorded series get the extra windows and none of
+    /// the alert-only labels.
+    @Test func alertRulesLeaveTheSeriesLabelsAloneAndCustomWindowsAreRecorded() throws {
+        func c(_ factor: Double, _ long: Int64, _ short: Int64) -> BurnRateCondition {
+            BurnRateCondition(longSeconds: long, shortSeconds: short, factor: factor)
+        }
+        let policy = AlertPolicy(tiers: [AlertTierSpec(name: "page", severity: "critical", conditions: [c(28.8, 1_800, 120), c(12, 10_800, 900)],
+                                                       labels: ["channel": "#oncall"], annotations: ["summary": "Checkout burns its budget"]),
+                                         AlertTierSpec(name: "ticket", conditions: [c(6, 43_200, 3_600), c(2, 129_600, 10_800)])],
+                                 labels: ["team": "payments", "channel": "#slo"], annotations: ["dashboard": "https://grafana.example/d/slo"])
+        let spec = try SLOSpec(service: "checkout", name: "availability", objective: Objective(percent: "99.9"), period: .rolling(seconds: 30 * 86_400),
+                               sli: Self.events(bad: Self.badSLI), groupBy: ["service"], labels: ["tier": "2"], alerting: policy, source: Self.source)
+        let yaml = RuleGenerator().yaml(for: [spec])
+        let recorded = Self.rules(yaml).filter { $0.hasPrefix("  - record: ") }
+        for window in ["2m", "5m", "15m", "30m", "1h", "2h", "3h", "6h", "12h", "1d", "1d12h", "3d", "30d"] {
+            let rule = try #require(Self.rule(yaml, record: "slo:sli_error:ratio_rate\(window)"), "no \(window) recording")
+            #expect(rule.contains("[\(window)]") && rule.contains("      sloth_window: \"\(window)\"\n") && rule.contains("      tier: \"2\"\n"))
+        }
+        #expect(recorded.allSatisfy { !$0.contains("team") && !$0.contains("channel") && !$0.contains("severity") && !$0.contains("dashboard") })
+        let alerts = Self.alerts(yaml)
+        #expect(alerts.count == 2)
+        #expect(alerts[0].contains("""
+                labels:
+                  channel: "#oncall"
+                  severity: "critical"
+                  sloth_severity: "page"
+                  team: "payments"
+                annotations:
+                  dashboard: "https://grafana.example/d/slo"
+                  description: "The error ratio
+            """), "\(alerts[0])")
+        #expect(alerts[0].contains("      summary: \"Checkout burns its budget\"\n") && alerts[0].contains("ratio_rate2m{"))
+        #expect(alerts[1].contains("""
+                labels:
+                  channel: "#slo"
+                  sloth_severity: "ticket"
+                  team: "payments"
+                annotations:
+            """) && alerts[1].contains("ratio_rate1d12h{"), "\(alerts[1])")
+    }
+
+    /// A rolling period equal to a kept window (1d) is recorded once.
+    @Test func aPeriodEqualToAWindowIsRecordedOnce() throws {
+        let yaml = RuleGenerator().yaml(for: [try Self.spec(period: .rolling(seconds: 86_400), sli: Self.events(bad: Self.badSLI))])
+        #expect(Self.rules(yaml).filter { $0.hasPrefix("  - record: \"slo:sli_error:ratio_rate1d\"\n") }.count == 1)
     }
 
     @Test func factorsScaleWithThePeriodAsSlothDoes() throws {
