@@ -120,7 +120,7 @@ extension SLODecoding {
             var policy = AlertPolicy.workbook(for: configuration)
             policy.tiers = tiers
             do throws(SLOConfigurationError) {
-                try policy.validate(for: configuration)
+                try policy.validate(for: configuration, groupBy: indicator.groupBy)
                 alerting = policy
             } catch {
                 report(node, s.keyPath("alertPolicies"), error.message)

@@ -23,9 +23,11 @@ import SLO
 extension SLODecoding {
     /// The policy of one Sloth SLO: nil (the default policy) when it has neither `alerting` nor
     /// AlertWindows. `configuration` is nil when the objective had errors (already reported);
-    /// the section is then only read for its own errors.
+    /// the section is then only read for its own errors. `groupBy` are the SLO's group labels,
+    /// which no alert label may take.
     mutating func decodeSlothAlerting(_ m: inout ConfigMapping, at item: YAMLNode, spelling: SlothSpelling,
-                                      windows: SlothAlertWindows?, configuration: SLOConfiguration?) -> AlertPolicy? {
+                                      windows: SlothAlertWindows?, configuration: SLOConfiguration?,
+                                      groupBy: [String]) -> AlertPolicy? {
         let entry = m.entry("alerting")
         let configured = entry.map { !$0.value.isNull } ?? false
         var policy: AlertPolicy
@@ -37,7 +39,7 @@ extension SLODecoding {
         if let entry { decodeSlothAlertingKeys(entry.value, m.keyPath("alerting"), spelling: spelling, into: &policy) }
         guard let configuration, configured || windows != nil else { return nil }
         do throws(SLOConfigurationError) {
-            try policy.validate(for: configuration)
+            try policy.validate(for: configuration, groupBy: groupBy)
         } catch {
             let origin = windows.map { " (alert windows of the AlertWindows at \($0.source))" } ?? ""
             report(entry?.value ?? item, m.keyPath("alerting"), error.message + origin)

@@ -136,11 +136,13 @@ extension SLODecoding {
         let configuration = objective.map {
             SLOConfiguration(objective: $0, period: .rolling(seconds: Self.slothPeriodSeconds), budgeting: .occurrences)
         }
-        let alerting = decodeSlothAlerting(&m, at: item, spelling: group.spelling, windows: group.windows, configuration: configuration)
         if let entry = m.entry("plugins") {
             report(entry.key, m.keyPath("plugins"), "Sloth SLO plugins are not supported: they rewrite the generated rules, which slod does not use")
         }
+        // The SLI first: its `by (…)` labels are the group labels no alert label may take.
         let query = decodeSlothSLI(&m, at: item, spelling: group.spelling)
+        let alerting = decodeSlothAlerting(&m, at: item, spelling: group.spelling, windows: group.windows,
+                                           configuration: configuration, groupBy: query?.groupBy ?? [])
         finish(&m)
         var labels: [String: String] = [:]
         for (key, value, _) in group.labels + sloLabels {

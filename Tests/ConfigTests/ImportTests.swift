@@ -138,15 +138,15 @@ import Selectors
     @Test(arguments: [
         ("    sli: {raw: {error_ratio_query: 'x'}}\n", "6:11", "raw SLIs (error_ratio_query) are not supported"),
         ("    sli: {plugin: {id: sloth-common/availability}}\n", "6:11", "SLI plugins are not supported"),
-        ("    sli:\n      events:\n        error_query: sum(rate(x{code=\"5\"}[5m]))\n        total_query: sum(rate(x[{{.window}}]))\n",
-         "8:43", "where Sloth queries use [{{.window}}]"),
-        ("    sli:\n      events:\n        error_query: histogram_quantile(0.9, x)\n        total_query: sum(rate(x[{{.window}}]))\n",
+        ("    sli:\n      events:\n        error_query: sum(rate(x_total{code=\"5\"}[5m]))\n        total_query: sum(rate(x_total[{{.window}}]))\n",
+         "8:49", "where Sloth queries use [{{.window}}]"),
+        ("    sli:\n      events:\n        error_query: histogram_quantile(0.9, x_total)\n        total_query: sum(rate(x_total[{{.window}}]))\n",
          "8:22", #"found "histogram_quantile" where slod expects sum"#),
-        ("    sli:\n      events:\n        error_query: 'sum(rate(x{code=~\"5..\"}[{{.window}}])) by (code)'\n        total_query: sum(rate(x[{{.window}}]))\n",
+        ("    sli:\n      events:\n        error_query: 'sum(rate(x_total{code=~\"5..\"}[{{.window}}])) by (code)'\n        total_query: sum(rate(x_total[{{.window}}]))\n",
          "8:22", "groups by (code) but total_query by (); both must group by the same labels"),
-        ("    sli:\n      events:\n        error_query: sum(rate(x{code=~\"5(..\"}[{{.window}}]))\n        total_query: sum(rate(x[{{.window}}]))\n",
-         "8:41", "invalid series selector"),
-        ("    plugins: {chain: []}\n    sli: {events: {error_query: 'sum(rate(x[{{.window}}]))', total_query: 'sum(rate(x[{{.window}}]))'}}\n",
+        ("    sli:\n      events:\n        error_query: sum(rate(x_total{code=~\"5(..\"}[{{.window}}]))\n        total_query: sum(rate(x_total[{{.window}}]))\n",
+         "8:47", "invalid series selector"),
+        ("    plugins: {chain: []}\n    sli: {events: {error_query: 'sum(rate(x_total[{{.window}}]))', total_query: 'sum(rate(x_total[{{.window}}]))'}}\n",
          "6:5", "Sloth SLO plugins are not supported"),
     ])
     func slothConstructsThatCannotBeMappedAreRefused(_ sli: String, _ position: String, _ fragment: String) {

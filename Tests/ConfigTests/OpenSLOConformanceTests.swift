@@ -207,9 +207,9 @@ import Selectors
         #expect(policy.minEvents == AlertPolicy.workbook(for: spec.configuration).minEvents)
         let rules = SlothImportTests.alertRules([spec])
         #expect(rules.count == 2)
-        #expect(rules[0].contains("      tier: \"page-fast\"\n") && rules[0].contains("    for: 5m\n"), "\(rules[0])")
+        #expect(rules[0].contains("      sloth_severity: \"page-fast\"\n") && rules[0].contains("    for: 5m\n"), "\(rules[0])")
         #expect(rules[0].contains("slo:sli_error:ratio_rate1h") && rules[0].contains("slo:sli_error:ratio_rate5m"), "\(rules[0])")
-        #expect(rules[1].contains("      tier: \"ticket-slow\"\n") && !rules[1].contains("for:"), "\(rules[1])")
+        #expect(rules[1].contains("      sloth_severity: \"ticket-slow\"\n") && !rules[1].contains("for:"), "\(rules[1])")
     }
 
     @Test func withoutAlertPoliciesTheDefaultApplies() throws {

@@ -89,7 +89,7 @@ import Selectors
         let rules = Self.alertRules([spec])
         #expect(rules.count == enabled.filter { $0 }.count)
         for (tier, on) in zip(["page", "ticket"], enabled) {
-            #expect(rules.contains { $0.contains("      tier: \"\(tier)\"\n") } == on, "\(rules)")
+            #expect(rules.contains { $0.contains("      sloth_severity: \"\(tier)\"\n") } == on, "\(rules)")
         }
     }
 
@@ -229,11 +229,11 @@ import Selectors
     @Test(arguments: [
         (kubernetes("      sli: {raw: {errorRatioQuery: 'x'}}"), "9:13", "spec.slos[0] (svc/a).sli.raw", "raw SLIs (errorRatioQuery) are not supported"),
         (kubernetes("      sli: {plugin: {id: sloth-common/availability}}"), "9:13", "spec.slos[0] (svc/a).sli.plugin", "use events with errorQuery and totalQuery"),
-        (kubernetes("      sli: {events: {error_query: 'sum(rate(x[{{.window}}]))', totalQuery: 'sum(rate(y[{{.window}}]))'}}"), "9:21",
+        (kubernetes("      sli: {events: {error_query: 'sum(rate(x_total[{{.window}}]))', totalQuery: 'sum(rate(y_total[{{.window}}]))'}}"), "9:21",
          "spec.slos[0] (svc/a).sli.events", #"missing required key "errorQuery""#),
-        (kubernetes("      sli: {events: {errorQuery: 'sum(rate(x[{{.window}}]))', totalQuery: 'sum(rate(y[{{.window}}]))'}}",
+        (kubernetes("      sli: {events: {errorQuery: 'sum(rate(x_total[{{.window}}]))', totalQuery: 'sum(rate(y_total[{{.window}}]))'}}",
                     group: "  sloPlugins: {chain: [{id: x}]}\n"), "6:3", "spec.sloPlugins", "Sloth SLO plugins are not supported"),
-        (kubernetes("      sli: {events: {errorQuery: 'sum(rate(x[{{.window}}]))', totalQuery: 'sum(rate(y[{{.window}}]))'}}\n      alerting: {page_alert: {disable: true}}"),
+        (kubernetes("      sli: {events: {errorQuery: 'sum(rate(x_total[{{.window}}]))', totalQuery: 'sum(rate(y_total[{{.window}}]))'}}\n      alerting: {page_alert: {disable: true}}"),
          "10:18", "spec.slos[0] (svc/a).alerting.page_alert", #"unknown key "page_alert"; did you mean "pageAlert"?"#),
         ("apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevelList\n", "2:7", "kind", #"unknown Sloth kind "PrometheusServiceLevelList""#),
     ])
@@ -326,8 +326,7 @@ import Selectors
         #expect(abs(factors[3] - 0.98) < 1e-12, "\(factors)")
     }
 
-    @Test(.disabled("needs custom windows from wt-alerts"))
-    func customWindowsApplyToTheSLOs() throws {
+    @Test func customWindowsApplyToTheSLOs() throws {
         let files = [("windows.yaml", Self.customWindows), ("slo.yaml", Self.prometheusV1(alerting: "    alerting: {name: A}"))]
         let spec = try #require(try Self.specs(files).first)
         #expect(spec.alertPolicy.tiers.map { $0.conditions.map(\.longSeconds) } == [[1_800, 10_800], [43_200, 129_600]])
