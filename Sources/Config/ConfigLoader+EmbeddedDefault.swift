@@ -134,7 +134,8 @@ extension ConfigLoader {
         # metric names and labels as slod exposes them on /metrics.
         slos: []
 
-        # OpenSLO v1 (apiVersion: openslo/v1) and Sloth (version: prometheus/v1) files whose SLOs are
+        # OpenSLO v1 (apiVersion: openslo/v1), Sloth (version: prometheus/v1) and Sloth Kubernetes
+        # (apiVersion: sloth.slok.dev/v1: PrometheusServiceLevel, AlertWindows) files whose SLOs are
         # added to the ones above; a relative path is relative to this file's directory, e.g.
         # [slos/checkout.yaml, /etc/slod/openslo/payments.yaml]. SLO names must stay unique per service.
         slo_files: []
