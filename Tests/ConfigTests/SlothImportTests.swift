@@ -510,6 +510,16 @@ import Selectors
         #expect(errors.first?.hasPrefix("slo.yaml:\(position): slos[0] (api/latency).sli.events.error_query: unsupported query: \(fragment)") == true, "\(errors)")
     }
 
+    /// The fuzz seed with this shape imports (the fuzzer mutates it into the error paths).
+    @Test func countMinusBucketFuzzSeedImports() throws {
+        let root = try #require(repositoryRoot(), "repository root not found above \(#filePath)")
+        let name = "sloth-count-minus-bucket.yaml"
+        let bytes = try #require(readFile(root + "/Tests/Fuzz/corpus/yaml/" + name), "cannot read \(name)")
+        let specs = try SLOImport.parse(bytes, file: name).get()
+        #expect(specs.map(\.id) == ["k8s-apiserver-requests-latency", "k8s-apiserver-grouped", "svc-a"])
+        #expect(specs.allSatisfy { if case .events(_, _?, nil) = $0.sli { true } else { false } })
+    }
+
     /// Inside a literal block, a problem is placed at its line and column, not at the `|`.
     @Test func problemsInsideABlockScalarArePlaced() {
         let text = Self.latencySLO("""
