@@ -76,7 +76,7 @@ extension SLODecoding {
             var t = t
             defer { finish(&t) }
             guard let (source, _) = metricSource(&t, at: tNode, query: .refused, dataSourceTypes: dataSourceTypes),
-                  case .bad(let histogram) = source else { return nil }
+                  case .single(let histogram) = source else { return nil }
             return OpenSLOIndicator(kind: .threshold(histogram: histogram.selector), groupBy: [])
         case (nil, nil):
             report(specNode, s.path, "needs ratioMetric or thresholdMetric")
@@ -109,9 +109,9 @@ extension SLODecoding {
             report(node, r.path, good.present ? "give exactly one of good and bad" : "needs good or bad besides total")
             return nil
         }
-        guard let total = total.value, case .bad(let totalQuery) = total.query, let part = good.value ?? bad.value else { return nil }
+        guard let total = total.value, case .single(let totalQuery) = total.query, let part = good.value ?? bad.value else { return nil }
         let sli: SLOSpec.SLI?
-        if good.present, case .bad(let goodQuery) = part.query {
+        if good.present, case .single(let goodQuery) = part.query {
             // Parsed as `.rate`: one term, the good events.
             sli = groupsLikeTotal(part.query.terms, at: part.node, r.keyPath("good"), total: totalQuery, totalName: "total")
                 ? .events(total: totalQuery.selector, good: goodQuery.selector, bad: nil) : nil
@@ -191,7 +191,7 @@ extension SLODecoding {
         }
         let query: (BadEventsQuery, YAMLNode)? = switch (hasQuery, form) {
         case (true, .badEvents): badEventsQuery(&spec, "query", at: specNode, range: .openSLO)
-        case (true, _): rateQuery(&spec, "query", at: specNode, range: .openSLO).map { (.bad($0.0), $0.1) }
+        case (true, _): rateQuery(&spec, "query", at: specNode, range: .openSLO).map { (.single($0.0), $0.1) }
         case (false, _): nil
         }
         switch (metric, hasQuery) {
@@ -202,7 +202,7 @@ extension SLODecoding {
                 if form == .refused { try SLOSpec.checkHistogramFamily(selector) } else { try SLOSpec.checkEventsSelector(selector, subject: "metric") }
             }
             guard errors.count == errorsBefore else { return nil }
-            return (.bad(RateQuery(selector: selector, groupBy: [])), metricNode)
+            return (.single(RateQuery(selector: selector, groupBy: [])), metricNode)
         case (nil, true):
             return query
         case (nil, false):

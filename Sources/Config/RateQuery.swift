@@ -55,14 +55,16 @@ struct RateQuery: Equatable {
 /// difference counts exactly the events of an events SLI with `total` the first term's selector
 /// and `good` the second's, so no other arithmetic is read: `+`, `/`, a third term are refused.
 enum BadEventsQuery: Equatable {
-    case bad(RateQuery)
+    /// One term: the rate of the bad events (the OpenSLO import carries its good and total
+    /// queries, parsed as `RateQuery`, as this too).
+    case single(RateQuery)
     /// `total − good`, with the byte offset where each term starts (to place problems).
     case totalMinusGood(total: RateQuery, totalOffset: Int, good: RateQuery, goodOffset: Int)
 
     /// Every term, with its byte offset (nil for a single query: the whole text).
     var terms: [(query: RateQuery, offset: Int?)] {
         switch self {
-        case .bad(let query): [(query, nil)]
+        case .single(let query): [(query, nil)]
         case .totalMinusGood(let total, let totalOffset, let good, let goodOffset): [(total, totalOffset), (good, goodOffset)]
         }
     }
@@ -119,7 +121,7 @@ private struct RateQueryParser {
                 pos += 1
             }
             try expectEnd(after: "the query")
-            return .bad(first)
+            return .single(first)
         }
         pos += 1
         skipSpace()

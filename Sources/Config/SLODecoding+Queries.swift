@@ -59,7 +59,7 @@ extension SLODecoding {
         }
         guard groupsLikeTotal(query.terms, at: node, keyPath, total: total, totalName: totalName), errors.count == errorsBefore else { return nil }
         switch query {
-        case .bad(let bad): return .events(total: total.selector, good: nil, bad: bad.selector)
+        case .single(let bad): return .events(total: total.selector, good: nil, bad: bad.selector)
         case .totalMinusGood(_, _, let good, _): return .events(total: total.selector, good: good.selector, bad: nil)
         }
     }

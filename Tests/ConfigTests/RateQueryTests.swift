@@ -76,7 +76,7 @@ import Selectors
 
     @Test func badEventsQueryOfOneTerm() throws {
         let single = try BadEventsQuery.parse("(sum(rate(x_total[{{.window}}])) by (a))", range: .slothWindow)
-        #expect(single == .bad(RateQuery(selector: try SeriesSelector.parse("x_total"), groupBy: ["a"])))
+        #expect(single == .single(RateQuery(selector: try SeriesSelector.parse("x_total"), groupBy: ["a"])))
         #expect(try BadEventsQuery.parse("sum(rate(x_total[5m]))-sum(x_total)", range: .openSLO)
             == .totalMinusGood(total: RateQuery(selector: try SeriesSelector.parse("x_total"), groupBy: []), totalOffset: 0,
                                good: RateQuery(selector: try SeriesSelector.parse("x_total"), groupBy: []), goodOffset: 23))
