@@ -32,13 +32,14 @@ import Selectors
 /// a histogram's buckets (`x_bucket{le="0.4"}`) is kept as written. Sloth's latency form, the
 /// error query `(sum(rate(X_count[{{.window}}])) - sum(rate(X_bucket{le="0.4"}[{{.window}}])))`
 /// (see `BadEventsQuery`), becomes `good` = the bucket with `total` = the count, which must be
-/// the total query's selector (refused at the count otherwise), each term grouped as the total. The period is Sloth's
-/// default, 30 days rolling (`slothPeriodSeconds`), with occurrences budgeting; the alert
-/// windows are the workbook's, or those of an `AlertWindows` document of the imported files
-/// for that period (see SlothImport+AlertWindows.swift). Refused with the construct named:
-/// `sli.raw` (a precomputed ratio cannot be recounted from events), `sli.plugin`, `plugins`,
-/// `slo_plugins`, and any query not of the shape `RateQuery` accepts. In a
-/// `PrometheusServiceLevel`, `metadata` and `status` are read past.
+/// the total query's selector (refused at the count otherwise), each term grouped as the total.
+/// The period is Sloth's default, 30 days rolling (`slothPeriodSeconds`), with occurrences
+/// budgeting; the alert windows are the workbook's, or those of an `AlertWindows` document of
+/// the imported files for that period (see SlothImport+AlertWindows.swift). Refused with the
+/// construct named: `sli.raw` (a precomputed ratio cannot be recounted from events),
+/// `sli.plugin`, `plugins`, `slo_plugins`, and any query not of the shape `RateQuery` accepts
+/// (`BadEventsQuery` for the error query). In a `PrometheusServiceLevel`, `metadata` and
+/// `status` are read past.
 extension SLODecoding {
     /// The period of every imported Sloth SLO: Sloth's default (`sloth generate
     /// --default-slo-period`), since Sloth specs do not carry one.
