@@ -32,7 +32,9 @@ struct OpenSLOIndicator {
 /// type is then the DataSource's. `metricSource.spec` holds exactly one of `metric` (a series
 /// selector) or `query` (`sum(rate(SELECTOR[5m]))`, or, reading the counters of a `counter:
 /// true` metric, `sum(SELECTOR)` or `SELECTOR`; each optionally `by (…)`, see `RateQuery`; the
-/// range is ignored). Refused: `counter: false` (gauges of rates cannot be recounted as
+/// range is ignored). A `bad` query may also be a count minus a bucket, `sum(rate(X_count[5m])) -
+/// sum(rate(X_bucket{le="0.4"}[5m]))` (see `BadEventsQuery`): good = the bucket, the count
+/// having to be total's selector. Refused: `counter: false` (gauges of rates cannot be recounted as
 /// events), `raw`/`rawType` (a precomputed ratio), queries on threshold metrics.
 extension SLODecoding {
     static let openSLOMetricSourceTypes: Set<String> = ["prometheus", "slod"]
@@ -73,8 +75,9 @@ extension SLODecoding {
         case (nil, let (t, tNode)?):
             var t = t
             defer { finish(&t) }
-            guard let (selector, _) = metricSource(&t, at: tNode, allowQuery: false, dataSourceTypes: dataSourceTypes) else { return nil }
-            return OpenSLOIndicator(kind: .threshold(histogram: selector.selector), groupBy: [])
+            guard let (source, _) = metricSource(&t, at: tNode, query: .refused, dataSourceTypes: dataSourceTypes),
+                  case .single(let histogram) = source else { return nil }
+            return OpenSLOIndicator(kind: .threshold(histogram: histogram.selector), groupBy: [])
         case (nil, nil):
             report(specNode, s.path, "needs ratioMetric or thresholdMetric")
             return nil
@@ -99,39 +102,52 @@ extension SLODecoding {
                 return nil
             }
         }
-        let good = side(&r, "good", at: node, dataSourceTypes: dataSourceTypes)
-        let bad = side(&r, "bad", at: node, dataSourceTypes: dataSourceTypes)
-        let total = side(&r, "total", at: node, required: true, dataSourceTypes: dataSourceTypes)
+        let good = side(&r, "good", at: node, query: .rate, dataSourceTypes: dataSourceTypes)
+        let bad = side(&r, "bad", at: node, query: .badEvents, dataSourceTypes: dataSourceTypes)
+        let total = side(&r, "total", at: node, required: true, query: .rate, dataSourceTypes: dataSourceTypes)
         guard good.present != bad.present else {
             report(node, r.path, good.present ? "give exactly one of good and bad" : "needs good or bad besides total")
             return nil
         }
-        guard let total = total.value, let part = good.value ?? bad.value else { return nil }
-        guard Set(part.query.groupBy) == Set(total.query.groupBy) else {
-            report(part.node, r.keyPath(good.present ? "good" : "bad"),
-                   "groups by (\(part.query.groupBy.joined(separator: ", "))) but total by (\(total.query.groupBy.joined(separator: ", "))); both must group by the same labels")
-            return nil
+        guard let total = total.value, case .single(let totalQuery) = total.query, let part = good.value ?? bad.value else { return nil }
+        let sli: SLOSpec.SLI?
+        if good.present, case .single(let goodQuery) = part.query {
+            // Parsed as `.rate`: one term, the good events.
+            sli = groupsLikeTotal(part.query.terms, at: part.node, r.keyPath("good"), total: totalQuery, totalName: "total")
+                ? .events(total: totalQuery.selector, good: goodQuery.selector, bad: nil) : nil
+        } else {
+            sli = eventsSLI(bad: part.query, at: part.node, r.keyPath("bad"), name: "bad", total: totalQuery, totalName: "total")
         }
-        return OpenSLOIndicator(kind: .ratio(total: total.query.selector, good: good.value?.query.selector, bad: bad.value?.query.selector),
-                                groupBy: total.query.groupBy)
+        guard case .events(let totalSelector, let goodSelector, let badSelector)? = sli else { return nil }
+        return OpenSLOIndicator(kind: .ratio(total: totalSelector, good: goodSelector, bad: badSelector), groupBy: totalQuery.groupBy)
+    }
+
+    /// What a metric source's `spec.query` may be.
+    private enum MetricSourceQuery {
+        /// No query: `spec.metric` names a histogram family (a threshold metric).
+        case refused
+        /// A `RateQuery` (good, total).
+        case rate
+        /// A `BadEventsQuery`: also a count minus a bucket (bad).
+        case badEvents
     }
 
     /// `good`, `bad` or `total` of a ratio metric.
-    private mutating func side(_ r: inout ConfigMapping, _ key: String, at node: YAMLNode, required: Bool = false,
-                               dataSourceTypes: [String: String?]) -> (present: Bool, value: (query: RateQuery, node: YAMLNode)?) {
+    private mutating func side(_ r: inout ConfigMapping, _ key: String, at node: YAMLNode, required: Bool = false, query: MetricSourceQuery,
+                               dataSourceTypes: [String: String?]) -> (present: Bool, value: (query: BadEventsQuery, node: YAMLNode)?) {
         guard let (sideMapping, sideNode) = mapping(&r, key, required: required, at: node) else {
             guard case .mapping(let entries) = node.kind else { return (false, nil) }
             return (entries.contains { $0.key.scalar == key }, nil)
         }
         var m = sideMapping
         defer { finish(&m) }
-        return (true, metricSource(&m, at: sideNode, allowQuery: true, dataSourceTypes: dataSourceTypes).map { ($0.0, $0.1) })
+        return (true, metricSource(&m, at: sideNode, query: query, dataSourceTypes: dataSourceTypes).map { ($0.0, $0.1) })
     }
 
-    /// `metricSource: {type, metricSourceRef, spec: {metric | query}}` → the selector (as a
-    /// query without grouping for `metric`) and the node it was written in.
-    private mutating func metricSource(_ m: inout ConfigMapping, at node: YAMLNode, allowQuery: Bool,
-                                       dataSourceTypes: [String: String?]) -> (RateQuery, YAMLNode)? {
+    /// `metricSource: {type, metricSourceRef, spec: {metric | query}}` → the query (`metric` as
+    /// one term without grouping) and the node it was written in.
+    private mutating func metricSource(_ m: inout ConfigMapping, at node: YAMLNode, query form: MetricSourceQuery,
+                                       dataSourceTypes: [String: String?]) -> (BadEventsQuery, YAMLNode)? {
         guard let (sourceMapping, sourceNode) = mapping(&m, "metricSource", required: true, at: node) else { return nil }
         var src = sourceMapping
         defer { finish(&src) }
@@ -168,21 +184,25 @@ extension SLODecoding {
         let metric = optionalScalar(&spec, "metric")
         let hasQuery: Bool
         if case .mapping(let entries) = specNode.kind { hasQuery = entries.contains { $0.key.scalar == "query" } } else { hasQuery = false }
-        if hasQuery && !allowQuery {
+        if hasQuery && form == .refused {
             _ = spec.entry("query")
             report(specNode, spec.path, "a thresholdMetric needs spec.metric naming a histogram family; queries (such as histogram_quantile) are not supported")
             return nil
         }
-        let query = hasQuery ? rateQuery(&spec, "query", at: specNode, range: .openSLO) : nil
+        let query: (BadEventsQuery, YAMLNode)? = switch (hasQuery, form) {
+        case (true, .badEvents): badEventsQuery(&spec, "query", at: specNode, range: .openSLO)
+        case (true, _): rateQuery(&spec, "query", at: specNode, range: .openSLO).map { (.single($0.0), $0.1) }
+        case (false, _): nil
+        }
         switch (metric, hasQuery) {
         case (let (text, metricNode)?, false):
             guard let selector = selector(text, at: metricNode, spec.keyPath("metric")) else { return nil }
             let errorsBefore = errors.count
             reportProblem(metricNode, spec.keyPath("metric")) { () throws(SLOConfigurationError) in
-                if allowQuery { try SLOSpec.checkEventsSelector(selector, subject: "metric") } else { try SLOSpec.checkHistogramFamily(selector) }
+                if form == .refused { try SLOSpec.checkHistogramFamily(selector) } else { try SLOSpec.checkEventsSelector(selector, subject: "metric") }
             }
             guard errors.count == errorsBefore else { return nil }
-            return (RateQuery(selector: selector, groupBy: []), metricNode)
+            return (.single(RateQuery(selector: selector, groupBy: [])), metricNode)
         case (nil, true):
             return query
         case (nil, false):

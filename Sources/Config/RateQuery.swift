@@ -15,9 +15,9 @@ import Selectors
 /// `counter: true` ratio metric does (its implementation takes the increase): `SELECTOR`,
 /// `sum(SELECTOR)`, `sum by (a) (SELECTOR)`. slod counts events at ingestion, so the query
 /// reduces exactly to its selector (and the grouping labels); the range is ignored, since slod
-/// evaluates every window itself. Anything else (other functions, `without`, arithmetic,
-/// `offset`, subqueries) is refused with the construct named: approximating it would silently
-/// change the SLI.
+/// evaluates every window itself. Anything else (other functions, `without`, arithmetic but
+/// `BadEventsQuery`'s count minus a bucket, `offset`, subqueries) is refused with the construct
+/// named: approximating it would silently change the SLI.
 struct RateQuery: Equatable {
     /// How the range in brackets must be written.
     enum RangeForm {
@@ -39,31 +39,114 @@ struct RateQuery: Equatable {
     }
 
     static func parse(_ text: String, range: RangeForm) throws(Problem) -> RateQuery {
-        var parser = RateQueryParser(text: Array(text.utf8), range: range)
+        var parser = RateQueryParser(text: Array(text.utf8), range: range, difference: false)
         return try parser.parse()
+    }
+}
+
+/// A query of the bad events: one `RateQuery`, or Sloth's latency form, all events minus the
+/// good ones, a histogram's count minus one of its buckets:
+///
+/// ```
+/// (sum(rate(X_count[{{.window}}])) - sum(rate(X_bucket{le="0.4"}[{{.window}}])))
+/// ```
+///
+/// Outer parentheses are optional; each term is a `RateQuery` (its `by (…)` included). The
+/// difference counts exactly the events of an events SLI with `total` the first term's selector
+/// and `good` the second's, so no other arithmetic is read: `+`, `/`, a third term are refused.
+enum BadEventsQuery: Equatable {
+    /// One term: the rate of the bad events (the OpenSLO import carries its good and total
+    /// queries, parsed as `RateQuery`, as this too).
+    case single(RateQuery)
+    /// `total − good`, with the byte offset where each term starts (to place problems).
+    case totalMinusGood(total: RateQuery, totalOffset: Int, good: RateQuery, goodOffset: Int)
+
+    /// Every term, with its byte offset (nil for a single query: the whole text).
+    var terms: [(query: RateQuery, offset: Int?)] {
+        switch self {
+        case .single(let query): [(query, nil)]
+        case .totalMinusGood(let total, let totalOffset, let good, let goodOffset): [(total, totalOffset), (good, goodOffset)]
+        }
+    }
+
+    static func parse(_ text: String, range: RateQuery.RangeForm) throws(RateQuery.Problem) -> BadEventsQuery {
+        var parser = RateQueryParser(text: Array(text.utf8), range: range, difference: true)
+        return try parser.parseBadEvents()
     }
 }
 
 private struct RateQueryParser {
     let text: [UInt8]
     let range: RateQuery.RangeForm
+    /// The shape accepted, for messages.
+    let shape: String
     var pos = 0
 
-    init(text: [UInt8], range: RateQuery.RangeForm) {
+    /// `difference`: the query may also be a `BadEventsQuery` difference (said in messages).
+    init(text: [UInt8], range: RateQuery.RangeForm, difference: Bool) {
         self.text = text
         self.range = range
-    }
-
-    var shape: String {
-        switch range {
-        case .slothWindow:
-            return "the query must have the shape sum(rate(SELECTOR[{{.window}}])), optionally with by (label, …)"
-        case .openSLO:
-            return "the query must have the shape sum(rate(SELECTOR[5m])), sum(SELECTOR) or SELECTOR, optionally with by (label, …)"
+        let window = range == .slothWindow ? "{{.window}}" : "5m"
+        var shape = switch range {
+        case .slothWindow: "the query must have the shape sum(rate(SELECTOR[{{.window}}])), optionally with by (label, …)"
+        case .openSLO: "the query must have the shape sum(rate(SELECTOR[5m])), sum(SELECTOR) or SELECTOR, optionally with by (label, …)"
         }
+        if difference {
+            shape += ", or be a histogram's count minus one bucket, (sum(rate(X_count[\(window)])) - sum(rate(X_bucket{le=\"0.4\"}[\(window)])))"
+        }
+        self.shape = shape
     }
 
     mutating func parse() throws(RateQuery.Problem) -> RateQuery {
+        let query = try term()
+        try expectEnd(after: "the query")
+        return query
+    }
+
+    /// A `BadEventsQuery`: one term, or `TERM - TERM`, optionally in parentheses.
+    mutating func parseBadEvents() throws(RateQuery.Problem) -> BadEventsQuery {
+        skipSpace()
+        let parenthesized = pos < text.count && text[pos] == UInt8(ascii: "(")
+        if parenthesized { pos += 1 }
+        skipSpace()
+        let totalOffset = pos
+        let first = try term()
+        skipSpace()
+        guard pos < text.count, text[pos] == UInt8(ascii: "-") else {
+            if pos < text.count, Self.arithmeticOperators.contains(text[pos]) {
+                throw problem("\(found()) between two terms: of PromQL arithmetic, slod reads only a count minus a bucket")
+            }
+            if parenthesized {
+                guard pos < text.count, text[pos] == UInt8(ascii: ")") else { throw problem("\(found()) where slod expects \"-\" or \")\"") }
+                pos += 1
+            }
+            try expectEnd(after: "the query")
+            return .single(first)
+        }
+        pos += 1
+        skipSpace()
+        let goodOffset = pos
+        let second = try term()
+        if parenthesized {
+            skipSpace()
+            guard pos < text.count, text[pos] == UInt8(ascii: ")") else { throw problem("\(found()) after the second term, where slod expects \")\": a difference has exactly two terms") }
+            pos += 1
+        }
+        try expectEnd(after: "the second term (a difference has exactly two terms)")
+        return .totalMinusGood(total: first, totalOffset: totalOffset, good: second, goodOffset: goodOffset)
+    }
+
+    /// PromQL's binary arithmetic operators but `-`.
+    static let arithmeticOperators: Set<UInt8> = [UInt8(ascii: "+"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "^")]
+
+    /// Nothing but white space after the cursor.
+    mutating func expectEnd(after what: String) throws(RateQuery.Problem) {
+        skipSpace()
+        if pos < text.count { throw problem("\(found()) after \(what)") }
+    }
+
+    /// One `sum(rate(SELECTOR[RANGE]))` (or an OpenSLO counter reading) with its grouping.
+    mutating func term() throws(RateQuery.Problem) -> RateQuery {
         skipSpace()
         if range == .openSLO, wordAt() != "sum" {
             return RateQuery(selector: try counterSelector(), groupBy: [])
@@ -92,8 +175,6 @@ private struct RateQueryParser {
             }
             groupBy = trailing
         }
-        skipSpace()
-        if pos < text.count { throw problem("\(found()) after the query") }
         return RateQuery(selector: selector, groupBy: groupBy ?? [])
     }
 

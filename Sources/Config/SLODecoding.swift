@@ -24,6 +24,13 @@ struct SLODecoding {
         errors.append(ConfigError(file: file, line: line, column: column, keyPath: keyPath, message: message))
     }
 
+    /// A problem at byte `offset` of the scalar `node`'s text (nil: the scalar itself).
+    mutating func report(_ node: YAMLNode, byteOffset offset: Int?, _ keyPath: String, _ message: String) {
+        guard let offset else { return report(node, keyPath, message) }
+        let at = source.position(in: node, byteOffset: offset)
+        report(line: at.line, column: at.column, keyPath, message)
+    }
+
     /// Reports the unknown keys of `mapping` and takes over its errors.
     mutating func finish(_ mapping: inout ConfigMapping) {
         mapping.finish()
@@ -90,8 +97,7 @@ struct SLODecoding {
         do throws(SelectorError) {
             return try SeriesSelector.parse(text)
         } catch {
-            let at = source.position(in: node, byteOffset: error.offset)
-            report(line: at.line, column: at.column, keyPath, "invalid series selector \(quoted(text)): \(error.message)")
+            report(node, byteOffset: error.offset, keyPath, "invalid series selector \(quoted(text)): \(error.message)")
             return nil
         }
     }

@@ -29,13 +29,17 @@ import Selectors
 ///
 /// Each SLO becomes an events SLI with `bad` = the error query's selector and `total` = the
 /// total query's; a `by (…)` clause (the same in both queries) becomes `group_by`. A selector on
-/// a histogram's buckets (`x_bucket{le="0.4"}`) is kept as written. The period is Sloth's
-/// default, 30 days rolling (`slothPeriodSeconds`), with occurrences budgeting; the alert
-/// windows are the workbook's, or those of an `AlertWindows` document of the imported files
-/// for that period (see SlothImport+AlertWindows.swift). Refused with the construct named:
-/// `sli.raw` (a precomputed ratio cannot be recounted from events), `sli.plugin`, `plugins`,
-/// `slo_plugins`, and any query not of the shape `RateQuery` accepts. In a
-/// `PrometheusServiceLevel`, `metadata` and `status` are read past.
+/// a histogram's buckets (`x_bucket{le="0.4"}`) is kept as written. Sloth's latency form, the
+/// error query `(sum(rate(X_count[{{.window}}])) - sum(rate(X_bucket{le="0.4"}[{{.window}}])))`
+/// (see `BadEventsQuery`), becomes `good` = the bucket with `total` = the count, which must be
+/// the total query's selector (refused at the count otherwise), each term grouped as the total.
+/// The period is Sloth's default, 30 days rolling (`slothPeriodSeconds`), with occurrences
+/// budgeting; the alert windows are the workbook's, or those of an `AlertWindows` document of
+/// the imported files for that period (see SlothImport+AlertWindows.swift). Refused with the
+/// construct named: `sli.raw` (a precomputed ratio cannot be recounted from events),
+/// `sli.plugin`, `plugins`, `slo_plugins`, and any query not of the shape `RateQuery` accepts
+/// (`BadEventsQuery` for the error query). In a `PrometheusServiceLevel`, `metadata` and
+/// `status` are read past.
 extension SLODecoding {
     /// The period of every imported Sloth SLO: Sloth's default (`sloth generate
     /// --default-slo-period`), since Sloth specs do not carry one.
@@ -140,23 +144,23 @@ extension SLODecoding {
             report(entry.key, m.keyPath("plugins"), "Sloth SLO plugins are not supported: they rewrite the generated rules, which slod does not use")
         }
         // The SLI first: its `by (…)` labels are the group labels no alert label may take.
-        let query = decodeSlothSLI(&m, at: item, spelling: group.spelling)
+        let indicator = decodeSlothSLI(&m, at: item, spelling: group.spelling)
         let alerting = decodeSlothAlerting(&m, at: item, spelling: group.spelling, windows: group.windows,
-                                           configuration: configuration, groupBy: query?.groupBy ?? [])
+                                           configuration: configuration, groupBy: indicator?.groupBy ?? [])
         finish(&m)
         var labels: [String: String] = [:]
         for (key, value, _) in group.labels + sloLabels {
             let labelName = key.scalar ?? ""
             reportProblem(key, (sloLabels.contains { $0.key == key } ? m.keyPath("labels") : group.labelsPath) + "." + labelName) { () throws(SLOConfigurationError) in
-                try SLOSpec.checkLabels([labelName: value], groupBy: query?.groupBy ?? [])
+                try SLOSpec.checkLabels([labelName: value], groupBy: indicator?.groupBy ?? [])
             }
             labels[labelName] = value
         }
-        guard errors.count == errorsBefore, let service = group.service, let name, let objective, let query else { return nil }
+        guard errors.count == errorsBefore, let service = group.service, let name, let objective, let indicator else { return nil }
         do throws(SLOConfigurationError) {
             let spec = try SLOSpec(service: service, name: name, description: description, objective: objective,
                                    period: .rolling(seconds: Self.slothPeriodSeconds), budgeting: .occurrences,
-                                   sli: .events(total: query.total, good: nil, bad: query.bad), groupBy: query.groupBy,
+                                   sli: indicator.sli, groupBy: indicator.groupBy,
                                    labels: labels, alerting: alerting,
                                    source: SLOSpec.Source(file: file, line: item.line, column: item.column))
             return (spec, label)
@@ -166,9 +170,9 @@ extension SLODecoding {
         }
     }
 
-    /// `sli.events.{error_query, total_query}` → (bad, total, group_by).
+    /// `sli.events.{error_query, total_query}` → the events SLI and its group_by.
     private mutating func decodeSlothSLI(_ m: inout ConfigMapping, at item: YAMLNode,
-                                         spelling: SlothSpelling) -> (bad: SeriesSelector, total: SeriesSelector, groupBy: [String])? {
+                                         spelling: SlothSpelling) -> (sli: SLOSpec.SLI, groupBy: [String])? {
         guard let (sli, sliNode) = mapping(&m, "sli", required: true, at: item) else { return nil }
         var s = sli
         defer { finish(&s) }
@@ -185,40 +189,11 @@ extension SLODecoding {
         guard let (events, eventsNode) = mapping(&s, "events", required: true, at: sliNode) else { return nil }
         var e = events
         defer { finish(&e) }
-        let error = rateQuery(&e, spelling.errorQuery, at: eventsNode, range: .slothWindow)
+        let error = badEventsQuery(&e, spelling.errorQuery, at: eventsNode, range: .slothWindow)
         let total = rateQuery(&e, spelling.totalQuery, at: eventsNode, range: .slothWindow)
         guard let (errorQuery, errorNode) = error, let (totalQuery, _) = total else { return nil }
-        guard Set(errorQuery.groupBy) == Set(totalQuery.groupBy) else {
-            report(errorNode, e.keyPath(spelling.errorQuery), "groups by (\(errorQuery.groupBy.joined(separator: ", "))) but \(spelling.totalQuery) by (\(totalQuery.groupBy.joined(separator: ", "))); both must group by the same labels")
-            return nil
-        }
-        return (errorQuery.selector, totalQuery.selector, totalQuery.groupBy)
-    }
-
-    /// A query of `RateQuery`'s shape at `key`, with problems placed inside the scalar.
-    mutating func rateQuery(_ m: inout ConfigMapping, _ key: String, at owner: YAMLNode, range: RateQuery.RangeForm) -> (RateQuery, YAMLNode)? {
-        guard let (text, node) = scalar(&m, key, required: true, at: owner) else { return nil }
-        do throws(RateQuery.Problem) {
-            let query = try RateQuery.parse(text, range: range)
-            var ok = true
-            for name in query.groupBy {
-                do throws(SLOConfigurationError) { try SLOSpec.checkOutputLabelName(name, subject: "by") } catch {
-                    report(node, m.keyPath(key), "by (…): " + error.message)
-                    ok = false
-                }
-            }
-            // What the query counts is an events selector: refused here, at the query, rather
-            // than later at the SLO's entry under slod's own key names.
-            do throws(SLOConfigurationError) { try SLOSpec.checkEventsSelector(query.selector, subject: key) } catch {
-                report(node, m.keyPath(key), error.message)
-                ok = false
-            }
-            return ok ? (query, node) : nil
-        } catch {
-            let at = source.position(in: node, byteOffset: error.offset)
-            report(line: at.line, column: at.column, m.keyPath(key), error.message)
-            return nil
-        }
+        return eventsSLI(bad: errorQuery, at: errorNode, e.keyPath(spelling.errorQuery), name: spelling.errorQuery,
+                         total: totalQuery, totalName: spelling.totalQuery).map { ($0, totalQuery.groupBy) }
     }
 }
 

@@ -222,6 +222,45 @@ import Selectors
         #expect(spec.objective.percentText == "99.5")
     }
 
+    /// An OpenSLO ratio metric with `bad: count − bucket` and `total: count`.
+    static func countMinusBucket(count: String) -> String {
+        openSLO("""
+          indicator:
+            spec:
+              ratioMetric:
+                bad:
+                  metricSource:
+                    type: Prometheus
+                    spec:
+                      query: |
+                        sum(rate(\(count)[5m])) by (route)
+                          - sum by (route) (rate(h_bucket{le="0.5"}[5m]))
+                total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(h_count[5m])) by (route)'}}}
+        """)
+    }
+
+    @Test func openSLOBadCountMinusBucketIsGoodOverTotal() throws {
+        let spec = try #require(try SLOImport.parse(Array(Self.countMinusBucket(count: "h_count").utf8), file: "slo.yaml").get().first)
+        #expect(spec.sli == .events(total: try SeriesSelector.parse("h_count"), good: try SeriesSelector.parse(#"h_bucket{le="0.5"}"#), bad: nil))
+        #expect(spec.groupBy == ["route"])
+    }
+
+    @Test func openSLOBadCountMustBeTheTotal() {
+        #expect(Self.importErrors(Self.countMinusBucket(count: "g_count")) == [
+            #"slo.yaml:14:17: SLO s1.spec.indicator.spec.ratioMetric.bad: slod reads bad as a count minus a bucket only when the count is total's selector: g_count is not h_count; write the same selector in both"#,
+        ])
+    }
+
+    /// A difference is read in `bad` only: a good or total query is one term.
+    @Test func openSLOGoodDifferenceIsRefused() {
+        let document = Self.openSLO(Self.ratio.replacingOccurrences(of: "bad: {metricSource: {type: Prometheus, spec: {metric: x_total}}}",
+                                                                    with: "good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(y_total[5m])) - sum(rate(x_total[5m]))'}}}"))
+        let errors = Self.importErrors(document)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.contains(#"found "-" after the query; the query must have the shape sum(rate(SELECTOR[5m])), sum(SELECTOR) or SELECTOR, optionally with by (label, …)"#) == true, "\(errors)")
+        #expect(errors.first?.contains("count minus") == false, "\(errors)")
+    }
+
     @Test func openSLOVersionAndKinds() {
         #expect(Self.importErrors("apiVersion: openslo/v1alpha\nkind: SLO\n") ==
                 [#"slo.yaml:1:13: apiVersion: "openslo/v1alpha" is not supported; slod imports apiVersion: openslo/v1 and sloth.slok.dev/v1 (kind PrometheusServiceLevel or AlertWindows)"#])

@@ -57,6 +57,52 @@ import Selectors
         Self.expectRefused(query, range: .openSLO, offset: offset, fragment: fragment)
     }
 
+    /// Bad-events queries: (query, total selector, good selector, each term's offset).
+    @Test(arguments: [
+        ("sum(rate(c_count[{{.window}}])) - sum(rate(c_bucket{le=\"1\"}[{{.window}}]))", "c_count", "c_bucket{le=\"1\"}", 0, 34),
+        ("(\n  sum(rate(c_count[{{.window}}]))\n  -\n  sum(rate(c_bucket{le=\"1\"}[{{.window}}]))\n)\n", "c_count", "c_bucket{le=\"1\"}", 4, 42),
+        ("( sum(increase(c_count[{{.window}}])) by (a)-sum by (a) (rate(c_bucket{le=\"1\"}[{{.window}}])) )", "c_count", "c_bucket{le=\"1\"}", 2, 45),
+    ])
+    func countMinusBucket(_ query: String, _ total: String, _ good: String, _ totalOffset: Int, _ goodOffset: Int) throws {
+        let parsed = try BadEventsQuery.parse(query, range: .slothWindow)
+        guard case .totalMinusGood(let t, let tOffset, let g, let gOffset) = parsed else {
+            Issue.record("parsed \(query) as \(parsed)")
+            return
+        }
+        #expect(t.selector == (try SeriesSelector.parse(total)))
+        #expect(g.selector == (try SeriesSelector.parse(good)))
+        #expect((tOffset, gOffset) == (totalOffset, goodOffset))
+    }
+
+    @Test func badEventsQueryOfOneTerm() throws {
+        let single = try BadEventsQuery.parse("(sum(rate(x_total[{{.window}}])) by (a))", range: .slothWindow)
+        #expect(single == .single(RateQuery(selector: try SeriesSelector.parse("x_total"), groupBy: ["a"])))
+        #expect(try BadEventsQuery.parse("sum(rate(x_total[5m]))-sum(x_total)", range: .openSLO)
+            == .totalMinusGood(total: RateQuery(selector: try SeriesSelector.parse("x_total"), groupBy: []), totalOffset: 0,
+                               good: RateQuery(selector: try SeriesSelector.parse("x_total"), groupBy: []), goodOffset: 23))
+    }
+
+    /// (query, byte offset of the problem, fragment of the message).
+    @Test(arguments: [
+        ("sum(rate(a[{{.window}}])) + sum(rate(b[{{.window}}]))", 26, #"found "+" between two terms"#),
+        ("sum(rate(a[{{.window}}])) * 2", 26, #"found "*" between two terms"#),
+        ("sum(rate(a[{{.window}}])) - sum(rate(b[{{.window}}])) - sum(rate(c[{{.window}}]))", 54, "after the second term (a difference has exactly two terms)"),
+        ("(sum(rate(a[{{.window}}])) - sum(rate(b[{{.window}}]))", 54, #"found the end of the query after the second term, where slod expects ")""#),
+        ("(sum(rate(a[{{.window}}]))", 26, #"found the end of the query where slod expects "-" or ")""#),
+        ("sum(rate(a[{{.window}}])) - (sum(rate(b[{{.window}}])))", 28, #"found "(" where slod expects sum"#),
+        ("sum(rate(a[{{.window}}])) - ", 28, "found the end of the query where slod expects sum"),
+        ("sum(rate(a[{{.window}}])) or sum(rate(b[{{.window}}]))", 26, #"found "or" after the query; the query must have the shape sum(rate(SELECTOR[{{.window}}])), optionally with by (label, …), or be a histogram's count minus one bucket"#),
+    ])
+    func refusedBadEventsQueries(_ query: String, _ offset: Int, _ fragment: String) {
+        do {
+            let parsed = try BadEventsQuery.parse(query, range: .slothWindow)
+            Issue.record("accepted \(query) as \(parsed)")
+        } catch {
+            #expect(error.offset == offset, "\(error)")
+            #expect(error.message.contains(fragment), "\(error.message)")
+        }
+    }
+
     static func expectRefused(_ query: String, range: RateQuery.RangeForm, offset: Int, fragment: String) {
         do {
             let parsed = try RateQuery.parse(query, range: range)

@@ -381,42 +381,164 @@ import Selectors
                                     bad: try SeriesSelector.parse(#"apiserver_request_duration_seconds_bucket{le="0.4",verb!="WATCH"}"#)))
     }
 
-    /// Sloth's own latency example subtracts the bucket from the count: refused, with the place.
-    @Test func arithmeticLatencyQueriesStayRefused() {
-        let text = """
-            version: prometheus/v1
-            service: api
+    /// A prometheus/v1 file with one latency SLO whose `sli.events` is `events` (indented by 8).
+    static func latencySLO(_ events: String) -> String {
+        """
+        version: prometheus/v1
+        service: api
+        slos:
+          - name: latency
+            objective: 99
+            sli:
+              events:
+        \(events)
+        """
+    }
+
+    /// Sloth's apiserver example: the error query is the count minus the fast bucket.
+    static let apiserverLatency = latencySLO("""
+                error_query: |
+                  (
+                    sum(rate(apiserver_request_duration_seconds_count{verb!="WATCH"}[{{.window}}]))
+                    -
+                    sum(rate(apiserver_request_duration_seconds_bucket{le="0.4",verb!="WATCH"}[{{.window}}]))
+                  )
+                total_query: sum(rate(apiserver_request_duration_seconds_count{verb!="WATCH"}[{{.window}}]))
+        """)
+
+    /// Sloth's own latency example subtracts the bucket from the count: good = the bucket.
+    @Test func countMinusBucketImportsAsGoodOverTotal() throws {
+        let spec = try #require(try Self.specs([("slo.yaml", Self.apiserverLatency)]).first)
+        #expect(spec.sli == .events(total: try SeriesSelector.parse(#"apiserver_request_duration_seconds_count{verb!="WATCH"}"#),
+                                    good: try SeriesSelector.parse(#"apiserver_request_duration_seconds_bucket{le="0.4",verb!="WATCH"}"#),
+                                    bad: nil))
+        #expect(spec.groupBy == [])
+    }
+
+    /// Without parentheses, on one line, the count's matchers in another order, grouped.
+    @Test func countMinusBucketOnOneLineWithGrouping() throws {
+        let text = Self.latencySLO("""
+                    error_query: sum by (route) (rate(x_count{b="2",a="1"}[{{.window}}])) - sum(rate(x_bucket{a="1",le="0.4",b="2"}[{{ .window }}])) by (route)
+                    total_query: sum(rate(x_count{a="1",b="2"}[{{.window}}])) by (route)
+            """)
+        let spec = try #require(try Self.specs([("slo.yaml", text)]).first)
+        #expect(spec.sli == .events(total: try SeriesSelector.parse(#"x_count{a="1",b="2"}"#),
+                                    good: try SeriesSelector.parse(#"x_bucket{a="1",b="2",le="0.4"}"#), bad: nil))
+        #expect(spec.groupBy == ["route"])
+    }
+
+    /// `slod rules` for the imported SLO is what slod's own config with good/total gives.
+    @Test func countMinusBucketRulesEqualTheGoodOverTotalConfig() throws {
+        let imported = try Self.specs([("slo.yaml", Self.apiserverLatency)])
+        let config = try ConfigLoader.parse(Array("""
             slos:
-              - name: latency
+              - service: api
+                name: latency
                 objective: 99
+                period: 30d
+                budgeting: occurrences
                 sli:
                   events:
+                    total: 'apiserver_request_duration_seconds_count{verb!="WATCH"}'
+                    good: 'apiserver_request_duration_seconds_bucket{le="0.4",verb!="WATCH"}'
+            """.utf8), file: "slod.yaml").get()
+        let here = SLOSpec.Source(file: "x", line: 1, column: 1)
+        let (fromSloth, fromConfig) = (try imported.map { try Self.relocated($0, to: here) }, try config.slos.map { try Self.relocated($0, to: here) })
+        let rules = RuleGenerator().yaml(for: fromSloth)
+        #expect(rules == RuleGenerator().yaml(for: fromConfig))
+        #expect(rules.contains(#"apiserver_request_duration_seconds_bucket{le="0.4",verb!="WATCH"}"#), "\(rules)")
+    }
+
+    @Test func countMinusBucketInTheKubernetesResource() throws {
+        let text = Self.kubernetes("""
+                  sli:
+                    events:
+                      errorQuery: >-
+                        (sum(rate(x_count{job="api"}[{{.window}}])) - sum(rate(x_bucket{job="api",le="0.25"}[{{.window}}])))
+                      totalQuery: sum(rate(x_count{job="api"}[{{.window}}]))
+            """)
+        let spec = try #require(try Self.specs([("k8s.yaml", text)]).first)
+        #expect(spec.sli == .events(total: try SeriesSelector.parse(#"x_count{job="api"}"#),
+                                    good: try SeriesSelector.parse(#"x_bucket{job="api",le="0.25"}"#), bad: nil))
+    }
+
+    /// A count that is not the total query's selector is refused at the count, inside the block.
+    @Test func countMinusBucketNeedsTheTotalQuerysCount() {
+        let text = Self.latencySLO("""
                     error_query: |
                       (
-                        sum(rate(x_count[{{.window}}]))
+                        sum(rate(x_count{job="web"}[{{.window}}]))
                         -
                         sum(rate(x_bucket{le="0.4"}[{{.window}}]))
                       )
                     total_query: sum(rate(x_count[{{.window}}]))
-            """
+            """)
+        #expect(Self.errors(text) == [
+            #"slo.yaml:10:13: slos[0] (api/latency).sli.events.error_query: slod reads error_query as a count minus a bucket only when the count is total_query's selector: x_count{job="web"} is not x_count; write the same selector in both"#,
+        ])
+    }
+
+    /// Each term groups by the total query's labels; the term that does not is named by place.
+    @Test func countMinusBucketTermsGroupLikeTheTotal() {
+        let text = Self.latencySLO("""
+                    error_query: sum(rate(x_count[{{.window}}])) by (route) - sum(rate(x_bucket{le="0.4"}[{{.window}}]))
+                    total_query: sum(rate(x_count[{{.window}}])) by (route)
+            """)
+        #expect(Self.errors(text) == [
+            "slo.yaml:8:67: slos[0] (api/latency).sli.events.error_query: groups by () but total_query by (route); both must group by the same labels",
+        ])
+    }
+
+    /// Other arithmetic stays refused, at the operator or the term that makes it so.
+    @Test(arguments: [
+        (#"sum(rate(x_count[{{.window}}])) + sum(rate(x_bucket{le="0.4"}[{{.window}}]))"#, "8:55",
+         #"found "+" between two terms: of PromQL arithmetic, slod reads only a count minus a bucket"#),
+        (#"sum(rate(x_bucket{le="0.4"}[{{.window}}])) / sum(rate(x_count[{{.window}}]))"#, "8:66", #"found "/" between two terms"#),
+        (#"(sum(rate(x_count[{{.window}}])) - sum(rate(x_bucket{le="0.4"}[{{.window}}])) - sum(rate(x_total[{{.window}}])))"#, "8:101",
+         #"found "-" after the second term, where slod expects ")": a difference has exactly two terms"#),
+        (#"sum(rate(x_count[{{.window}}])) - sum(rate(x_bucket{le="0.4"}[{{.window}}])) - sum(rate(x_total[{{.window}}]))"#, "8:100",
+         #"found "-" after the second term (a difference has exactly two terms)"#),
+        (#"sum(rate(x_count[{{.window}}])) - 2 * sum(rate(x_bucket{le="0.4"}[{{.window}}]))"#, "8:57", #"found "2" where slod expects sum"#),
+    ])
+    func otherArithmeticStaysRefused(_ query: String, _ position: String, _ fragment: String) {
+        let text = Self.latencySLO("""
+                    error_query: '\(query)'
+                    total_query: sum(rate(x_count[{{.window}}]))
+            """)
         let errors = Self.errors(text)
         #expect(errors.count == 1, "\(errors)")
-        #expect(errors.first?.hasPrefix(#"slo.yaml:8:22: slos[0] (api/latency).sli.events.error_query: unsupported query: found "(" where slod expects sum"#) == true, "\(errors)")
+        #expect(errors.first?.hasPrefix("slo.yaml:\(position): slos[0] (api/latency).sli.events.error_query: unsupported query: \(fragment)") == true, "\(errors)")
+    }
+
+    /// The fuzz seed with this shape imports (the fuzzer mutates it into the error paths).
+    @Test func countMinusBucketFuzzSeedImports() throws {
+        let root = try #require(repositoryRoot(), "repository root not found above \(#filePath)")
+        let name = "sloth-count-minus-bucket.yaml"
+        let bytes = try #require(readFile(root + "/Tests/Fuzz/corpus/yaml/" + name), "cannot read \(name)")
+        let specs = try SLOImport.parse(bytes, file: name).get()
+        #expect(specs.map(\.id) == ["k8s-apiserver-requests-latency", "k8s-apiserver-grouped", "svc-a"])
+        #expect(specs.allSatisfy { if case .events(_, _?, nil) = $0.sli { true } else { false } })
+    }
+
+    /// Inside a literal block, a problem is placed at its line and column, not at the `|`.
+    @Test func problemsInsideABlockScalarArePlaced() {
+        let text = Self.latencySLO("""
+                    error_query: |
+                      sum(rate(x_count[{{.window}}]))
+                        - sum(irate(x_bucket{le="0.4"}[{{.window}}]))
+                    total_query: sum(rate(x_count[{{.window}}]))
+            """)
+        let errors = Self.errors(text)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.hasPrefix(#"slo.yaml:10:19: slos[0] (api/latency).sli.events.error_query: unsupported query: found "irate" where slod expects rate or increase"#) == true, "\(errors)")
     }
 
     /// A query over something no rate counts is refused at the query, under Sloth's key name.
     @Test func uncountableQueriesAreRefusedAtTheQuery() {
-        let text = """
-            version: prometheus/v1
-            service: api
-            slos:
-              - name: latency
-                objective: 99
-                sli:
-                  events:
+        let text = Self.latencySLO("""
                     error_query: sum(rate(x_sum[{{.window}}]))
                     total_query: sum(rate(x_count[{{.window}}]))
-            """
+            """)
         let errors = Self.errors(text)
         #expect(errors.count == 1, "\(errors)")
         #expect(errors.first?.hasPrefix(#"slo.yaml:8:22: slos[0] (api/latency).sli.events.error_query: "x_sum" is the sum of the values"#) == true, "\(errors)")

@@ -164,6 +164,23 @@ struct CrossCheckShape: Sendable {
               objectives:
                 - target: 0.99
             """), metric: "xo.latency", family: .histogram, groupBy: [], instances: [([:], .ticket)]),
+        // Sloth's own latency form: the error query is the count minus the fast bucket.
+        CrossCheckShape(service: "imports", name: "sloth-count-minus-bucket", definition: .sloth("""
+            version: "prometheus/v1"
+            service: "imports"
+            slos:
+              - name: "sloth-count-minus-bucket"
+                objective: 99
+                sli:
+                  events:
+                    error_query: |
+                      (
+                        sum(rate(xd_latency_count[{{.window}}]))
+                        -
+                        sum(rate(xd_latency_bucket{le="0.4"}[{{.window}}]))
+                      )
+                    total_query: sum(rate(xd_latency_count[{{.window}}]))
+            """), metric: "xd.latency", family: .histogram, groupBy: [], instances: [([:], .page)]),
     ]
 
     // MARK: Series

@@ -1,4 +1,4 @@
-// libFuzzer target for the YAML parser and the configuration decoder.
+// libFuzzer target for the YAML parser, the configuration decoder and the SLO file imports.
 //
 // Build and run (see README):
 //   swift build -c release --product fuzz-yaml --scratch-path .build-fuzz-yaml -Xswiftc -sanitize=fuzzer,address
@@ -19,9 +19,11 @@ struct FuzzYAML {
         var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
         let status = cfuzz_run(&argc, &argv) { data, size in
             let bytes = size == 0 || data == nil ? [] : [UInt8](UnsafeBufferPointer(start: data, count: size))
-            // Parses YAML, then decodes the configuration: every input must give a value or an
+            // Parses YAML, then decodes the configuration, and the same bytes as an imported SLO
+            // file (Sloth, OpenSLO: their PromQL queries): every input must give a value or an
             // error; a trap, a sanitizer report or a timeout is a finding.
             _ = ConfigLoader.parse(bytes, file: "fuzz")
+            _ = SLOImport.parse([SLOImport.File(name: "fuzz", bytes: bytes)])
             return 0
         }
         exit(status)
