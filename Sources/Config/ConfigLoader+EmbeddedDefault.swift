@@ -125,7 +125,7 @@ extension ConfigLoader {
         #     no_data: ignore                   # ignore (default), good or bad: what an empty time slice counts as
         #                                       # (good and bad need a timeslice budgeting method)
         #     alerting:                         # burn-rate alerts (default: the workbook's page and ticket tiers)
-        #       labels: {team: payments}        # on alerts only, never on series; not sloth_*, alertname or a group_by label
+        #       labels: {team: payments}        # on alerts only, never on series; not sloth_*, alertname, alertstate, a group_by label or a {{ }} template
         #       annotations: {dashboard: https://grafana.example/d/slo}   # beside summary, description, runbook_url
         #       page: {severity: critical, windows: [{long: 30m, short: 2m, factor: 28.8}]}   # see README "Alerts"
         #       ticket: {disable: true}         # also per tier: labels, annotations, for, keep_firing_for

@@ -34,7 +34,7 @@ extension SLODecoding {
         let errorsBefore = errors.count
         for (term, offset) in terms(query) {
             for name in term.groupBy {
-                do throws(SLOConfigurationError) { try SLOSpec.checkOutputLabelName(name, subject: "by") } catch {
+                do throws(SLOConfigurationError) { try SLOSpec.checkGroupByLabel(name, subject: "by") } catch {
                     report(node, byteOffset: offset, m.keyPath(key), "by (…): " + error.message)
                 }
             }

@@ -217,7 +217,7 @@ extension SLODecoding {
                 continue
             }
             reportProblem(node, keyPath) { () throws(SLOConfigurationError) in
-                try SLOSpec.checkOutputLabelName(name, subject: "group_by")
+                try SLOSpec.checkGroupByLabel(name, subject: "group_by")
             }
             names.append(name)
         }

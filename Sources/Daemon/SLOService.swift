@@ -191,7 +191,10 @@ final class SLOService: Sendable {
             (worker as? AggregatorShard)?.reconfigureSLO(matcher: matcher, registry: registry, layouts: layouts, keep: kept)
         }, done: { finished.withLock { $0 = true } })
         Self.wait(seconds: 60) { finished.withLock { $0 } }
-        next.engine.adoptStates(from: previous.engine, keep: kept)
+        for lost in next.engine.adoptStates(from: previous.engine, keep: kept) {
+            Logger.shared.error("SLO state started over on reload", ["slo": lost.slo, "group": lost.groupValues.joined(separator: ","),
+                                                                   "reason": lost.reason])
+        }
         next.alerts.adopt(from: previous.alerts)
         setup.withLock { $0 = next }
         latest.withLock { $0 = nil }

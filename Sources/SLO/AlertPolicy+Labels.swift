@@ -19,6 +19,10 @@ extension AlertPolicy {
     /// The tier name of the budget-exhaustion alert.
     public static let budgetTierName = "budget"
 
+    /// Labels every alert carries whatever its series: its name, and the state Prometheus'
+    /// `ALERTS` and slod's `slod_alerts` add. No SLO, group or alert label may take them.
+    public static let labelsEveryAlertSets: Set<String> = ["alertname", "alertstate"]
+
     /// The labels an alert of tier `name` (with the tier's own `tierLabels`) puts over the labels
     /// of the series it reads: the `labels:` of its Prometheus alert rule (steps 2 and 3).
     public func ruleLabels(tier name: String, tierLabels: [String: String]) -> [String: String] {

@@ -5,7 +5,7 @@ extension RuleGenerator {
     /// One alert per enabled tier of the SLO's policy.
     func alerts(_ slo: RuleSLO) -> [RuleYAML.Rule] {
         let policy = slo.spec.alertPolicy
-        return policy.tiers.filter(\.enabled).map { alert(slo, tier: $0, name: slo.spec.alerting?.alertName ?? alertName, policy: policy) }
+        return policy.tiers.filter(\.enabled).map { alert(slo, tier: $0, policy: policy) }
     }
 
     /// `(long > f·B and short > f·B) or (…)`, each window term wrapped in
@@ -14,7 +14,7 @@ extension RuleGenerator {
     /// the group labels) with the rule's over them (`AlertPolicy.ruleLabels`, shared with slod's
     /// own alerts). `for:` and `keep_firing_for:` as the tier sets them (none by default: the
     /// short window already filters blips). User annotations may hold Prometheus templates.
-    func alert(_ slo: RuleSLO, tier: AlertTierSpec, name: String, policy: AlertPolicy) -> RuleYAML.Rule {
+    func alert(_ slo: RuleSLO, tier: AlertTierSpec, policy: AlertPolicy) -> RuleYAML.Rule {
         let budget = slo.spec.objective.errorBudgetText
         let terms = tier.conditions.map { c -> String in
             let factor = RuleSLO.number(c.factor)
@@ -34,7 +34,7 @@ extension RuleGenerator {
         var generated = ["summary": "\(spec.service) \(spec.name) SLO error budget burn rate is too fast (\(tier.name))",
                          "description": description]
         if let url = policy.runbookURL { generated["runbook_url"] = url }
-        return RuleYAML.Rule(alert: name, expr: terms.joined(separator: "\nor\n"),
+        return RuleYAML.Rule(alert: policy.alertName, expr: terms.joined(separator: "\nor\n"),
                              forSeconds: tier.forSeconds, keepFiringForSeconds: tier.keepFiringForSeconds,
                              labels: policy.ruleLabels(tier: tier.name, tierLabels: tier.labels),
                              annotations: policy.alertAnnotations(generated: generated, tierAnnotations: tier.annotations))

@@ -13,13 +13,12 @@
 /// Generation is pure and deterministic: the same specs in the same order give the same bytes
 /// (labels sorted by name, SLOs in the given order). Cost: linear in the number of SLOs.
 public struct RuleGenerator: Sendable {
-    /// The `alert:` name of both burn-rate alerts (slod's own alerts use the same default).
-    public var alertName: String
     /// Written as `sloth_version` on `sloth_slo_info` when not empty.
     public var version: String
 
-    public init(alertName: String = "SLOBurnRate", version: String = "") {
-        self.alertName = alertName
+    /// The alerts' names come from each SLO's policy (`AlertPolicy.alertName`), as slod's own
+    /// alerts' do, so the two cannot be named apart.
+    public init(version: String = "") {
         self.version = version
     }
 
@@ -31,6 +30,7 @@ public struct RuleGenerator: Sendable {
         out.comment("Names follow Sloth, so Sloth's dashboards work: slo:sli_error:ratio_rate<window> with sloth_window,")
         out.comment("slo:objective:ratio, slo:error_budget:ratio, ... with sloth_id, sloth_service and sloth_slo.")
         out.comment("A window without events has no sample (the total rate is filtered with > 0), never NaN.")
+        out.comment("Only slod's own alerts apply min_events (a window needs that many events to page) and budget_exhaustion.")
         guard !specs.isEmpty else {
             out.line("groups: []")
             return out.text

@@ -41,21 +41,38 @@ extension SLOSpec {
         }
     }
 
-    /// `group_by`: valid output label names, each once.
+    /// `group_by`: valid output label names, each once, none that alerts set themselves.
     public static func checkGroupBy(_ names: [String]) throws(SLOConfigurationError) {
         var seen: Set<String> = []
         for name in names {
-            try checkOutputLabelName(name, subject: "group_by")
+            try checkGroupByLabel(name, subject: "group_by")
             guard seen.insert(name).inserted else {
                 throw SLOConfigurationError("group_by", "\"\(name)\" is listed twice")
             }
         }
     }
 
+    /// One `group_by` label (or a `by (…)` label of an imported query): a valid output label
+    /// name that alerts do not set themselves.
+    public static func checkGroupByLabel(_ name: String, subject: String) throws(SLOConfigurationError) {
+        try checkOutputLabelName(name, subject: subject)
+        try checkNotSetByAlerts(name, subject: subject)
+    }
+
+    /// A series label that every alert replaces (`AlertPolicy.labelsEveryAlertSets`): on a
+    /// group label the groups' alerts would share one label set; on an SLO label the value
+    /// would silently be lost on alerts.
+    static func checkNotSetByAlerts(_ name: String, subject: String) throws(SLOConfigurationError) {
+        guard AlertPolicy.labelsEveryAlertSets.contains(name) else { return }
+        throw SLOConfigurationError(subject, "\"\(name)\" is set on every alert by slod and Prometheus (alertname: the alert's name; "
+            + "alertstate: pending or firing on ALERTS and slod_alerts) and would replace this label there; choose another name")
+    }
+
     /// `labels`: valid output label names that do not collide with a `group_by` label.
     public static func checkLabels(_ labels: [String: String], groupBy: [String]) throws(SLOConfigurationError) {
         for name in labels.keys.sorted() {
             try checkOutputLabelName(name, subject: "labels")
+            try checkNotSetByAlerts(name, subject: "labels")
             guard !groupBy.contains(name) else {
                 throw SLOConfigurationError("labels", "\"\(name)\" is also a group_by label; an output series cannot carry both values")
             }

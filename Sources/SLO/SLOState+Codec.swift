@@ -126,14 +126,14 @@ extension SLOState {
     /// `SLOSpec.configuration`): the state itself when `layout` has the same configuration,
     /// else its checkpoint decoded into `layout` by the rules above, so every window of the new
     /// layout reads only buckets it covers (a window longer than its tier kept before lacks the
-    /// older data until it fills). Nil only if decoding fails, which a state's own encoding
-    /// does not: the caller then starts the instance over rather than keep a state it cannot
-    /// read.
-    public func relaid(in layout: SLOLayout) -> SLOState? {
+    /// older data until it fills). Throws only if decoding fails, which a state's own encoding
+    /// does not: the caller then starts the instance over, and says so, rather than keep a
+    /// state it cannot read.
+    public func relaid(in layout: SLOLayout) throws(SLOStateDecodingError) -> SLOState {
         guard layout.configuration != self.layout.configuration else { return self }
         var bytes: [UInt8] = []
         encode(into: &bytes)
-        return try? SLOState(decoding: bytes, layout: layout)
+        return try SLOState(decoding: bytes, layout: layout)
     }
 
     static func methodCode(_ method: BudgetingMethod) -> UInt8 {

@@ -116,16 +116,23 @@ public final class SLOEngine: @unchecked Sendable {
     /// On reload: takes over the states (windows, budget, judged slices) and event counters of
     /// `old`'s instances whose SLO is unchanged (`keep[old SLO index] = new SLO index`), under
     /// this engine's instance ids, each re-laid into the new layout when its alert windows
-    /// changed (`SLOState.relaid(in:)`). Call before the first `evaluate`.
-    public func adoptStates(from old: SLOEngine, keep: [Int: Int]) {
+    /// changed (`SLOState.relaid(in:)`). Call before the first `evaluate`. Returns the instances
+    /// whose state could not be re-laid and start over, with the reason, for the caller to log.
+    @discardableResult
+    public func adoptStates(from old: SLOEngine, keep: [Int: Int]) -> [(slo: String, groupValues: [String], reason: String)] {
+        var startedOver: [(slo: String, groupValues: [String], reason: String)] = []
         for (id, key) in old.registry.instances() where Int(id) < old.states.count {
             guard let slo = keep[key.slo],
                   let newID = registry.instance(for: SLOInstanceKey(slo: slo, groupValues: key.groupValues)) else { continue }
             let i = Int(id)
             // Same definition, but the alert windows (hence the layout) may have changed.
-            guard let state = old.states[i].relaid(in: layouts[slo]) else { continue }
-            adopted[newID] = Adopted(state: state, counters: old.counters[i])
+            do throws(SLOStateDecodingError) {
+                adopted[newID] = Adopted(state: try old.states[i].relaid(in: layouts[slo]), counters: old.counters[i])
+            } catch {
+                startedOver.append((slo: old.specs[key.slo].id, groupValues: key.groupValues, reason: error.description))
+            }
         }
+        return startedOver
     }
 
     /// Takes in the instances the registry assigned since the last tick and returns the first

@@ -53,7 +53,7 @@ extension SLOMatcher {
 
     /// What `selector` reads from the `_bucket` series of a histogram family: nil when it picks
     /// none; the cumulative count of the bucket whose bound equals its exact `le` (compared as
-    /// numbers: the rules compare the text slod exposes, `RuleSLO.eventsSelector`); refused when
+    /// numbers: the rules compare the text slod exposes, `RuleSLO.eventsSeries`); refused when
     /// it picks buckets without an exact `le` (PromQL would add up cumulative counts, which
     /// counts no events), a bound the histogram lacks, or a finite bound of an exponential
     /// histogram (its exposed bounds follow its scale and populated range: the series comes and
@@ -61,6 +61,8 @@ extension SLOMatcher {
     static func bucketReading(_ selector: SeriesSelector, family: String, labels: inout [String: String],
                               kind: SLOSeriesKind, bounds: [Double]) -> Result<EventsReading, LinkRefusal>? {
         let bucket = family + "_bucket"
+        // A fixed name that is not this family's buckets picks none: no bound need be formatted.
+        if let name = selector.metricName, name != bucket { return nil }
         let seriesLE = labels["le"]
         defer { labels["le"] = seriesLE }
         func picks(_ le: String) -> Bool {

@@ -188,8 +188,12 @@ import Testing
             #expect(alert.contains("    annotations:\n") && alert.contains("      description: \""))
             #expect(!alert.contains("for:"))
         }
-        #expect(RuleGenerator(alertName: "CheckoutBurn").yaml(for: [try Self.spec(sli: Self.events(bad: Self.badSLI))])
-            .contains("  - alert: \"CheckoutBurn\"\n"))
+        var named = try Self.spec(sli: Self.events(bad: Self.badSLI)).alertPolicy
+        named.alertName = "CheckoutBurn"
+        let spec = try Self.spec(sli: Self.events(bad: Self.badSLI))
+        let renamed = try SLOSpec(service: spec.service, name: spec.name, objective: spec.objective, period: spec.period,
+                                  sli: spec.sli, alerting: named, source: spec.source)
+        #expect(RuleGenerator().yaml(for: [renamed]).contains("  - alert: \"CheckoutBurn\"\n"))
     }
 
     /// Sloth's getting-started SLO (label `tier: "2"`) grouped by `service`, with Sloth's custom
