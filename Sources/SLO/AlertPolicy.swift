@@ -46,7 +46,7 @@ public struct AlertTierSpec: Sendable, Equatable {
 
     /// The rolling windows its conditions read (long and short), each once, ascending.
     public var windowSeconds: [Int64] {
-        Array(Set(conditions.flatMap { [$0.longSeconds, $0.shortSeconds] })).sorted()
+        conditions.flatMap { [$0.longSeconds, $0.shortSeconds] }.distinctAscending
     }
 
     /// The `severity` label of this tier's alerts: `labels["severity"]`, absent unless configured
@@ -174,7 +174,7 @@ public struct AlertPolicy: Sendable, Equatable {
     /// The rolling windows the enabled tiers' conditions read, ascending, each once. The SLO's
     /// state keeps them besides the standard windows (`SLOSpec.configuration`).
     public var windowSeconds: [Int64] {
-        Array(Set(tiers.filter(\.enabled).flatMap(\.windowSeconds))).sorted()
+        tiers.filter(\.enabled).flatMap(\.windowSeconds).distinctAscending
     }
 
     /// Checks the policy against the SLO it belongs to (its configuration and `group_by`

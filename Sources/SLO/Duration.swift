@@ -51,3 +51,8 @@ public enum SLODuration {
         return text
     }
 }
+
+extension Sequence<Int64> {
+    /// The windows (in seconds) each once, ascending: how every list of windows is kept.
+    var distinctAscending: [Int64] { Array(Set(self)).sorted() }
+}

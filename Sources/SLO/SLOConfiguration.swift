@@ -112,7 +112,7 @@ public struct SLOConfiguration: Sendable, Equatable {
     /// This configuration with `windows` kept too (ascending; a window already kept stays once).
     public func keeping(windows: [Int64]) -> SLOConfiguration {
         var c = self
-        c.windowSeconds = Array(Set(windowSeconds + windows)).sorted()
+        c.windowSeconds = (windowSeconds + windows).distinctAscending
         return c
     }
 }
