@@ -146,7 +146,8 @@ extension AggregatorShard {
     /// Switches this shard to new SLOs (on reload; call on the shard's thread, e.g. through
     /// `ShardRuntime.onEachShard`): unchanged SLOs keep their pending deltas (see
     /// `ShardSLO.reconfigure`), and every live series is matched again against the new SLOs —
-    /// membership is decided on creation and on reload. Cost: one match per series.
+    /// membership is decided on creation and on reload (and, for a linked histogram, when its
+    /// bounds change: `relinkSLOs`). Cost: one match per series.
     public func reconfigureSLO(matcher: SLOMatcher, registry: SLOInstanceRegistry, layouts: [SLOLayout], keep: [Int: Int]) {
         guard let slo else { return }
         slo.reconfigure(matcher: matcher, registry: registry, layouts: layouts, keep: keep)

@@ -12,6 +12,9 @@ import SLOEngine
 /// instance are folded together (a series that is both `total` and `bad` adds (0, inc)), so a
 /// point costs one pending add per instance it feeds.
 ///
+/// A linked histogram whose bounds change is matched again (`relink`, from
+/// `AggregatorShard.applyLinked`): its bucket links are made for its bounds of the moment.
+///
 /// Per point (`add*`) the increments, in units of 2^-12 events, join the instance's pending sum
 /// when the point's event time falls in the pending bucket (`SLOLayout.deltaBucketNanos`, 10 s
 /// for occurrences): two compares and two adds. A point of another bucket (the next bucket, or
