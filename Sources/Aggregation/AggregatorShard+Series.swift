@@ -25,7 +25,7 @@ extension AggregatorShard {
             }
             let result: ApplyResult
             if e.sloLinks >= 0 {
-                result = applyLinked(tag, &values, e.kind, e.slot, e.sloLinks, hot, p, now: now, outcome: &outcome)
+                result = applyLinked(tag, &values, e.kind, e.slot, series: s, e.sloLinks, hot, p, now: now, outcome: &outcome)
             } else {
                 result = applyRecord(tag, &values, e.kind, e.slot, hot, p, now: now)
                 account(result, ctx, &outcome)

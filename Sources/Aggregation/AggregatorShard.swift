@@ -309,7 +309,7 @@ public final class AggregatorShard: ShardWorker {
             let e = (UnsafeRawPointer(rawArena.base) + Int(found) &* 8).load(as: RawHeader.self)
             var r = values
             if e.sloLinks >= 0 && e.kind != .counter {
-                applyLinked(tag, &r, e.kind, e.slot, e.sloLinks, hot, p, now: now, outcome: &outcome)
+                applyLinked(tag, &r, e.kind, e.slot, series: e.series, e.sloLinks, hot, p, now: now, outcome: &outcome)
                 return
             }
             let result = applyRecord(tag, &r, e.kind, e.slot, hot, p, now: now)

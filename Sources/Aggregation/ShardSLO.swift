@@ -12,6 +12,9 @@ import SLOEngine
 /// instance are folded together (a series that is both `total` and `bad` adds (0, inc)), so a
 /// point costs one pending add per instance it feeds.
 ///
+/// A linked histogram whose bounds change is matched again (`relink`, from
+/// `AggregatorShard.applyLinked`): its bucket links are made for its bounds of the moment.
+///
 /// Per point (`add*`) the increments, in units of 2^-12 events, join the instance's pending sum
 /// when the point's event time falls in the pending bucket (`SLOLayout.deltaBucketNanos`, 10 s
 /// for occurrences): two compares and two adds. A point of another bucket (the next bucket, or
@@ -53,8 +56,9 @@ public final class ShardSLO {
         /// `.exponentialLatency`: the threshold.
         var good: Double
         var total: Double
-        /// Explicit-bucket links: the histogram's bucket count at link time; points with another
-        /// layout (bounds changed) are not counted, since the bucket index would be wrong.
+        /// Explicit-bucket links: the histogram's bucket count the link was made for. The shard
+        /// re-links a series whose bounds change (`relink`), so a point always has it; checked
+        /// anyway, as the guard of the unchecked bucket reads.
         var buckets: Int32
         var reading: Reading
     }
@@ -119,11 +123,37 @@ public final class ShardSLO {
 
     /// The link list of a new series, or -1 when it feeds no SLO.
     func link(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) -> Int32 {
+        let found = matchedLinks(name: name, labels: labels, kind: kind, bounds: bounds)
+        if found.isEmpty { return -1 }
+        let range = ListRange(start: Int32(links.count), count: Int32(found.count))
+        for l in found { links.append(l) }
+        if let id = freeLists.popLast() {
+            lists.pointer(at: Int(id)).pointee = range
+            return id
+        }
+        lists.append(range)
+        return Int32(lists.count - 1)
+    }
+
+    /// Makes `list` the links of its series matched again with new `bounds` (the histogram's
+    /// bounds changed): the buckets a link reads are found anew, and an SLO whose threshold or
+    /// `le` is no longer a bound is refused (told and counted, as for a new series) and fed
+    /// nothing. The list id stays (series and raw identity headers hold it); it may become empty.
+    func relink(_ list: Int32, name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) {
+        let found = matchedLinks(name: name, labels: labels, kind: kind, bounds: bounds)
+        let r = lists.pointer(at: Int(list))
+        garbageLinks += Int(r.pointee.count)
+        r.pointee = ListRange(start: Int32(links.count), count: Int32(found.count))
+        for l in found { links.append(l) }
+        if garbageLinks > 1024 && garbageLinks * 2 > links.count { compact() }
+    }
+
+    /// The links of a series, roles folded per instance; refusals are told and counted.
+    private func matchedLinks(name: String, labels: [(name: String, value: String)], kind: SLOSeriesKind, bounds: [Double]) -> [Link] {
         let (found, refusals) = matcher.links(name: name, labels: labels, kind: kind, bounds: bounds)
         // Every reason is told; the series counts once per SLO it was refused by.
         for r in refusals { refuse(r.message) }
         for slo in Set(refusals.map(\.slo)) { registry.refuseSeries(slo: slo) }
-        if found.isEmpty { return -1 }
         var folded: [Link] = []
         for l in found {
             guard let instance = registry.instance(for: SLOInstanceKey(slo: l.slo, groupValues: l.groupValues)) else {
@@ -147,15 +177,7 @@ public final class ShardSLO {
                                    buckets: Int32(bounds.count + 1), reading: .cumulativeBuckets))
             }
         }
-        if folded.isEmpty { return -1 }
-        let range = ListRange(start: Int32(links.count), count: Int32(folded.count))
-        for l in folded { links.append(l) }
-        if let id = freeLists.popLast() {
-            lists.pointer(at: Int(id)).pointee = range
-            return id
-        }
-        lists.append(range)
-        return Int32(lists.count - 1)
+        return folded
     }
 
     /// Adds an events link to the list, or its increments to the link that reads the same
@@ -251,9 +273,9 @@ public final class ShardSLO {
     /// over the histogram's `_count`) add `countIncrease`; the others add what
     /// `observationsIncrease` finds for them (nil: the link cannot read this point) — bucket
     /// links as events, latency links as good observations out of `countIncrease`. A bucket
-    /// link that cannot read the point (its bounds changed) holds back its instance's `.count`
-    /// links too, as a latency link holds back its total: counting the total without the good
-    /// events would make them all bad.
+    /// link that cannot read the point (a layout it was not made for) holds back its instance's
+    /// `.count` links too, as a latency link holds back its total: counting the total without
+    /// the good events would make them all bad.
     func addHistogram(list: Int32, countIncrease: Double, time: UInt64, observationsIncrease: (Link) -> Double?) {
         let r = lists.pointer(at: Int(list)).pointee
         let range = Int(r.start)..<Int(r.start + r.count)

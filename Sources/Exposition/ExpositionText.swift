@@ -1,3 +1,5 @@
+import Primitives
+
 /// Byte-level writers for the Prometheus text format 0.0.4 and the parts of OpenMetrics 1.0 that
 /// differ (family headers, `le` spelling). All append to a caller-owned buffer.
 ///
@@ -88,29 +90,11 @@ enum ExpositionText {
             if let le {
                 if !first { out.append(UInt8(ascii: ",")) }
                 out.append(contentsOf: "le=\"".utf8)
-                if format == .openMetrics100 { appendOpenMetricsDouble(le, to: &out) } else { appendDouble(le, to: &out) }
+                if format == .openMetrics100 { PrometheusNumberText.appendOpenMetricsDouble(le, to: &out) } else { PrometheusNumberText.appendDouble(le, to: &out) }
                 out.append(UInt8(ascii: "\""))
             }
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: " "))
-    }
-
-    /// Appends the decimal digits of `v`. No allocation.
-    static func appendUInt(_ v: UInt64, to out: inout [UInt8]) {
-        if v == 0 { out.append(UInt8(ascii: "0")); return }
-        let start = out.count
-        var x = v
-        while x > 0 {
-            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10))
-            x /= 10
-        }
-        out[start...].reverse()
-    }
-
-    /// Appends `v` in decimal, with a leading `-` when negative. No allocation.
-    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        appendUInt(v.magnitude, to: &out)
     }
 }

@@ -1,3 +1,5 @@
+import Primitives
+
 /// Renders ingested metric families as Prometheus text 0.0.4 or OpenMetrics 1.0.
 ///
 /// Families with the same name from several parts (one part per aggregation shard) are grouped so
@@ -263,7 +265,7 @@ extension FamilyRenderer {
                 switch s.value {
                 case .number(let v, let exemplar):
                     prefix(mainName, s.labels, into: &out)
-                    ExpositionText.appendDouble(v, to: &out)
+                    PrometheusNumberText.appendDouble(v, to: &out)
                     timestamp(s, into: &out)
                     if om, f.kind == .counter, let exemplar { self.exemplar(exemplar, into: &out) }
                     out.append(UInt8(ascii: "\n"))
@@ -296,7 +298,7 @@ extension FamilyRenderer {
             if om {
                 ExpositionText.appendSeconds(nanos: s.timeNanos, to: &out)
             } else {
-                ExpositionText.appendUInt(s.timeNanos / 1_000_000, to: &out)
+                PrometheusNumberText.appendUInt(s.timeNanos / 1_000_000, to: &out)
             }
         }
 
@@ -311,7 +313,7 @@ extension FamilyRenderer {
             out.append(contentsOf: " # {".utf8)
             e.labels.append(to: &out)
             out.append(contentsOf: "} ".utf8)
-            ExpositionText.appendDouble(e.value, to: &out)
+            PrometheusNumberText.appendDouble(e.value, to: &out)
             if e.timeNanos != 0 {
                 out.append(UInt8(ascii: " "))
                 ExpositionText.appendSeconds(nanos: e.timeNanos, to: &out)
@@ -326,9 +328,9 @@ extension FamilyRenderer {
             leEnds.removeAll(keepingCapacity: true)
             for b in bounds {
                 if om {
-                    ExpositionText.appendOpenMetricsDouble(b, to: &leBytes)
+                    PrometheusNumberText.appendOpenMetricsDouble(b, to: &leBytes)
                 } else {
-                    ExpositionText.appendDouble(b, to: &leBytes)
+                    PrometheusNumberText.appendDouble(b, to: &leBytes)
                 }
                 leEnds.append(leBytes.count)
             }
@@ -361,7 +363,7 @@ extension FamilyRenderer {
                     out.append(contentsOf: "+Inf".utf8)
                 }
                 out.append(contentsOf: "\"} ".utf8)
-                ExpositionText.appendUInt(h.cumulativeCounts[i], to: &out)
+                PrometheusNumberText.appendUInt(h.cumulativeCounts[i], to: &out)
                 timestamp(s, into: &out)
                 if om {
                     while nextExemplar < h.exemplars.count, h.exemplars[nextExemplar].bucket < i { nextExemplar += 1 }
@@ -374,13 +376,13 @@ extension FamilyRenderer {
             }
             if let sum = h.sum {
                 prefix(sumName, s.labels, into: &out)
-                ExpositionText.appendDouble(sum, to: &out)
+                PrometheusNumberText.appendDouble(sum, to: &out)
                 timestamp(s, into: &out)
                 out.append(UInt8(ascii: "\n"))
             }
             if !om || h.sum != nil {
                 prefix(countName, s.labels, into: &out)
-                ExpositionText.appendUInt(h.count, to: &out)
+                PrometheusNumberText.appendUInt(h.count, to: &out)
                 timestamp(s, into: &out)
                 out.append(UInt8(ascii: "\n"))
             }
@@ -391,21 +393,21 @@ extension FamilyRenderer {
             for q in sm.quantiles {
                 openExtraLabel(mainName, s.labels, "quantile", into: &out)
                 if om {
-                    ExpositionText.appendOpenMetricsDouble(q.quantile, to: &out)
+                    PrometheusNumberText.appendOpenMetricsDouble(q.quantile, to: &out)
                 } else {
-                    ExpositionText.appendDouble(q.quantile, to: &out)
+                    PrometheusNumberText.appendDouble(q.quantile, to: &out)
                 }
                 out.append(contentsOf: "\"} ".utf8)
-                ExpositionText.appendDouble(q.value, to: &out)
+                PrometheusNumberText.appendDouble(q.value, to: &out)
                 timestamp(s, into: &out)
                 out.append(UInt8(ascii: "\n"))
             }
             prefix(sumName, s.labels, into: &out)
-            ExpositionText.appendDouble(sm.sum, to: &out)
+            PrometheusNumberText.appendDouble(sm.sum, to: &out)
             timestamp(s, into: &out)
             out.append(UInt8(ascii: "\n"))
             prefix(countName, s.labels, into: &out)
-            ExpositionText.appendUInt(sm.count, to: &out)
+            PrometheusNumberText.appendUInt(sm.count, to: &out)
             timestamp(s, into: &out)
             out.append(UInt8(ascii: "\n"))
             if created, s.startTimeNanos != 0 { self.created(s, into: &out) }

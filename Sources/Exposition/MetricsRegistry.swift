@@ -174,25 +174,25 @@ public final class MetricsRegistry: Sendable {
             switch series.instrument {
             case .counter(let c):
                 out.append(contentsOf: prefixes[0])
-                ExpositionText.appendUInt(c.value, to: &out)
+                PrometheusNumberText.appendUInt(c.value, to: &out)
                 out.append(UInt8(ascii: "\n"))
             case .gauge(let g):
                 out.append(contentsOf: prefixes[0])
-                ExpositionText.appendInt(g.value, to: &out)
+                PrometheusNumberText.appendInt(g.value, to: &out)
                 out.append(UInt8(ascii: "\n"))
             case .histogram(let h):
                 let snap = h.snapshot()
                 let buckets = snap.cumulativeCounts.count
                 for i in 0..<buckets {
                     out.append(contentsOf: prefixes[i])
-                    ExpositionText.appendUInt(snap.cumulativeCounts[i], to: &out)
+                    PrometheusNumberText.appendUInt(snap.cumulativeCounts[i], to: &out)
                     out.append(UInt8(ascii: "\n"))
                 }
                 out.append(contentsOf: prefixes[buckets])
-                ExpositionText.appendDouble(snap.sum, to: &out)
+                PrometheusNumberText.appendDouble(snap.sum, to: &out)
                 out.append(UInt8(ascii: "\n"))
                 out.append(contentsOf: prefixes[buckets + 1])
-                ExpositionText.appendUInt(snap.count, to: &out)
+                PrometheusNumberText.appendUInt(snap.count, to: &out)
                 out.append(UInt8(ascii: "\n"))
             }
         }

@@ -69,21 +69,21 @@ public struct MetricsWriter {
     /// spelled as Prometheus expects).
     public mutating func sample(_ name: String, labels: [(String, String)] = [], value: Double) {
         prefix(name, labels)
-        ExpositionText.appendDouble(value, to: &bytes)
+        PrometheusNumberText.appendDouble(value, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Writes one sample line with an exact unsigned integer value.
     public mutating func sample(_ name: String, labels: [(String, String)] = [], value: UInt64) {
         prefix(name, labels)
-        ExpositionText.appendUInt(value, to: &bytes)
+        PrometheusNumberText.appendUInt(value, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Writes one sample line with an exact signed integer value.
     public mutating func sample(_ name: String, labels: [(String, String)] = [], value: Int64) {
         prefix(name, labels)
-        ExpositionText.appendInt(value, to: &bytes)
+        PrometheusNumberText.appendInt(value, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 
@@ -99,14 +99,14 @@ public struct MetricsWriter {
         for (i, c) in snapshot.cumulativeCounts.enumerated() {
             let le = i < snapshot.bounds.count ? snapshot.bounds[i] : .infinity
             ExpositionText.appendSeriesPrefix(name: name, suffix: "_bucket", labels: labels, le: le, format: format, to: &bytes)
-            ExpositionText.appendUInt(c, to: &bytes)
+            PrometheusNumberText.appendUInt(c, to: &bytes)
             bytes.append(UInt8(ascii: "\n"))
         }
         ExpositionText.appendSeriesPrefix(name: name, suffix: "_sum", labels: labels, to: &bytes)
-        ExpositionText.appendDouble(snapshot.sum, to: &bytes)
+        PrometheusNumberText.appendDouble(snapshot.sum, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
         ExpositionText.appendSeriesPrefix(name: name, suffix: "_count", labels: labels, to: &bytes)
-        ExpositionText.appendUInt(snapshot.count, to: &bytes)
+        PrometheusNumberText.appendUInt(snapshot.count, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
     }
 

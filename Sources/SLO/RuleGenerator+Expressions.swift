@@ -1,3 +1,4 @@
+import Primitives
 import Selectors
 
 /// One SLO as the rule generator sees it: its output labels, the period window Prometheus can
@@ -72,18 +73,21 @@ struct RuleSLO {
         return "sum\(by)(rate(\(selector)[\(window)]))"
     }
 
-    /// The `le` matcher for a latency threshold. Text format writes an integral bound as `5`,
-    /// OpenMetrics (stored as written by Prometheus 2.x, normalized by 3.x) as `5.0`, so an
-    /// integral threshold matches both; other bounds are written the same way by both formats.
-    static func leMatcher(_ threshold: Double) -> LabelMatcher {
+    /// The `le` matcher for a bucket bound: Prometheus compares the `le` text it stored, so the
+    /// bound is spelled as slod's `/metrics` writes it (`prometheusText`: `0.4`, `5`, `1e+06`,
+    /// `1.2345675e+06`). An integral bound below 10⁶ is written `5` by the text format and
+    /// `5.0` by OpenMetrics (stored as written by Prometheus 2.x, normalized to it by 3.x), so it
+    /// matches both; every other bound is spelled the same by both formats.
+    static func leMatcher(_ bound: Double) -> LabelMatcher {
+        let text = bound.prometheusText
+        let openMetrics = bound.openMetricsText
         do {
-            if threshold == threshold.rounded(), threshold < 1e15 {
-                let integer = String(Int64(threshold))
-                return try LabelMatcher(name: "le", op: .matchesRegex, value: "\(integer)|\(integer)\\.0")
-            }
-            return try LabelMatcher(name: "le", op: .equal, value: "\(threshold)")
+            if openMetrics == text { return try LabelMatcher(name: "le", op: .equal, value: text) }
+            // They differ only for integral bounds (`5`, `5.0`): digits, a sign and the dot to escape.
+            let escaped = String(openMetrics.flatMap { $0 == "." ? ["\\", "."] : [$0] })
+            return try LabelMatcher(name: "le", op: .matchesRegex, value: "\(text)|\(escaped)")
         } catch {
-            preconditionFailure("le matcher for \(threshold) does not compile: \(error)")
+            preconditionFailure("le matcher for \(text) does not compile: \(error)")
         }
     }
 

@@ -1,4 +1,4 @@
-import Exposition
+import Primitives
 import SLO
 import Selectors
 

@@ -212,19 +212,70 @@ final class SLOHarness {
         #expect(Self.fiveMinutes(s) == (0, 0))
     }
 
-    /// Bounds changing within a series (a reset) leave the bucket link unable to read it: the
-    /// count is held back too, as a latency link holds back its total, instead of counting every
-    /// event as bad.
-    @Test func changedBoundsHoldBackTheCountOfABucketSLI() throws {
-        let sli = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
-                                     good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
-        let (p, s) = try Self.pipeline([Self.spec(sli)])
-        let start = Self.at(1_000)
-        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(70), counts: [1, 1, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
-        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(60), counts: [3, 2, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
-        #expect(Self.fiveMinutes(s) == (3, 3))
-        try p.ingest(Self.histogramRequest(temporality: 2, start: start, time: Self.at(50), counts: [5, 5, 5], bounds: [0.25, 1]), json: true)
-        #expect(Self.fiveMinutes(s) == (3, 3))
+    /// A latency SLI and its events form (good `_bucket{le}`, total `_count`), both at 0.25.
+    static func thresholdSLOs() throws -> [SLOSpec] {
+        let latency = SLOSpec.SLI.latency(histogram: try SeriesSelector.parse("lat_seconds"), threshold: 0.25, interpolate: false)
+        let events = SLOSpec.SLI.events(total: try SeriesSelector.parse("lat_seconds_count"),
+                                        good: try SeriesSelector.parse(#"lat_seconds_bucket{le="0.25"}"#), bad: nil)
+        return try [latency, events].enumerated().map { i, sli in
+            try SLOSpec(service: "svc", name: "slo\(i)", objective: Objective(percent: "99"), period: .rolling(seconds: 30 * 86_400),
+                        sli: sli, source: Self.source)
+        }
+    }
+
+    /// The 5m window's (good, total) of each instance, in instance order, after a tick.
+    static func fiveMinutesPerInstance(_ h: SLOHarness) -> [[Double]] {
+        let snapshot = h.tick()
+        return snapshot.instances.map { [snapshot.windows(of: $0).first!.good, snapshot.windows(of: $0).first!.total] }
+    }
+
+    /// `thresholdSLOs` fed a cumulative histogram with bounds [0.1, 0.25, 0.5]: a baseline,
+    /// then 3 events, all at or below 0.25.
+    static func thresholdPipelineAfterThreeEvents(_ messages: Messages) throws -> (ShardPipeline, SLOHarness) {
+        let (p, s) = try Self.pipeline(Self.thresholdSLOs(), onRefusal: { messages.list.append($0) })
+        try p.ingest(Self.histogramRequest(temporality: 2, start: Self.at(1_000), time: Self.at(70), counts: [1, 1, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: Self.at(1_000), time: Self.at(65), counts: [3, 2, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
+        #expect(Self.fiveMinutesPerInstance(s) == [[3, 3], [3, 3]])
+        return (p, s)
+    }
+
+    /// Bounds changing within a series reset it (`HistogramState`) and link it again: the
+    /// threshold's bucket is read at its index in the new bounds, whether their count changed or
+    /// not (with the same count, the old index would read another bucket), and the counts
+    /// after the change are exact.
+    @Test(arguments: [
+        ([0.25, 0.5, 1], [4, 3, 2, 1], [6, 3, 3, 1]),             // same count, 0.25 moved from index 1 to 0
+        ([0.25, 1], [4, 3, 3], [6, 4, 3]),                         // fewer buckets
+        ([0.05, 0.1, 0.25, 1], [1, 1, 2, 3, 3], [2, 1, 3, 4, 3]),  // more buckets, 0.25 at index 2
+    ] as [([Double], [Int], [Int])])
+    func changedBoundsReadTheThresholdAtItsNewIndex(bounds: [Double], reset: [Int], next: [Int]) throws {
+        let messages = Messages()
+        let (p, s) = try Self.thresholdPipelineAfterThreeEvents(messages)
+        // The SDK restarts with new bounds: the reset point counts whole, 4 of its 10 at or below 0.25.
+        try p.ingest(Self.histogramRequest(temporality: 2, start: Self.at(60), time: Self.at(55), counts: reset, bounds: bounds), json: true)
+        #expect(Self.fiveMinutesPerInstance(s) == [[7, 13], [7, 13]])
+        // Then increases of the new layout: 2 of 3 at or below 0.25.
+        try p.ingest(Self.histogramRequest(temporality: 2, start: Self.at(60), time: Self.at(50), counts: next, bounds: bounds), json: true)
+        #expect(Self.fiveMinutesPerInstance(s) == [[9, 16], [9, 16]])
+        #expect(messages.list.isEmpty, "\(messages.list)")
+        #expect(s.engine.registry.refusals().series == [0, 0])
+    }
+
+    /// New bounds without the threshold (same bucket count): the series is refused (told,
+    /// counted) and holds back both the good events and the total, instead of reading another
+    /// bucket or counting every event as bad; bounds with the threshold again count again.
+    @Test func changedBoundsWithoutTheThresholdHoldBackAndAreRefused() throws {
+        let messages = Messages()
+        let (p, s) = try Self.thresholdPipelineAfterThreeEvents(messages)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: Self.at(60), time: Self.at(55), counts: [4, 3, 2, 1], bounds: [0.2, 0.4, 1]), json: true)
+        try p.ingest(Self.histogramRequest(temporality: 2, start: Self.at(60), time: Self.at(50), counts: [9, 3, 2, 1], bounds: [0.2, 0.4, 1]), json: true)
+        #expect(Self.fiveMinutesPerInstance(s) == [[3, 3], [3, 3]])
+        #expect(s.engine.registry.refusals().series == [1, 1])     // once per change, not per point
+        #expect(messages.list.count == 2, "\(messages.list)")
+        #expect(messages.list.first?.contains("threshold 0.25 is not a bucket bound (nearest bounds: 0.2 and 0.4)") == true, "\(messages.list)")
+        // The bounds come back: linked again, the reset point counts whole (3 of 5 ≤ 0.25).
+        try p.ingest(Self.histogramRequest(temporality: 2, start: Self.at(45), time: Self.at(40), counts: [1, 2, 1, 1], bounds: [0.1, 0.25, 0.5]), json: true)
+        #expect(Self.fiveMinutesPerInstance(s) == [[6, 8], [6, 8]])
     }
 
     /// A bucket bound the histogram lacks: the series is refused (logged, counted) and feeds

@@ -370,19 +370,7 @@ import Testing
         #expect(out.capacity == cap)
     }
 
-    // MARK: - Float helpers
-
-    @Test(arguments: [
-        (0.0, "0.0"), (1, "1.0"), (-1, "-1.0"), (0.005, "0.005"), (2.5, "2.5"), (10, "10.0"), (123456, "123456.0"),
-        (1e6, "1e+06"), (1234567, "1.234567e+06"), (123456.789, "123456.789"), (0.0001, "0.0001"), (1e-5, "1e-05"),
-        (0.1 + 0.2, "0.30000000000000004"), (-2.5e-6, "-2.5e-06"), (1e21, "1e+21"), (5e-324, "5e-324"),
-        (.infinity, "+Inf"), (-.infinity, "-Inf"), (.nan, "NaN"),
-    ] as [(Double, String)])
-    func openMetricsFloat(_ v: Double, _ expected: String) {
-        var out: [UInt8] = []
-        ExpositionText.appendOpenMetricsDouble(v, to: &out)
-        #expect(String(decoding: out, as: UTF8.self) == expected)
-    }
+    // MARK: - Time helpers
 
     @Test(arguments: [
         (UInt64(0), "0.0"), (1, "0.000000001"), (1_500_000_000, "1.5"), (1_767_225_600_000_000_000, "1767225600.0"),

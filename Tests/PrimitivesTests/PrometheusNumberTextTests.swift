@@ -1,8 +1,9 @@
 import Testing
-@testable import Exposition
+@testable import Primitives
 
-/// Values are spelled as the Go client's `writeFloat` spells them (prometheus-compat.md §7).
-@Suite struct FloatFormattingTests {
+/// Values are spelled as the Go client's `writeFloat` / `writeOpenMetricsFloat` spell them
+/// (prometheus-compat.md §7).
+@Suite struct PrometheusNumberTextTests {
     static let vectors: [(Double, String)] = [
         (0, "0"), (-0.0, "0"), (1, "1"), (-1, "-1"), (0.005, "0.005"), (2.5, "2.5"), (10, "10"),
         (123456, "123456"), (999999, "999999"), (1e6, "1e+06"), (1234567, "1.234567e+06"),
@@ -17,7 +18,7 @@ import Testing
     @Test(arguments: vectors)
     func doubleIsSpelledLikeGo(_ value: Double, _ expected: String) {
         var out: [UInt8] = []
-        ExpositionText.appendDouble(value, to: &out)
+        PrometheusNumberText.appendDouble(value, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == expected)
     }
 
@@ -28,7 +29,7 @@ import Testing
             let v = Double(bitPattern: rng.next())
             guard v.isFinite else { continue }
             var out: [UInt8] = []
-            ExpositionText.appendDouble(v, to: &out)
+            PrometheusNumberText.appendDouble(v, to: &out)
             let text = String(decoding: out, as: UTF8.self)
             if Double(text) != v { Issue.record("\(v) written as \(text)"); return }
         }
@@ -41,15 +42,27 @@ import Testing
     @Test(arguments: integers)
     func bigIntegersAreExact(_ value: UInt64, _ expected: String) {
         var out: [UInt8] = []
-        ExpositionText.appendUInt(value, to: &out)
+        PrometheusNumberText.appendUInt(value, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == expected)
     }
 
     @Test func signedExtremesAreExact() {
         var out: [UInt8] = []
-        ExpositionText.appendInt(Int64.min, to: &out)
+        PrometheusNumberText.appendInt(Int64.min, to: &out)
         out.append(UInt8(ascii: " "))
-        ExpositionText.appendInt(-42, to: &out)
+        PrometheusNumberText.appendInt(-42, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "-9223372036854775808 -42")
+    }
+
+    @Test(arguments: [
+        (0.0, "0.0"), (1, "1.0"), (-1, "-1.0"), (0.005, "0.005"), (2.5, "2.5"), (10, "10.0"), (123456, "123456.0"),
+        (1e6, "1e+06"), (1234567, "1.234567e+06"), (123456.789, "123456.789"), (0.0001, "0.0001"), (1e-5, "1e-05"),
+        (0.1 + 0.2, "0.30000000000000004"), (-2.5e-6, "-2.5e-06"), (1e21, "1e+21"), (5e-324, "5e-324"),
+        (.infinity, "+Inf"), (-.infinity, "-Inf"), (.nan, "NaN"),
+    ] as [(Double, String)])
+    func openMetricsFloat(_ v: Double, _ expected: String) {
+        var out: [UInt8] = []
+        PrometheusNumberText.appendOpenMetricsDouble(v, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == expected)
     }
 }
