@@ -520,6 +520,27 @@ import Selectors
         #expect(specs.allSatisfy { if case .events(_, _?, nil) = $0.sli { true } else { false } })
     }
 
+    /// The fuzz seed whose queries end inside a string: each is refused at its opening quote.
+    @Test func unterminatedStringFuzzSeedIsRefusedAtTheQuotes() throws {
+        let root = try #require(repositoryRoot(), "repository root not found above \(#filePath)")
+        let name = "sloth-unterminated-string.yaml"
+        let bytes = try #require(readFile(root + "/Tests/Fuzz/corpus/yaml/" + name), "cannot read \(name)")
+        guard case .failure(let failure) = SLOImport.parse(bytes, file: name) else {
+            Issue.record("\(name) imported")
+            return
+        }
+        let errors = failure.errors.map(\.description)
+        let expected = [
+            "8:45: slos[0] (svc/unterminated).sli.events.error_query: unterminated string in the selector",
+            "9:45: slos[0] (svc/unterminated).sli.events.total_query: unterminated string in the selector",
+            "14:78: slos[1] (svc/unterminated-difference).sli.events.error_query: unterminated string in the selector",
+        ]
+        #expect(errors.count == expected.count, "\(errors)")
+        for prefix in expected {
+            #expect(errors.contains { $0.hasPrefix("\(name):\(prefix)") }, "\(prefix) not in \(errors)")
+        }
+    }
+
     /// Inside a literal block, a problem is placed at its line and column, not at the `|`.
     @Test func problemsInsideABlockScalarArePlaced() {
         let text = Self.latencySLO("""
