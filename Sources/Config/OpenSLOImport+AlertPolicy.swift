@@ -14,7 +14,7 @@ struct OpenSLOAlertCondition: Equatable {
 /// ```yaml
 /// apiVersion: openslo/v1
 /// kind: AlertPolicy
-/// metadata: {name: fast-burn}                   # → the tier's name (the tier label)
+/// metadata: {name: fast-burn}                   # → the tier's name (the sloth_severity label)
 /// spec:
 ///   alertWhenBreaching: true                    # false → the tier is disabled (default true)
 ///   alertWhenResolved: false                    # read: resolved notifications are the notifier's send_resolved
@@ -28,7 +28,7 @@ struct OpenSLOAlertCondition: Equatable {
 ///           kind: burnrate                      # the only kind (and the default)
 ///           op: gt                              # gt or gte
 ///           threshold: 14.4                     # → the condition's factor
-///           lookbackWindow: 1h                  # → the long window; the short one is 1/12 of it (5m)
+///           lookbackWindow: 1h                  # → the long window; the short one is 1/12 of it (5m): at least 12m
 ///           alertAfter: 5m                      # → for (default 0)
 ///   notificationTargets: [{targetRef: pager}]   # read past: slod's notifiers route alerts
 /// ```
@@ -83,8 +83,10 @@ extension SLODecoding {
         }
         var long: Int64?
         if let (text, n) = scalar(&condition, "lookbackWindow", required: true, at: cNode) {
-            if let seconds = SLODuration.parseSeconds(text), seconds >= 60, seconds % 12 == 0 { long = seconds } else {
-                report(n, condition.keyPath("lookbackWindow"), "expected a duration of at least 1m in whole multiples of 12 seconds like 1h or 6h "
+            if let seconds = SLODuration.parseSeconds(text) {
+                if let problem = Self.lookbackWindowProblem(seconds, text) { report(n, condition.keyPath("lookbackWindow"), problem) } else { long = seconds }
+            } else {
+                report(n, condition.keyPath("lookbackWindow"), "expected a duration of at least 12m like 1h or 6h "
                     + "(units m h d w; slod confirms the burn rate over 1/12 of it), got \(quoted(text))")
             }
         }
@@ -97,6 +99,40 @@ extension SLODecoding {
         guard errors.count == errorsBefore, let severity, let factor, let long else { return nil }
         return OpenSLOAlertCondition(severity: severity, condition: BurnRateCondition(longSeconds: long, shortSeconds: long / 12, factor: factor),
                                      forSeconds: forSeconds)
+    }
+
+    /// Why `lookbackWindow` (`text`, `long` seconds) cannot be a condition's long window, or nil:
+    /// it and its short window, 1/12 of it, must each be a window the SLO's buckets answer
+    /// exactly (`SLOLayout.checkWindow`), which makes 12m the shortest.
+    static func lookbackWindowProblem(_ long: Int64, _ text: String) -> String? {
+        let resolution = { (window: Int64) in
+            SLOLayout.tierResolutions[SLOLayout.tierLimits.firstIndex { window <= $0 } ?? SLOLayout.tierResolutions.count - 1]
+        }
+        let step = lcm(12 * resolution(long / 12), resolution(long))
+        let hint = "use a multiple of \(SLODuration.render(seconds: step)) of at least 12m, like 1h or 6h"
+        do throws(SLOConfigurationError) {
+            try SLOLayout.checkWindow(seconds: long)
+        } catch {
+            return "lookbackWindow \(text) is the long window: \(error.message); \(hint)"
+        }
+        let short = long / 12
+        guard long % 12 == 0 else {
+            return "lookbackWindow \(text) has no whole short window: slod confirms the burn rate over 1/12 of it; \(hint)"
+        }
+        do throws(SLOConfigurationError) {
+            try SLOLayout.checkWindow(seconds: short)
+            return nil
+        } catch {
+            let shortText = "lookbackWindow \(text) gives a short window of \(SLODuration.render(seconds: short)) (1/12 of it)"
+            if short < 60 { return "\(shortText), which must be at least 1m; use at least 12m, like 1h or 6h" }
+            return "\(shortText), which must be a multiple of \(SLODuration.render(seconds: resolution(short))), the resolution of windows of its length; \(hint)"
+        }
+    }
+
+    private static func lcm(_ a: Int64, _ b: Int64) -> Int64 {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return a / x * b
     }
 
     /// `0`, `0m`, `0s`: a zero duration (which `SLODuration` refuses as a window).
