@@ -46,10 +46,9 @@ struct OpenSLOAlertCondition: Equatable {
 /// named: kinds other than `burnrate`, `op` `lt`/`lte` (alerting while the budget burns slowly),
 /// `alertWhenNoData: true`, lookback windows in months, quarters or years.
 extension SLODecoding {
-    /// One AlertCondition: a kind AlertCondition document, or (`inline`) one inlined in an
-    /// AlertPolicy's `conditions`.
-    mutating func decodeOpenSLOAlertCondition(_ node: YAMLNode, _ keyPath: String, inline: Bool) -> OpenSLOAlertCondition? {
-        guard let (specMapping, specNode) = openSLOObjectSpec(node, keyPath, inline: inline, kind: "AlertCondition") else { return nil }
+    /// One AlertCondition from the `spec` of a kind AlertCondition document or of one inlined in
+    /// an AlertPolicy's `conditions` (`openSLOAlertDocumentSpec`, `inlineOpenSLOAlertSpec`).
+    mutating func decodeOpenSLOAlertCondition(spec specMapping: ConfigMapping, at specNode: YAMLNode) -> OpenSLOAlertCondition? {
         let errorsBefore = errors.count
         var s = specMapping
         defer { finish(&s) }
@@ -140,15 +139,12 @@ extension SLODecoding {
         ["0", "0s", "0m", "0h", "0d", "0w"].contains(text)
     }
 
-    /// One AlertPolicy mapped onto a tier named after it: a kind AlertPolicy document, or
-    /// (`inline`) one inlined in an SLO's `alertPolicies`. `catalog` holds the kind
+    /// The AlertPolicy `name` mapped onto a tier named after it, from the `spec` of a kind
+    /// AlertPolicy document or of one inlined in an SLO's `alertPolicies`
+    /// (`openSLOAlertDocumentSpec`, `inlineOpenSLOAlertSpec`). `catalog` holds the kind
     /// AlertCondition documents of all imported files.
-    mutating func decodeOpenSLOAlertPolicy(_ node: YAMLNode, _ keyPath: String, inline: Bool,
+    mutating func decodeOpenSLOAlertPolicy(named name: String, spec specMapping: ConfigMapping, at specNode: YAMLNode,
                                            catalog: OpenSLOCatalog) -> AlertTierSpec? {
-        guard let (specMapping, specNode) = openSLOObjectSpec(node, keyPath, inline: inline, kind: "AlertPolicy") else { return nil }
-        guard case .mapping(let entries) = node.kind,
-              case .mapping(let meta)? = entries.first(where: { $0.key.scalar == "metadata" })?.value.kind,
-              let name = meta.first(where: { $0.key.scalar == "name" })?.value.scalar else { return nil }
         let errorsBefore = errors.count
         var s = specMapping
         defer { finish(&s) }
@@ -181,7 +177,8 @@ extension SLODecoding {
             return nil
         }
         guard entries.contains(where: { $0.key.scalar == "conditionRef" }) else {
-            return decodeOpenSLOAlertCondition(item, keyPath, inline: true)
+            guard let (_, spec, specNode) = inlineOpenSLOAlertSpec(item, keyPath, kind: "AlertCondition") else { return nil }
+            return decodeOpenSLOAlertCondition(spec: spec, at: specNode)
         }
         var r = ConfigMapping(file: file, path: keyPath, node: item)
         defer { finish(&r) }
@@ -226,7 +223,9 @@ extension SLODecoding {
                 }
                 finish(&r)
             } else {
-                tier = decodeOpenSLOAlertPolicy(item, path, inline: true, catalog: catalog)
+                if case let (name?, spec, specNode)? = inlineOpenSLOAlertSpec(item, path, kind: "AlertPolicy") {
+                    tier = decodeOpenSLOAlertPolicy(named: name, spec: spec, at: specNode, catalog: catalog)
+                }
             }
             guard let tier else { continue }
             if tiers.contains(where: { $0.name == tier.name }) {
@@ -236,29 +235,5 @@ extension SLODecoding {
             tiers.append(tier)
         }
         return tiers.isEmpty ? nil : (tiers, entry.value)
-    }
-
-    /// The `spec` of an OpenSLO object: its `apiVersion` (documents) or `kind` (inline objects,
-    /// which must be of `kind` when they name one) are checked, `metadata` read past.
-    private mutating func openSLOObjectSpec(_ node: YAMLNode, _ keyPath: String, inline: Bool, kind: String) -> (ConfigMapping, YAMLNode)? {
-        guard case .mapping = node.kind else {
-            report(node, keyPath, "expected a mapping with metadata and spec, got \(node.kindDescription)")
-            return nil
-        }
-        var top = ConfigMapping(file: file, path: keyPath, node: node)
-        defer { finish(&top) }
-        _ = top.entry("apiVersion")
-        if let (text, n) = optionalScalar(&top, "kind"), text != kind {
-            report(n, top.keyPath("kind"), "expected kind: \(kind), got \(quoted(text))")
-        }
-        if inline, let (meta, metaNode) = mapping(&top, "metadata", required: true, at: node) {
-            var m = meta
-            _ = scalar(&m, "name", required: true, at: metaNode)
-            consumeAll(&m, metaNode)
-            finish(&m)
-        } else {
-            _ = top.entry("metadata")
-        }
-        return mapping(&top, "spec", required: true, at: node)
     }
 }

@@ -278,6 +278,26 @@ import Selectors
         #expect(spec.alerting?.tiers.first?.conditions == [BurnRateCondition(longSeconds: 720, shortSeconds: 60, factor: 2)])
     }
 
+    /// The header around an inline object's spec is checked before the spec is decoded: an
+    /// inline indicator has no kind, an inline policy or condition names its own kind and has
+    /// a metadata.name. (change of the SLO document, errors.)
+    @Test(arguments: [
+        (("  indicator:\n    spec:", "  indicator:\n    kind: SLI\n    spec:"), [#"slo.yaml:8:5: SLO s1.spec.indicator.kind: unknown key "kind" (known keys: metadata, spec)"#]),
+        (("    - kind: AlertPolicy\n      metadata: {name: muted}", "    - kind: AlertCondition\n      metadata: {name: muted}"),
+         [#"slo.yaml:31:13: SLO s1.spec.alertPolicies[2].kind: expected kind: AlertPolicy, got "AlertCondition""#]),
+        (("      metadata: {name: ticket-slow}\n", ""), [#"slo.yaml:18:7: SLO s1.spec.alertPolicies[1]: missing required key "metadata""#]),
+        (("          - kind: AlertCondition\n", "          - kind: AlertPolicy\n"),
+         [#"slo.yaml:22:19: SLO s1.spec.alertPolicies[1].spec.conditions[0].kind: expected kind: AlertCondition, got "AlertPolicy""#]),
+        (("          metadata: {name: slow-burn}\n", "          metadata: {displayName: slow}\n"),
+         [#"slo.yaml:23:23: SLO s1.spec.alertPolicies[1].spec.conditions[0].metadata: missing required key "name""#]),
+    ])
+    func inlineObjectHeadersAreChecked(_ change: (String, String), _ expected: [String]) throws {
+        let document = Self.slo(extra: Self.inlinePolicy)
+        #expect(document.contains(change.0))
+        let errors = ImportTests.importErrors(document.replacingOccurrences(of: change.0, with: change.1) + "\n---\n" + Self.policies)
+        #expect(errors == expected)
+    }
+
     /// A reference to an object that has errors reports those errors only, not a second
     /// "no such object" for each reference.
     @Test func referencesToBrokenObjectsAddNoError() {
