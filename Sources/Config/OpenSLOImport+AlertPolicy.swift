@@ -14,7 +14,7 @@ struct OpenSLOAlertCondition: Equatable {
 /// ```yaml
 /// apiVersion: openslo/v1
 /// kind: AlertPolicy
-/// metadata: {name: fast-burn}                   # → the tier's name (the tier label)
+/// metadata: {name: fast-burn}                   # → the tier's name (the sloth_severity label)
 /// spec:
 ///   alertWhenBreaching: true                    # false → the tier is disabled (default true)
 ///   alertWhenResolved: false                    # read: resolved notifications are the notifier's send_resolved
@@ -28,7 +28,7 @@ struct OpenSLOAlertCondition: Equatable {
 ///           kind: burnrate                      # the only kind (and the default)
 ///           op: gt                              # gt or gte
 ///           threshold: 14.4                     # → the condition's factor
-///           lookbackWindow: 1h                  # → the long window; the short one is 1/12 of it (5m)
+///           lookbackWindow: 1h                  # → the long window; the short one is 1/12 of it (5m): at least 12m
 ///           alertAfter: 5m                      # → for (default 0)
 ///   notificationTargets: [{targetRef: pager}]   # read past: slod's notifiers route alerts
 /// ```
@@ -46,10 +46,9 @@ struct OpenSLOAlertCondition: Equatable {
 /// named: kinds other than `burnrate`, `op` `lt`/`lte` (alerting while the budget burns slowly),
 /// `alertWhenNoData: true`, lookback windows in months, quarters or years.
 extension SLODecoding {
-    /// One AlertCondition: a kind AlertCondition document, or (`inline`) one inlined in an
-    /// AlertPolicy's `conditions`.
-    mutating func decodeOpenSLOAlertCondition(_ node: YAMLNode, _ keyPath: String, inline: Bool) -> OpenSLOAlertCondition? {
-        guard let (specMapping, specNode) = openSLOObjectSpec(node, keyPath, inline: inline, kind: "AlertCondition") else { return nil }
+    /// One AlertCondition from the `spec` of a kind AlertCondition document or of one inlined in
+    /// an AlertPolicy's `conditions` (`openSLOAlertDocumentSpec`, `inlineOpenSLOAlertSpec`).
+    mutating func decodeOpenSLOAlertCondition(spec specMapping: ConfigMapping, at specNode: YAMLNode) -> OpenSLOAlertCondition? {
         let errorsBefore = errors.count
         var s = specMapping
         defer { finish(&s) }
@@ -83,8 +82,10 @@ extension SLODecoding {
         }
         var long: Int64?
         if let (text, n) = scalar(&condition, "lookbackWindow", required: true, at: cNode) {
-            if let seconds = SLODuration.parseSeconds(text), seconds >= 60, seconds % 12 == 0 { long = seconds } else {
-                report(n, condition.keyPath("lookbackWindow"), "expected a duration of at least 1m in whole multiples of 12 seconds like 1h or 6h "
+            if let seconds = SLODuration.parseSeconds(text) {
+                if let problem = Self.lookbackWindowProblem(seconds, text) { report(n, condition.keyPath("lookbackWindow"), problem) } else { long = seconds }
+            } else {
+                report(n, condition.keyPath("lookbackWindow"), "expected a duration of at least 12m like 1h or 6h "
                     + "(units m h d w; slod confirms the burn rate over 1/12 of it), got \(quoted(text))")
             }
         }
@@ -99,20 +100,51 @@ extension SLODecoding {
                                      forSeconds: forSeconds)
     }
 
+    /// Why `lookbackWindow` (`text`, `long` seconds) cannot be a condition's long window, or nil:
+    /// it and its short window, 1/12 of it, must each be a window the SLO's buckets answer
+    /// exactly (`SLOLayout.checkWindow`), which makes 12m the shortest.
+    static func lookbackWindowProblem(_ long: Int64, _ text: String) -> String? {
+        let resolution = { (window: Int64) in
+            SLOLayout.tierResolutions[SLOLayout.tierLimits.firstIndex { window <= $0 } ?? SLOLayout.tierResolutions.count - 1]
+        }
+        let step = lcm(12 * resolution(long / 12), resolution(long))
+        let hint = "use a multiple of \(SLODuration.render(seconds: step)) of at least 12m, like 1h or 6h"
+        do throws(SLOConfigurationError) {
+            try SLOLayout.checkWindow(seconds: long)
+        } catch {
+            return "lookbackWindow \(text) is the long window: \(error.message); \(hint)"
+        }
+        let short = long / 12
+        guard long % 12 == 0 else {
+            return "lookbackWindow \(text) has no whole short window: slod confirms the burn rate over 1/12 of it; \(hint)"
+        }
+        do throws(SLOConfigurationError) {
+            try SLOLayout.checkWindow(seconds: short)
+            return nil
+        } catch {
+            let shortText = "lookbackWindow \(text) gives a short window of \(SLODuration.render(seconds: short)) (1/12 of it)"
+            if short < 60 { return "\(shortText), which must be at least 1m; use at least 12m, like 1h or 6h" }
+            return "\(shortText), which must be a multiple of \(SLODuration.render(seconds: resolution(short))), the resolution of windows of its length; \(hint)"
+        }
+    }
+
+    private static func lcm(_ a: Int64, _ b: Int64) -> Int64 {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return a / x * b
+    }
+
     /// `0`, `0m`, `0s`: a zero duration (which `SLODuration` refuses as a window).
     private static func isZeroDuration(_ text: String) -> Bool {
         ["0", "0s", "0m", "0h", "0d", "0w"].contains(text)
     }
 
-    /// One AlertPolicy mapped onto a tier named after it: a kind AlertPolicy document, or
-    /// (`inline`) one inlined in an SLO's `alertPolicies`. `catalog` holds the kind
+    /// The AlertPolicy `name` mapped onto a tier named after it, from the `spec` of a kind
+    /// AlertPolicy document or of one inlined in an SLO's `alertPolicies`
+    /// (`openSLOAlertDocumentSpec`, `inlineOpenSLOAlertSpec`). `catalog` holds the kind
     /// AlertCondition documents of all imported files.
-    mutating func decodeOpenSLOAlertPolicy(_ node: YAMLNode, _ keyPath: String, inline: Bool,
+    mutating func decodeOpenSLOAlertPolicy(named name: String, spec specMapping: ConfigMapping, at specNode: YAMLNode,
                                            catalog: OpenSLOCatalog) -> AlertTierSpec? {
-        guard let (specMapping, specNode) = openSLOObjectSpec(node, keyPath, inline: inline, kind: "AlertPolicy") else { return nil }
-        guard case .mapping(let entries) = node.kind,
-              case .mapping(let meta)? = entries.first(where: { $0.key.scalar == "metadata" })?.value.kind,
-              let name = meta.first(where: { $0.key.scalar == "name" })?.value.scalar else { return nil }
         let errorsBefore = errors.count
         var s = specMapping
         defer { finish(&s) }
@@ -145,7 +177,8 @@ extension SLODecoding {
             return nil
         }
         guard entries.contains(where: { $0.key.scalar == "conditionRef" }) else {
-            return decodeOpenSLOAlertCondition(item, keyPath, inline: true)
+            guard let (_, spec, specNode) = inlineOpenSLOAlertSpec(item, keyPath, kind: "AlertCondition") else { return nil }
+            return decodeOpenSLOAlertCondition(spec: spec, at: specNode)
         }
         var r = ConfigMapping(file: file, path: keyPath, node: item)
         defer { finish(&r) }
@@ -190,7 +223,9 @@ extension SLODecoding {
                 }
                 finish(&r)
             } else {
-                tier = decodeOpenSLOAlertPolicy(item, path, inline: true, catalog: catalog)
+                if case let (name?, spec, specNode)? = inlineOpenSLOAlertSpec(item, path, kind: "AlertPolicy") {
+                    tier = decodeOpenSLOAlertPolicy(named: name, spec: spec, at: specNode, catalog: catalog)
+                }
             }
             guard let tier else { continue }
             if tiers.contains(where: { $0.name == tier.name }) {
@@ -200,29 +235,5 @@ extension SLODecoding {
             tiers.append(tier)
         }
         return tiers.isEmpty ? nil : (tiers, entry.value)
-    }
-
-    /// The `spec` of an OpenSLO object: its `apiVersion` (documents) or `kind` (inline objects,
-    /// which must be of `kind` when they name one) are checked, `metadata` read past.
-    private mutating func openSLOObjectSpec(_ node: YAMLNode, _ keyPath: String, inline: Bool, kind: String) -> (ConfigMapping, YAMLNode)? {
-        guard case .mapping = node.kind else {
-            report(node, keyPath, "expected a mapping with metadata and spec, got \(node.kindDescription)")
-            return nil
-        }
-        var top = ConfigMapping(file: file, path: keyPath, node: node)
-        defer { finish(&top) }
-        _ = top.entry("apiVersion")
-        if let (text, n) = optionalScalar(&top, "kind"), text != kind {
-            report(n, top.keyPath("kind"), "expected kind: \(kind), got \(quoted(text))")
-        }
-        if inline, let (meta, metaNode) = mapping(&top, "metadata", required: true, at: node) {
-            var m = meta
-            _ = scalar(&m, "name", required: true, at: metaNode)
-            consumeAll(&m, metaNode)
-            finish(&m)
-        } else {
-            _ = top.entry("metadata")
-        }
-        return mapping(&top, "spec", required: true, at: node)
     }
 }

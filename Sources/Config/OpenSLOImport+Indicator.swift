@@ -39,29 +39,11 @@ struct OpenSLOIndicator {
 extension SLODecoding {
     static let openSLOMetricSourceTypes: Set<String> = ["prometheus", "slod"]
 
-    /// An indicator from `node`: a kind SLI document, or (`inline`) an SLO's `spec.indicator`.
-    /// `dataSourceTypes` are the types of the DataSources of all imported files by name.
-    mutating func decodeOpenSLOIndicator(_ node: YAMLNode, _ keyPath: String, inline: Bool,
+    /// An indicator from the `spec` of a kind SLI document or of an SLO's inline `indicator`
+    /// (`openSLOIndicatorDocumentSpec`, `inlineOpenSLOIndicatorSpec`). `dataSourceTypes` are the
+    /// types of the DataSources of all imported files by name.
+    mutating func decodeOpenSLOIndicator(spec specMapping: ConfigMapping, at specNode: YAMLNode,
                                          dataSourceTypes: [String: String?]) -> OpenSLOIndicator? {
-        guard case .mapping = node.kind else {
-            report(node, keyPath, "expected a mapping with metadata and spec, got \(node.kindDescription)")
-            return nil
-        }
-        var top = ConfigMapping(file: file, path: keyPath, node: node)
-        defer { finish(&top) }
-        if !inline {
-            _ = top.entry("apiVersion")
-            _ = top.entry("kind")
-        }
-        if let (meta, _) = mapping(&top, "metadata", required: false, at: node) {
-            var m = meta
-            _ = m.entry("name")
-            _ = m.entry("displayName")
-            _ = m.entry("labels")
-            _ = m.entry("annotations")
-            finish(&m)
-        }
-        guard let (specMapping, specNode) = mapping(&top, "spec", required: true, at: node) else { return nil }
         var s = specMapping
         defer { finish(&s) }
         _ = s.entry("description")

@@ -170,7 +170,8 @@ extension SLODecoding {
         let reference = optionalScalar(&s, "indicatorRef")
         switch (inline, reference) {
         case (let entry?, nil):
-            return decodeOpenSLOIndicator(entry.value, s.keyPath("indicator"), inline: true, dataSourceTypes: catalog.dataSourceTypes)
+            guard let (spec, specNode) = inlineOpenSLOIndicatorSpec(entry.value, s.keyPath("indicator")) else { return nil }
+            return decodeOpenSLOIndicator(spec: spec, at: specNode, dataSourceTypes: catalog.dataSourceTypes)
         case (nil, let (name, node)?):
             guard let found = indicators[name] else {
                 if catalog.isDefined(kind: "SLI", name: name) { return nil }

@@ -280,11 +280,7 @@ private struct RateQueryParser {
             let b = text[pos]
             switch b {
             case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
-                pos += 1
-                while pos < text.count, text[pos] != b {
-                    if text[pos] == UInt8(ascii: "\\"), b != UInt8(ascii: "`") { pos += 1 }
-                    pos += 1
-                }
+                try skipString()
             case UInt8(ascii: "{"): depth += 1
             case UInt8(ascii: "}"): depth -= 1
             case let t where t == terminator && depth == 0: return pos
@@ -299,6 +295,20 @@ private struct RateQueryParser {
         guard let terminator else { return pos }
         if terminator == UInt8(ascii: "[") { throw problem("no range [\(range == .slothWindow ? "{{.window}}" : "5m")] after the selector") }
         throw problem("the end of the query where slod expects \")\"")
+    }
+
+    /// Moves from the opening quote at the cursor to its closing quote (a backslash escapes the
+    /// next byte, except in a backquoted string). The text is the user's: when it ends before the
+    /// closing quote, the problem is placed at the opening one, and the cursor never passes the end.
+    mutating func skipString() throws(RateQuery.Problem) {
+        let quoteStart = pos
+        let quote = text[pos]
+        pos += 1
+        while pos < text.count, text[pos] != quote {
+            if text[pos] == UInt8(ascii: "\\"), quote != UInt8(ascii: "`"), pos + 1 < text.count { pos += 1 }
+            pos += 1
+        }
+        guard pos < text.count else { throw RateQuery.Problem(offset: quoteStart, message: "unterminated string in the selector: the value opened here has no closing \(String(decoding: [quote], as: UTF8.self)); close it") }
     }
 
     /// `[RANGE]` at the cursor.

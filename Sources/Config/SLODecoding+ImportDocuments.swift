@@ -84,9 +84,15 @@ extension SLODecoding {
             }
             switch header.kind {
             case "DataSource": catalog.dataSourceTypes[header.name] = Self.openSLODataSourceType(header.node)
-            case "AlertCondition": catalog.alertConditions[header.name] = decodeOpenSLOAlertCondition(header.node, keyPath, inline: false)
-            case "SLI": catalog.indicators[header.name] = decodeOpenSLOIndicator(header.node, keyPath, inline: false, dataSourceTypes: catalog.dataSourceTypes)
-            default: catalog.alertPolicies[header.name] = decodeOpenSLOAlertPolicy(header.node, keyPath, inline: false, catalog: catalog)
+            case "AlertCondition":
+                guard let (spec, specNode) = openSLOAlertDocumentSpec(header.node, keyPath) else { return }
+                catalog.alertConditions[header.name] = decodeOpenSLOAlertCondition(spec: spec, at: specNode)
+            case "SLI":
+                guard let (spec, specNode) = openSLOIndicatorDocumentSpec(header.node, keyPath) else { return }
+                catalog.indicators[header.name] = decodeOpenSLOIndicator(spec: spec, at: specNode, dataSourceTypes: catalog.dataSourceTypes)
+            default:
+                guard let (spec, specNode) = openSLOAlertDocumentSpec(header.node, keyPath) else { return }
+                catalog.alertPolicies[header.name] = decodeOpenSLOAlertPolicy(named: header.name, spec: spec, at: specNode, catalog: catalog)
             }
         default:
             break

@@ -148,7 +148,8 @@ extension SLODecoding {
     /// `labels:` and `annotations:` of the policy, a tier or the budget alert: mappings of names
     /// to values, each name checked at its key (`AlertPolicy.checkAlertLabel`,
     /// `checkAnnotationName`). Empty when absent; entries in error are reported and left out.
-    private mutating func decodeLabelsAndAnnotations(_ m: inout ConfigMapping, groupBy: [String]) -> (labels: [String: String], annotations: [String: String]) {
+    /// Sloth's `alerting` and its alerts spell the keys alike.
+    mutating func decodeLabelsAndAnnotations(_ m: inout ConfigMapping, groupBy: [String]) -> (labels: [String: String], annotations: [String: String]) {
         let labels = namedValues(&m, "labels") { name, value throws(SLOConfigurationError) in
             try AlertPolicy.checkAlertLabel(name, value: value, groupBy: groupBy)
         }

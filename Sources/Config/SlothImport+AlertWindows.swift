@@ -109,8 +109,8 @@ extension SLODecoding {
                 report(n, w.keyPath("errorBudgetPercent"), "expected a percentage in (0, 100] like 2 or 12.5, got \(quoted(text))")
             }
         }
-        let short = durationSeconds(&w, "shortWindow", at: node)
-        let long = durationSeconds(&w, "longWindow", at: node)
+        let short = exactWindow(&w, "shortWindow", at: node)
+        let long = exactWindow(&w, "longWindow", at: node)
         guard let percent, let (shortSeconds, shortNode) = short, let (longSeconds, _) = long, let periodSeconds else { return nil }
         guard shortSeconds < longSeconds else {
             report(shortNode, w.keyPath("shortWindow"), "\(SLODuration.render(seconds: shortSeconds)) must be shorter than longWindow (\(SLODuration.render(seconds: longSeconds)))")
@@ -118,5 +118,19 @@ extension SLODecoding {
         }
         return BurnRateCondition(longSeconds: longSeconds, shortSeconds: shortSeconds,
                                  factor: SlothAlertWindows.factor(budgetPercent: percent, periodSeconds: periodSeconds, longSeconds: longSeconds))
+    }
+
+    /// The duration at `key`, in seconds, when it is a window the SLO's buckets answer exactly
+    /// (`SLOLayout.checkWindow`); else nil, reported here rather than at each SLO using the
+    /// windows.
+    private mutating func exactWindow(_ w: inout ConfigMapping, _ key: String, at node: YAMLNode) -> (Int64, YAMLNode)? {
+        guard let (seconds, durationNode) = durationSeconds(&w, key, at: node) else { return nil }
+        do throws(SLOConfigurationError) {
+            try SLOLayout.checkWindow(seconds: seconds)
+        } catch {
+            report(durationNode, w.keyPath(key), error.message)
+            return nil
+        }
+        return (seconds, durationNode)
     }
 }

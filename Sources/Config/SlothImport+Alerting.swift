@@ -36,7 +36,7 @@ extension SLODecoding {
         case (let configuration?, nil) where configured: policy = .workbook(for: configuration)
         default: policy = AlertPolicy(tiers: [])
         }
-        if let entry { decodeSlothAlertingKeys(entry.value, m.keyPath("alerting"), spelling: spelling, into: &policy) }
+        if let entry { decodeSlothAlertingKeys(entry.value, m.keyPath("alerting"), spelling: spelling, groupBy: groupBy, into: &policy) }
         guard let configuration, configured || windows != nil else { return nil }
         do throws(SLOConfigurationError) {
             try policy.validate(for: configuration, groupBy: groupBy)
@@ -48,7 +48,10 @@ extension SLODecoding {
     }
 
     /// `name`, `labels`, `annotations`, and the page and ticket alerts, applied to `policy`.
-    private mutating func decodeSlothAlertingKeys(_ node: YAMLNode, _ keyPath: String, spelling: SlothSpelling, into policy: inout AlertPolicy) {
+    /// Labels and annotations are checked at their keys as slod's own `alerting` checks them
+    /// (no `groupBy` label among the alert labels).
+    private mutating func decodeSlothAlertingKeys(_ node: YAMLNode, _ keyPath: String, spelling: SlothSpelling, groupBy: [String],
+                                                  into policy: inout AlertPolicy) {
         if node.isNull { return }
         guard case .mapping = node.kind else {
             report(node, keyPath, "expected a mapping (name, labels, annotations, \(spelling.pageAlert), \(spelling.ticketAlert)), got \(node.kindDescription)")
@@ -63,12 +66,7 @@ extension SLODecoding {
         if let (text, n) = optionalScalar(&a, "name") {
             if text.isEmpty { report(n, a.keyPath("name"), "must not be empty") } else { policy.alertName = text }
         }
-        if let entry = a.entry("labels"), let labels = labelMap(entry.value, a.keyPath("labels"), kind: .labels) {
-            policy.labels = labels
-        }
-        if let entry = a.entry("annotations"), let annotations = labelMap(entry.value, a.keyPath("annotations"), kind: .annotations) {
-            policy.annotations = annotations
-        }
+        (policy.labels, policy.annotations) = decodeLabelsAndAnnotations(&a, groupBy: groupBy)
         for (key, tierName) in [(spelling.pageAlert, "page"), (spelling.ticketAlert, "ticket")] {
             guard let entry = a.entry(key), !entry.value.isNull else { continue }
             guard case .mapping = entry.value.kind else {
@@ -78,12 +76,8 @@ extension SLODecoding {
             var t = ConfigMapping(file: file, path: a.keyPath(key), node: entry.value)
             let index = policy.tiers.firstIndex { $0.name == tierName }
             if let (disable, _) = optionalBool(&t, "disable"), disable, let index { policy.tiers[index].enabled = false }
-            if let labels = t.entry("labels").flatMap({ labelMap($0.value, t.keyPath("labels"), kind: .labels) }), let index {
-                policy.tiers[index].labels = labels
-            }
-            if let annotations = t.entry("annotations").flatMap({ labelMap($0.value, t.keyPath("annotations"), kind: .annotations) }), let index {
-                policy.tiers[index].annotations = annotations
-            }
+            let (labels, annotations) = decodeLabelsAndAnnotations(&t, groupBy: groupBy)
+            if let index { (policy.tiers[index].labels, policy.tiers[index].annotations) = (labels, annotations) }
             finish(&t)
         }
     }

@@ -98,6 +98,27 @@ import Selectors
     }
 
     /// Bucket selections are kept as written (slod counts `_bucket{le=…}` series).
+    /// A query whose selector's string never closes is refused at its opening quote, on the
+    /// counter readings (a bare selector trapped reading past the end) and under sum(…): the
+    /// fuzz seed holding them gives these errors.
+    @Test func unterminatedStringsInQueriesArePlacedAtTheQuote() throws {
+        let root = try #require(repositoryRoot(), "repository root not found above \(#filePath)")
+        let name = "openslo-unterminated-string.yaml"
+        let bytes = try #require(readFile(root + "/Tests/Fuzz/corpus/yaml/" + name), "cannot read \(name)")
+        let errors = ImportTests.importErrors(String(decoding: bytes, as: UTF8.self), file: name)
+        let query = "spec.indicator.spec.ratioMetric"
+        let expected = [
+            "10:69: SLO bare-selector.\(query).bad.metricSource.spec.query: unterminated string in the selector",
+            "11:68: SLO bare-selector.\(query).total.metricSource.spec.query: unterminated string in the selector",
+            "25:74: SLO summed-selector.\(query).good.metricSource.spec.query: unterminated string in the selector",
+            "26:80: SLO summed-selector.\(query).total.metricSource.spec.query: unterminated string in the selector",
+        ]
+        #expect(errors.count == expected.count, "\(errors)")
+        for prefix in expected {
+            #expect(errors.contains { $0.hasPrefix("\(name):\(prefix)") }, "\(prefix) not in \(errors)")
+        }
+    }
+
     @Test func bucketSelectorsAreKept() throws {
         let document = Self.slo(bad: "{type: Prometheus, spec: {query: 'sum(rate(latency_seconds_bucket{le=\"0.4\",route=\"/pay\"}[5m]))'}}",
                                 total: "{type: Prometheus, spec: {query: 'sum(rate(latency_seconds_count{route=\"/pay\"}[5m]))'}}")
@@ -234,6 +255,49 @@ import Selectors
         """
     }
 
+    /// `lookbackWindow` is refused where it is written when it or its short window (1/12 of it)
+    /// is not a window the SLO's buckets answer exactly, saying which and why.
+    @Test(arguments: [
+        ("13m", "lookbackWindow 13m gives a short window of 1m5s (1/12 of it), which must be a multiple of 10s, the resolution of windows of its length; use a multiple of 2m"),
+        ("1m", "lookbackWindow 1m gives a short window of 5s (1/12 of it), which must be at least 1m; use at least 12m"),
+        ("11m", "lookbackWindow 11m gives a short window of 55s (1/12 of it), which must be at least 1m"),
+        ("59m50s", "lookbackWindow 59m50s has no whole short window: slod confirms the burn rate over 1/12 of it; use a multiple of 2m"),
+        ("6h2m", "lookbackWindow 6h2m is the long window: window 6h2m must be a multiple of 5m, the resolution of windows of its length; use a multiple of 10m"),
+        ("36d", "lookbackWindow 36d is the long window: window 36d must be between 1m and 35d"),
+    ])
+    func lookbackWindowsWithoutAnExactShortWindowAreRefused(_ window: String, _ message: String) {
+        let errors = ImportTests.importErrors(Self.slo(extra: "  alertPolicies: [{alertPolicyRef: p}]") + "\n---\n"
+            + Self.policyWith("{op: gt, threshold: 2, lookbackWindow: \(window)}"))
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.hasPrefix("slo.yaml:27:59: AlertPolicy p.spec.conditions[0].spec.condition.lookbackWindow: \(message)") == true, "\(errors)")
+    }
+
+    @Test func theShortestLookbackWindowIs12m() throws {
+        let documents = Self.slo(extra: "  alertPolicies: [{alertPolicyRef: p}]") + "\n---\n" + Self.policyWith("{op: gt, threshold: 2, lookbackWindow: 12m}")
+        let spec = try #require(try Self.specs([("slo.yaml", documents)]).first)
+        #expect(spec.alerting?.tiers.first?.conditions == [BurnRateCondition(longSeconds: 720, shortSeconds: 60, factor: 2)])
+    }
+
+    /// The header around an inline object's spec is checked before the spec is decoded: an
+    /// inline indicator has no kind, an inline policy or condition names its own kind and has
+    /// a metadata.name. (change of the SLO document, errors.)
+    @Test(arguments: [
+        (("  indicator:\n    spec:", "  indicator:\n    kind: SLI\n    spec:"), [#"slo.yaml:8:5: SLO s1.spec.indicator.kind: unknown key "kind" (known keys: metadata, spec)"#]),
+        (("    - kind: AlertPolicy\n      metadata: {name: muted}", "    - kind: AlertCondition\n      metadata: {name: muted}"),
+         [#"slo.yaml:31:13: SLO s1.spec.alertPolicies[2].kind: expected kind: AlertPolicy, got "AlertCondition""#]),
+        (("      metadata: {name: ticket-slow}\n", ""), [#"slo.yaml:18:7: SLO s1.spec.alertPolicies[1]: missing required key "metadata""#]),
+        (("          - kind: AlertCondition\n", "          - kind: AlertPolicy\n"),
+         [#"slo.yaml:22:19: SLO s1.spec.alertPolicies[1].spec.conditions[0].kind: expected kind: AlertCondition, got "AlertPolicy""#]),
+        (("          metadata: {name: slow-burn}\n", "          metadata: {displayName: slow}\n"),
+         [#"slo.yaml:23:23: SLO s1.spec.alertPolicies[1].spec.conditions[0].metadata: missing required key "name""#]),
+    ])
+    func inlineObjectHeadersAreChecked(_ change: (String, String), _ expected: [String]) throws {
+        let document = Self.slo(extra: Self.inlinePolicy)
+        #expect(document.contains(change.0))
+        let errors = ImportTests.importErrors(document.replacingOccurrences(of: change.0, with: change.1) + "\n---\n" + Self.policies)
+        #expect(errors == expected)
+    }
+
     /// A reference to an object that has errors reports those errors only, not a second
     /// "no such object" for each reference.
     @Test func referencesToBrokenObjectsAddNoError() {
@@ -254,7 +318,7 @@ import Selectors
         (policyWith("{kind: errorbudget, op: gt, threshold: 2, lookbackWindow: 1h}"), "10:27",
          #"AlertPolicy p.spec.conditions[0].spec.condition.kind: alert condition kind "errorbudget" is not supported"#),
         (policyWith("{op: gt, threshold: 2, lookbackWindow: 1M}"), "10:59",
-         #"AlertPolicy p.spec.conditions[0].spec.condition.lookbackWindow: expected a duration of at least 1m"#),
+         #"AlertPolicy p.spec.conditions[0].spec.condition.lookbackWindow: expected a duration of at least 12m"#),
         (policyWith("{op: gt, threshold: -1, lookbackWindow: 1h}"), "10:40",
          #"AlertPolicy p.spec.conditions[0].spec.condition.threshold: expected a burn rate greater than 0"#),
         (policyWith("{op: gt, threshold: 2, lookbackWindow: 1h, alertAfter: soon}"), "10:75",

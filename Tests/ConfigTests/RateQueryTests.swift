@@ -57,6 +57,44 @@ import Selectors
         Self.expectRefused(query, range: .openSLO, offset: offset, fragment: fragment)
     }
 
+    /// A string that the text ends inside (or a backslash at its very end) is placed at its
+    /// opening quote, on every path that scans a selector: the OpenSLO counter reading (up to the
+    /// end: it trapped reading past it), `sum(SELECTOR)` (up to ")") and `rate(SELECTOR[` (up
+    /// to "["). (query, range form, offset of the opening quote.)
+    @Test(arguments: [
+        ("foo{a=\"x", RateQuery.RangeForm.openSLO, 6),
+        ("{a=\"\\", .openSLO, 3),
+        ("foo{a='x\\", .openSLO, 6),
+        ("x{a=`b", .openSLO, 4),
+        ("sum(foo{a=\"x)", .openSLO, 10),
+        ("sum(foo{a=\"\\", .openSLO, 10),
+        ("sum(rate(foo{a=\"x[5m]))", .openSLO, 15),
+        ("sum(rate(foo{a=\"x\\", .slothWindow, 15),
+        ("sum(rate(foo{a=\"x[{{.window}}]))", .slothWindow, 15),
+    ])
+    func unterminatedStringIsPlacedAtItsQuote(_ query: String, _ range: RateQuery.RangeForm, _ offset: Int) {
+        Self.expectRefused(query, range: range, offset: offset, fragment: "unterminated string in the selector")
+        do {
+            let parsed = try BadEventsQuery.parse(query, range: range)
+            Issue.record("accepted \(query) as \(parsed)")
+        } catch {
+            #expect(error.offset == offset, "\(error)")
+            #expect(error.offset < query.utf8.count)
+        }
+    }
+
+    /// The second term of a difference is scanned like the first.
+    @Test func unterminatedStringInTheSecondTerm() {
+        let query = "sum(rate(x[5m])) - foo{a=\"\\"
+        do {
+            let parsed = try BadEventsQuery.parse(query, range: .openSLO)
+            Issue.record("accepted \(query) as \(parsed)")
+        } catch {
+            #expect(error.offset == 25, "\(error)")
+            #expect(error.message.contains("unterminated string in the selector"), "\(error.message)")
+        }
+    }
+
     /// Bad-events queries: (query, total selector, good selector, each term's offset).
     @Test(arguments: [
         ("sum(rate(c_count[{{.window}}])) - sum(rate(c_bucket{le=\"1\"}[{{.window}}]))", "c_count", "c_bucket{le=\"1\"}", 0, 34),

@@ -93,6 +93,21 @@ import Selectors
         }
     }
 
+    /// An alert label that is one of the SLO's group_by labels is refused at the label's key
+    /// (alert labels and the SLO's own labels alike).
+    @Test func groupByLabelAmongTheAlertLabelsIsRefusedAtItsKey() {
+        let text = Self.prometheusV1(alerting: """
+                alerting:
+                  labels: {team: payments, route: checkout}
+                  page_alert:
+                    labels: {sloth_tier: fast}
+            """).replacingOccurrences(of: "sum(rate(", with: "sum by (route) (rate(")
+        let errors = Self.errors(text)
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.first?.hasPrefix(#"slo.yaml:11:32: slos[0] (checkout/availability).alerting.labels.route: "route" is a group_by label of this SLO"#) == true, "\(errors)")
+        #expect(errors.last?.hasPrefix(#"slo.yaml:13:18: slos[0] (checkout/availability).alerting.page_alert.labels.sloth_tier: "sloth_tier" starts with sloth_"#) == true, "\(errors)")
+    }
+
     /// (alerting lines, position, message fragment).
     @Test(arguments: [
         ("    alerting:\n      disable: true\n", "11:7", "Sloth's alerting has no disable of its own"),
@@ -102,6 +117,10 @@ import Selectors
         ("    alerting:\n      page_alert: {silence: true}\n", "11:20", #"unknown key "silence""#),
         ("    alerting: [page]\n", "10:15", "expected a mapping (name, labels, annotations, page_alert, ticket_alert)"),
         ("    alerting:\n      name: ''\n", "11:13", "must not be empty"),
+        ("    alerting:\n      labels: {sloth_x: a}\n", "11:16", #""sloth_x" starts with sloth_"#),
+        ("    alerting:\n      page_alert: {labels: {alertname: A}}\n", "11:29", #""alertname" is the alert's name"#),
+        ("    alerting:\n      ticket_alert:\n        labels: {alertstate: x}\n", "12:18", #""alertstate" is the pending/firing label"#),
+        ("    alerting:\n      labels: {team: '{{ $labels.team }}'}\n", "11:16", "holds a template"),
     ])
     func alertingProblemsArePlaced(_ alerting: String, _ position: String, _ fragment: String) {
         let errors = Self.errors(Self.prometheusV1(alerting: alerting))
@@ -346,6 +365,10 @@ import Selectors
          #"spec.page.quick.errorBudgetPercent: expected a percentage in (0, 100]"#),
         (alertWindows(page: ("2", "1h/5m", "5", "6h/30m"), ticket: ("10", "1d/2h", "10", "3d/6x")), "21:20",
          #"spec.ticket.slow.shortWindow: expected a duration like 5m, 1h or 30d (units s m h d w), got "6x""#),
+        (alertWindows(page: ("2", "1h/65s", "5", "6h/30m"), ticket: ("10", "1d/2h", "10", "3d/6h")), "8:20",
+         "spec.page.quick.shortWindow: window 1m5s must be a multiple of 10s, the resolution of windows of its length"),
+        (alertWindows(page: ("2", "1h/5m", "5", "6h/30m"), ticket: ("10", "1d/2h", "10", "40d/6h")), "22:19",
+         "spec.ticket.slow.longWindow: window 40d must be between 1m and 35d"),
         (defaultWindows + "\n---\n" + alertWindows(page: ("1", "1h/5m", "5", "6h/30m"), ticket: ("10", "1d/2h", "10", "3d/6h")), "24:1",
          "spec.sloPeriod: AlertWindows for sloPeriod 30d are defined twice, differently: here and at slo.yaml:1:1"),
     ])
@@ -353,6 +376,22 @@ import Selectors
         let errors = Self.errors(document)
         #expect(errors.count == 1, "\(errors)")
         #expect(errors.first?.hasPrefix("slo.yaml:\(position): \(fragment)") == true, "\(errors)")
+    }
+
+    /// A window the SLO's buckets cannot answer exactly is reported once, at the window, not at
+    /// each SLO that the AlertWindows apply to.
+    @Test func inexactWindowIsReportedOnceAtItsDuration() {
+        let windows = Self.alertWindows(page: ("2", "1h/65s", "5", "6h/30m"), ticket: ("10", "1d/2h", "10", "3d/6h"))
+        let files = [SLOImport.File(name: "windows.yaml", bytes: Array(windows.utf8)),
+                     SLOImport.File(name: "slo.yaml", bytes: Array(Self.prometheusV1(alerting: "").utf8)),
+                     SLOImport.File(name: "k8s.yaml", bytes: Array(Self.kubernetesManifest.utf8))]
+        guard case .failure(let failure) = SLOImport.parse(files) else {
+            Issue.record("imported windows with a 65s short window")
+            return
+        }
+        let errors = failure.errors.map(\.description)
+        #expect(errors == ["windows.yaml:8:20: spec.page.quick.shortWindow: window 1m5s must be a multiple of 10s, the resolution of windows of its length"],
+                "\(errors)")
     }
 
     @Test func identicalWindowsTwiceAreAccepted() throws {
@@ -518,6 +557,27 @@ import Selectors
         let specs = try SLOImport.parse(bytes, file: name).get()
         #expect(specs.map(\.id) == ["k8s-apiserver-requests-latency", "k8s-apiserver-grouped", "svc-a"])
         #expect(specs.allSatisfy { if case .events(_, _?, nil) = $0.sli { true } else { false } })
+    }
+
+    /// The fuzz seed whose queries end inside a string: each is refused at its opening quote.
+    @Test func unterminatedStringFuzzSeedIsRefusedAtTheQuotes() throws {
+        let root = try #require(repositoryRoot(), "repository root not found above \(#filePath)")
+        let name = "sloth-unterminated-string.yaml"
+        let bytes = try #require(readFile(root + "/Tests/Fuzz/corpus/yaml/" + name), "cannot read \(name)")
+        guard case .failure(let failure) = SLOImport.parse(bytes, file: name) else {
+            Issue.record("\(name) imported")
+            return
+        }
+        let errors = failure.errors.map(\.description)
+        let expected = [
+            "8:45: slos[0] (svc/unterminated).sli.events.error_query: unterminated string in the selector",
+            "9:45: slos[0] (svc/unterminated).sli.events.total_query: unterminated string in the selector",
+            "14:78: slos[1] (svc/unterminated-difference).sli.events.error_query: unterminated string in the selector",
+        ]
+        #expect(errors.count == expected.count, "\(errors)")
+        for prefix in expected {
+            #expect(errors.contains { $0.hasPrefix("\(name):\(prefix)") }, "\(prefix) not in \(errors)")
+        }
     }
 
     /// Inside a literal block, a problem is placed at its line and column, not at the `|`.
