@@ -19,7 +19,9 @@ extension RuleGenerator {
         let terms = tier.conditions.map { c -> String in
             let factor = RuleSLO.number(c.factor)
             let windows = [c.longSeconds, c.shortSeconds].map { seconds in
-                "max(slo:sli_error:ratio_rate\(SLODuration.render(seconds: seconds))\(slo.idSelector) > (\(factor) * \(budget))) without (sloth_window)"
+                let window = SLODuration.render(seconds: seconds)
+                let burning = "max(slo:sli_error:ratio_rate\(window)\(slo.idSelector) > (\(factor) * \(budget))) without (sloth_window)"
+                return lowTrafficGuarded(burning, slo, window: window, minEvents: policy.minEvents)
             }
             return "(\n  " + windows.joined(separator: "\n  and\n  ") + "\n)"
         }
@@ -38,6 +40,17 @@ extension RuleGenerator {
                              forSeconds: tier.forSeconds, keepFiringForSeconds: tier.keepFiringForSeconds,
                              labels: policy.ruleLabels(tier: tier.name, tierLabels: tier.labels),
                              annotations: policy.alertAnnotations(generated: generated, tierAnnotations: tier.annotations))
+    }
+
+    /// A window's burn condition that holds only while the window has at least `minEvents`
+    /// events, as slod's own alerts require (`AlertPolicy.minEvents`): `… and on (group labels)
+    /// (sum by (group labels) (increase(TOTAL[w])) >= N)`. Unchanged when `minEvents` is 0. For
+    /// the timeslice methods slod counts slices there; the rules, which are occurrences rules,
+    /// count events.
+    func lowTrafficGuarded(_ burning: String, _ slo: RuleSLO, window: String, minEvents: Double) -> String {
+        guard minEvents > 0 else { return burning }
+        let on = slo.spec.groupBy.joined(separator: ", ")
+        return "(\(burning) and on (\(on)) (\(slo.totalEventsExpression(window: window)) >= \(RuleSLO.number(minEvents))))"
     }
 
     /// Comment lines for tiers that can never fire: the factor needs an error ratio above 1

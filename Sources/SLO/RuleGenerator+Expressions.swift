@@ -67,6 +67,19 @@ struct RuleSLO {
         }
     }
 
+    /// The events the SLI counts over `window` (a PromQL duration), one series per `group_by`
+    /// value set: `sum by (a, b) (increase(TOTAL[w]))` over the total events (a histogram's
+    /// `_count` for latency SLIs). The alert rules' low-traffic guard (`min_events`) reads it.
+    func totalEventsExpression(window: String) -> String {
+        let total: String
+        switch spec.sli {
+        case .events(let selector, _, _): total = Self.eventsSeries(selector)
+        case .latency(let histogram, _, _): total = Self.series(histogram, suffix: "_count", extra: nil)
+        }
+        let by = spec.groupBy.isEmpty ? "" : " by (\(spec.groupBy.joined(separator: ", "))) "
+        return "sum\(by)(increase(\(total)[\(window)]))"
+    }
+
     /// `sum by (a, b) (rate(SEL[w]))`, or `sum(rate(SEL[w]))` without `group_by`.
     func sumRate(_ selector: String, _ window: String) -> String {
         let by = spec.groupBy.isEmpty ? "" : " by (\(spec.groupBy.joined(separator: ", "))) "

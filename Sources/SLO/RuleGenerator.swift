@@ -30,7 +30,7 @@ public struct RuleGenerator: Sendable {
         out.comment("Names follow Sloth, so Sloth's dashboards work: slo:sli_error:ratio_rate<window> with sloth_window,")
         out.comment("slo:objective:ratio, slo:error_budget:ratio, ... with sloth_id, sloth_service and sloth_slo.")
         out.comment("A window without events has no sample (the total rate is filtered with > 0), never NaN.")
-        out.comment("Only slod's own alerts apply min_events (a window needs that many events to page) and budget_exhaustion.")
+        out.comment("Each alert window must hold min_events events (sum(increase(total[w])) >= N), as in slod; budget_exhaustion is slod's only.")
         guard !specs.isEmpty else {
             out.line("groups: []")
             return out.text

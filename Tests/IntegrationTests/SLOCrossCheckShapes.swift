@@ -22,6 +22,10 @@ struct ErrorProfile: Sendable {
     static let page = ErrorProfile(errorsBefore: 10, errorsAfter: 200, firingTiers: ["page", "ticket"])
     /// 4 % errors for two hours (burn 4; 2.8 over everything): only the 3d/6h ticket condition.
     static let ticket = ErrorProfile(errorsBefore: 5, errorsAfter: 40, firingTiers: ["ticket"])
+    /// `page`'s errors under a low-traffic guard of 100,000 events per window (`min_events`):
+    /// the page windows (5m … 1h: at most 60,000 events; 30m: 30,000) never hold enough events,
+    /// the ticket's (2h: 120,000; 1d, 3d, 6h: 180,000) do.
+    static let pageBelowTheGuard = ErrorProfile(errorsBefore: 10, errorsAfter: 200, firingTiers: ["ticket"])
     /// 0.1 % errors throughout (burn 0.1): nothing fires.
     static let healthy = ErrorProfile(errorsBefore: 1, errorsAfter: 1, firingTiers: [])
 
@@ -78,6 +82,20 @@ struct CrossCheckShape: Sendable {
                     total: xc_bad_total
                     bad: 'xc_bad_total{code="500"}'
             """), metric: "xc.bad", family: .counter, groupBy: [], instances: [([:], .page)]),
+        // The low-traffic guard holds in the rules as in slod: the page needs its windows' events.
+        CrossCheckShape(service: "xcheck", name: "counter-guarded-grouped", definition: .inline("""
+              - service: xcheck
+                name: counter-guarded-grouped
+                objective: 99
+                period: 30d
+                group_by: [route]
+                sli:
+                  events:
+                    total: xc_guarded_total
+                    bad: 'xc_guarded_total{code="500"}'
+                alerting: {min_events: 100000}
+            """), metric: "xc.guarded", family: .counter, groupBy: ["route"],
+            instances: [(["route": "/a"], .pageBelowTheGuard), (["route": "/b"], .healthy)]),
         CrossCheckShape(service: "xcheck", name: "counter-good-grouped", definition: .inline("""
               - service: xcheck
                 name: counter-good-grouped

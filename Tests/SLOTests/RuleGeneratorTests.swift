@@ -161,8 +161,10 @@ import Testing
         let alerts = Self.alerts(yaml)
         #expect(alerts.count == 2)
         let sel = "{sloth_id=\"checkout-availability\", sloth_service=\"checkout\", sloth_slo=\"availability\"}"
+        // Each window's burn condition with the low-traffic guard of slod's own alerts (min_events 10).
         func term(_ window: String, _ factor: String) -> String {
-            "max(slo:sli_error:ratio_rate\(window)\(sel) > (\(factor) * 0.001)) without (sloth_window)"
+            "(max(slo:sli_error:ratio_rate\(window)\(sel) > (\(factor) * 0.001)) without (sloth_window) "
+                + "and on () (sum(increase(http_requests_total[\(window)])) >= 10))"
         }
         #expect(alerts[0].contains("""
                   (
