@@ -15,9 +15,6 @@ import SLOEngine
 /// per tick: O(instances × tiers) comparisons on the snapshot's window sums; alert content
 /// (labels, annotations) is built only for alerts that are active or change.
 public final class AlertEvaluator: @unchecked Sendable {
-    /// The alert tier names the engine gives the budget-exhaustion alert.
-    public static let budgetTier = AlertPolicy.budgetTierName
-
     public let specs: [SLOSpec]
     /// slod's own URL (e.g. `http://127.0.0.1:4318`), for each alert's `generatorURL`.
     public var externalURL: String
@@ -74,7 +71,7 @@ public final class AlertEvaluator: @unchecked Sendable {
                      remainingBelow: nil)
             }
             if let e = policy.exhaustion {
-                out.append(Tier(name: AlertEvaluator.budgetTier, ruleLabels: policy.ruleLabels(tier: AlertEvaluator.budgetTier, tierLabels: e.labels),
+                out.append(Tier(name: AlertPolicy.budgetTierName, ruleLabels: policy.ruleLabels(tier: AlertPolicy.budgetTierName, tierLabels: e.labels),
                                 annotations: e.annotations, forNanos: e.forSeconds * 1_000_000_000,
                                 keepFiringForNanos: 0, conditions: [], remainingBelow: e.remainingBelow))
             }
