@@ -4,12 +4,11 @@ import SLO
 extension SLODecoding {
     /// `true` or `false` at `key`, or nil when absent or on error (reported).
     mutating func optionalBool(_ parent: inout ConfigMapping, _ key: String) -> (Bool, YAMLNode)? {
-        guard let (text, node) = optionalScalar(&parent, key) else { return nil }
-        switch text {
-        case "true": return (true, node)
-        case "false": return (false, node)
-        default:
-            report(node, parent.keyPath(key), "expected true or false, got \(quoted(text))")
+        guard let (_, node) = optionalScalar(&parent, key) else { return nil }
+        switch ConfigValue<Bool>.bool.parse(node) {
+        case .success(let value): return (value, node)
+        case .failure(let problem):
+            report(node, parent.keyPath(key), problem.message)
             return nil
         }
     }

@@ -131,15 +131,11 @@ extension SLODecoding {
             }
         }
         // Sloth writes `disable`, slod `disabled`: either, not both.
-        let switches = ["disabled", "disable"].compactMap { key in optionalScalar(&t, key).map { (key, $0.0, $0.1) } }
+        let switches = ["disabled", "disable"].compactMap { key in optionalBool(&t, key) }
         if switches.count == 2 {
-            report(switches[1].2, t.keyPath("disable"), "disable and disabled are the same switch (Sloth's and slod's spelling); keep one")
-        } else if let (key, text, n) = switches.first {
-            switch text {
-            case "true": tier.enabled = false
-            case "false": tier.enabled = !tier.conditions.isEmpty
-            default: report(n, t.keyPath(key), "expected true or false, got \(quoted(text))")
-            }
+            report(switches[1].1, t.keyPath("disable"), "disable and disabled are the same switch (Sloth's and slod's spelling); keep one")
+        } else if let (disabled, _) = switches.first {
+            tier.enabled = !disabled && !tier.conditions.isEmpty
         }
         finish(&t)
         if let i = policy.tiers.firstIndex(where: { $0.name == name }) { policy.tiers[i] = tier } else { policy.tiers.append(tier) }
