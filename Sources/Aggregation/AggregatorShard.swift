@@ -213,7 +213,7 @@ public final class AggregatorShard: ShardWorker {
             }
             switch tag {
             case .context, .resource:
-                var r = RecordReader(base: base, offset: offset &+ 1, end: end)
+                var r = RecordReader(base: base, offset: offset &+ BlobRecordLayout.hash, end: end)
                 let hash = r.get(UInt64.self)
                 let blob = r.lengthPrefixed()
                 offset = r.offset
@@ -229,7 +229,7 @@ public final class AggregatorShard: ShardWorker {
                 // its miss overlaps this point's work.
                 ahead.advance(prefetchingIn: rawIndex)
                 let record = base + offset
-                offset &+= Int(record.load(fromByteOffset: 4, as: UInt32.self))
+                offset &+= Int(record.load(fromByteOffset: PointRecordLayout.length, as: UInt32.self))
                 point(tag, record, current, now: now, outcome: &outcome)
             }
         }
@@ -260,11 +260,10 @@ public final class AggregatorShard: ShardWorker {
             guard offset < end else { return }
             let tag = base.load(fromByteOffset: offset, as: UInt8.self)
             if tag >= RecordTag.number.rawValue {
-                index.prefetch(hash: base.load(fromByteOffset: offset &+ 8, as: UInt64.self))
-                offset &+= Int(base.load(fromByteOffset: offset &+ 4, as: UInt32.self))
+                index.prefetch(hash: base.load(fromByteOffset: offset &+ PointRecordLayout.hash, as: UInt64.self))
+                offset &+= Int(base.load(fromByteOffset: offset &+ PointRecordLayout.length, as: UInt32.self))
             } else {
-                // context/resource: tag, u64 hash, u32 blob length, blob.
-                offset &+= 13 &+ Int(base.loadUnaligned(fromByteOffset: offset &+ 9, as: UInt32.self))
+                offset &+= BlobRecordLayout.blob &+ Int(base.loadUnaligned(fromByteOffset: offset &+ BlobRecordLayout.blobLength, as: UInt32.self))
             }
         }
     }
@@ -296,13 +295,14 @@ public final class AggregatorShard: ShardWorker {
             stats.rejected[c.rejectReason]?.add()
             return
         }
-        let hash = record.load(fromByteOffset: 8, as: UInt64.self)
-        let p = PointHeader(start: record.load(fromByteOffset: 16, as: UInt64.self),
-                            time: record.load(fromByteOffset: 24, as: UInt64.self),
-                            flags: record.load(fromByteOffset: 32, as: UInt32.self))
-        let n = Int(record.load(fromByteOffset: 36, as: UInt32.self))
-        let attrs = record + 40
-        let values = RecordReader(base: record, offset: 40 &+ n, end: Int(record.load(fromByteOffset: 4, as: UInt32.self)))
+        let hash = record.load(fromByteOffset: PointRecordLayout.hash, as: UInt64.self)
+        let p = PointHeader(start: record.load(fromByteOffset: PointRecordLayout.start, as: UInt64.self),
+                            time: record.load(fromByteOffset: PointRecordLayout.time, as: UInt64.self),
+                            flags: record.load(fromByteOffset: PointRecordLayout.flags, as: UInt32.self))
+        let n = Int(record.load(fromByteOffset: PointRecordLayout.attributeLength, as: UInt32.self))
+        let attrs = record + PointRecordLayout.attributes
+        let values = RecordReader(base: record, offset: PointRecordLayout.attributes &+ n,
+                                  end: Int(record.load(fromByteOffset: PointRecordLayout.length, as: UInt32.self)))
 
         // Hot path: the raw identity, compared in place (no key is built).
         if let found = findRaw(hash: hash, ctx: ctx, attrs: attrs, count: n) {
@@ -350,13 +350,12 @@ public final class AggregatorShard: ShardWorker {
                      _ p: PointHeader, now: UInt64) -> ApplyResult {
         switch tag {
         case .number:
-            let vk = r.get(UInt8.self)
+            let f = SliceRecords.readNumber(&r)
             let number: Double
-            switch vk {
-            case 1: number = r.get(Double.self)
-            case 2: number = Double(r.get(Int64.self))
-            default:
-                _ = r.get(UInt64.self)
+            switch f.kind {
+            case .double: number = Double(bitPattern: f.bits)
+            case .int: number = Double(Int64(bitPattern: f.bits))
+            case .none:
                 if !p.noRecordedValue { return .rejected(.missingValue) }
                 number = 0
             }
@@ -367,27 +366,21 @@ public final class AggregatorShard: ShardWorker {
             return gauges.pointer(slot).pointee.apply(start: p.start, time: p.time, value: number,
                                                        noRecordedValue: p.noRecordedValue, now: now)
         case .histogram:
-            let count = r.get(UInt64.self), sum = r.get(Double.self), hasSum = r.get(UInt8.self) != 0
-            let nc = Int(r.get(UInt32.self)), nb = Int(r.get(UInt32.self))
-            let counts = r.array(UInt64.self, nc)
-            let bounds = r.array(Double.self, nb)
-            let view = HistogramPointView(common: Self.common(p), count: count, sum: hasSum ? sum : nil, min: nil, max: nil,
-                                          bucketCounts: counts, explicitBounds: bounds)
+            let f = SliceRecords.readHistogram(&r)
+            let view = HistogramPointView(common: Self.common(p), count: f.count, sum: f.sum, min: nil, max: nil,
+                                          bucketCounts: f.counts, explicitBounds: f.bounds)
             return histograms.pointer(slot).pointee.apply(view, temporality: c.temporality, boundsHint: self.contexts[Int(c.index)]!.boundsHint, now: now)
         case .exponential:
-            let count = r.get(UInt64.self), sum = r.get(Double.self), hasSum = r.get(UInt8.self) != 0
-            let scale = r.get(Int32.self), zeroCount = r.get(UInt64.self), zeroThreshold = r.get(Double.self)
-            let po = r.get(Int32.self), pn = Int(r.get(UInt32.self)), no = r.get(Int32.self), nn = Int(r.get(UInt32.self))
-            let pos = r.array(UInt64.self, pn), neg = r.array(UInt64.self, nn)
-            let view = ExponentialHistogramPointView(common: Self.common(p), count: count, sum: hasSum ? sum : nil, min: nil, max: nil,
-                                                     scale: scale, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
-                                                     positive: ExponentialBuckets(offset: po, counts: pos),
-                                                     negative: ExponentialBuckets(offset: no, counts: neg))
+            let f = SliceRecords.readExponential(&r)
+            let view = ExponentialHistogramPointView(common: Self.common(p), count: f.count, sum: f.sum, min: nil, max: nil,
+                                                     scale: f.scale, zeroCount: f.zeroCount, zeroThreshold: f.zeroThreshold,
+                                                     positive: ExponentialBuckets(offset: f.positiveOffset, counts: f.positive),
+                                                     negative: ExponentialBuckets(offset: f.negativeOffset, counts: f.negative))
             return exponentials.pointer(slot).pointee.apply(view, temporality: c.temporality, maxBuckets: maxExponentialBuckets, now: now)
         case .summary:
-            let count = r.get(UInt64.self), sum = r.get(Double.self), n = Int(r.get(UInt32.self))
-            let q = r.array(QuantileValue.self, n)
-            return summaries.pointer(slot).pointee.apply(SummaryPointView(common: Self.common(p), count: count, sum: sum, quantiles: q), now: now)
+            let f = SliceRecords.readSummary(&r)
+            return summaries.pointer(slot).pointee.apply(SummaryPointView(common: Self.common(p), count: f.count, sum: f.sum,
+                                                                          quantiles: f.quantiles), now: now)
         case .context, .resource:
             preconditionFailure("not a point record")
         }

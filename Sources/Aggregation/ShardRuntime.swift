@@ -16,7 +16,7 @@ import Synchronization
 ///
 /// Readers (`snapshot`) go through a small per-shard control queue (a mutex taken once per
 /// scrape, never per point) and are answered by each shard on its own thread.
-public final class ShardRuntime: IngestBackend, @unchecked Sendable {
+public final class ShardRuntime: @unchecked Sendable {
     /// Work for a shard.
     enum Job: @unchecked Sendable {
         /// `from`: the loop whose sink wrote the slice (its buffer goes back there).
@@ -143,6 +143,8 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     }
 
     public var shardCount: Int { shards.count }
+    /// Event loops (sinks) the runtime was made for.
+    public var sinkCount: Int { sinks.count }
 
     /// Slices kept for reuse per (shard, loop); larger ones than `maxRecycledSliceBytes` are freed.
     static let recycledSlicesPerLoop = 4
@@ -176,44 +178,42 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         for t in ts { t.join() }
     }
 
-    // MARK: - IngestBackend (called on event loops)
+    // MARK: - Hand-over (called by `IngestPipeline`, on the committing lane's thread)
 
-    public func makeSink(loop: Int) -> MetricsSink { sinks[loop] }
+    /// The sink loop `loop` decodes into.
+    public func sink(loop: Int) -> ShardingSink { sinks[loop] }
 
-    public func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
-        commit(loop: loop, ring: request.isReplay ? Self.replayRing : loop, completion: completion, beforeApplying: nil)
-    }
-
-    /// The ring every replayed request goes through, whichever loop's sink decoded it: one FIFO
-    /// per shard keeps the log's order, so a replay may commit a record before the previous one
-    /// was applied. Its producers (replay lanes) take turns, one commit at a time, and no event
-    /// loop commits while a replay runs (the receiver is not ready).
+    /// The ring every replayed record goes through, whichever lane decoded it: one FIFO per
+    /// shard keeps the log's order, so a replay may commit a record before the previous one was
+    /// applied. Its producers (replay lanes) take turns, one commit at a time, and no event loop
+    /// commits while a replay runs (the receiver is not ready).
     public static let replayRing = 0
 
-    /// Commits loop `loop`'s slices through the rings of `ring` (the loop's own, or
-    /// `replayRing`). `beforeApplying` runs once every target ring is known to have room, right
-    /// before the slices are handed over (the write-ahead log appends the request there): when
-    /// it returns a reason, nothing is applied and the commit is `.unavailable` with that
-    /// reason. It is not called for a request without points.
-    public func commit(loop: Int, ring: Int? = nil, completion: @escaping @Sendable (IngestCommit) -> Void,
-                       beforeApplying: (() -> String?)?) -> IngestCommitStart {
-        let ring = ring ?? loop
-        let slices = sinks[loop].takeSlices()
-        var targets: [Int] = []
-        for (i, s) in slices.enumerated() where s != nil { targets.append(i) }
-        if targets.isEmpty { return .done(IngestCommit()) }
-        // All or nothing: every target ring must have room before anything is pushed.
-        for i in targets where shards[i].rings[ring].count >= shards[i].rings[ring].capacity {
-            return .unavailable(retryAfter: 1, reason: "aggregation is behind")
+    /// True when every shard that `slices` has records for has room in ring `ring` (the ring's
+    /// only producer is the caller, so the room stays until it pushes).
+    func hasRoom(for slices: [BatchSlice?], ring: Int) -> Bool {
+        for (i, s) in slices.enumerated() where s != nil && shards[i].rings[ring].count >= shards[i].rings[ring].capacity {
+            return false
         }
-        if let reason = beforeApplying?() { return .unavailable(retryAfter: 1, reason: reason) }
+        return true
+    }
+
+    /// Pushes the slices into ring `ring` of their shards; `completion` runs once every shard
+    /// applied its slice, on the last one's thread. `from`: the loop whose sink buffers they are
+    /// (they go back there for reuse). Call only after `hasRoom` held.
+    func handOver(_ slices: [BatchSlice?], ring: Int, from loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void) {
+        let targets = slices.indices.filter { slices[$0] != nil }
         let c = Completion(slices: targets.count, done: completion)
         for (slot, i) in targets.enumerated() {
             let pushed = shards[i].rings[ring].tryPush(.apply(slices[i]!, c, slot: slot, from: loop))
             precondition(pushed, "ring filled up between the room check and the push (second producer?)")
             shards[i].wakeup.signal()
         }
-        return .pending
+    }
+
+    /// An emptied slice for `shard` that loop `loop`'s sink wrote before (nil: none to reuse).
+    public func recycledSlice(shard: Int, loop: Int) -> BatchSlice? {
+        shards[shard].returns[loop].tryPop()
     }
 
     /// True when no slice is queued for any shard (approximate unless no loop is committing).

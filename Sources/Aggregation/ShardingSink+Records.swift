@@ -30,6 +30,34 @@ import Primitives
 // the resource is schemaURL · attributes; the metric header is name · description · unit ·
 // u8 kind · u8 temporality · u8 monotonic.
 
+/// Byte offsets in a point record (number, histogram, exponential, summary), from its 8-byte
+/// aligned first byte: the one definition `SliceWriter` writes and the shard and the WAL encoder read.
+enum PointRecordLayout {
+    static let tag = 0
+    /// u32: the record's length, from the tag to its last byte (lets a reader skip it in O(1)).
+    static let length = 4
+    /// u64: the point hash (`pointHash`), picks the shard and keys its raw identity index.
+    static let hash = 8
+    static let start = 16
+    static let time = 24
+    /// u32: `DataPointFlags`.
+    static let flags = 32
+    /// u32: bytes of the attribute encoding that follows.
+    static let attributeLength = 36
+    /// The attribute encoding, then the kind's fields.
+    static let attributes = 40
+}
+
+/// Byte offsets in a context or resource record: tag, hash, blob length, blob.
+enum BlobRecordLayout {
+    static let tag = 0
+    /// u64: the context's prefix hash, or the resource hash.
+    static let hash = 1
+    /// u32: the blob's length.
+    static let blobLength = 9
+    static let blob = 13
+}
+
 enum RecordTag: UInt8 {
     case context = 1, resource = 2, number = 3, histogram = 4, exponential = 5, summary = 6
 }
@@ -122,6 +150,18 @@ func encodeAttributes(_ attributes: Attributes, to out: ByteBuffer, scratch: ino
 @inline(__always)
 func attributeHash(_ attributes: UnsafeRawBufferPointer) -> UInt64 {
     Hash64.hash(attributes, seed: Hash64.processSeed)
+}
+
+/// A resource's hash (a `target_info` record's key; picks its shard).
+@inline(__always)
+func resourceHash(_ resourcePart: UnsafeRawBufferPointer) -> UInt64 {
+    Hash64.hash(resourcePart, seed: Hash64.processSeed)
+}
+
+/// A context's prefix hash, chained over its three parts (tenant · resource, scope, metric header).
+@inline(__always)
+func contextHash(resource: UnsafeRawBufferPointer, scope: UnsafeRawBufferPointer, metric: UnsafeRawBufferPointer) -> UInt64 {
+    Hash64.hash(metric, seed: Hash64.hash(scope, seed: resourceHash(resource)))
 }
 
 /// A point record's hash: its context's (resource, scope, metric) with its attributes'. Picks

@@ -46,7 +46,6 @@ public final class ShardingSink: MetricsSink {
     /// Canonical encodings (and their hashes) of point attribute lists by raw protobuf bytes.
     private let attributeCache = RawAttributeCache()
     private var order: [Int32] = []
-    private let seed: UInt64
     /// Supplies an empty slice for a shard (a recycled one), or nil to allocate a new one.
     public var recycledSlice: ((Int) -> BatchSlice?)? = nil
     /// Per shard: bytes of the last slice handed out, the starting capacity of a new one.
@@ -61,7 +60,6 @@ public final class ShardingSink: MetricsSink {
         contextWritten = .allocate(capacity: shards)
         contextWritten.initialize(repeating: false, count: shards)
         lastSliceBytes = Array(repeating: 4096, count: shards)
-        seed = Hash64.processSeed
         order.reserveCapacity(32)
     }
 
@@ -106,7 +104,7 @@ public final class ShardingSink: MetricsSink {
         resourcePart.append(tenantBytes)
         resourcePart.putBytes(resource.schemaURL)
         encodeAttributes(resource.attributes, to: resourcePart, scratch: &order)
-        resourceHash = Hash64.hash(UnsafeRawBufferPointer(resourcePart.readable), seed: seed)
+        resourceHash = Aggregation.resourceHash(UnsafeRawBufferPointer(resourcePart.readable))
         resourceHasPoints = false
     }
 
@@ -127,11 +125,10 @@ public final class ShardingSink: MetricsSink {
         metricPart.put(metric.temporality.rawValue)
         metricPart.put(UInt8(metric.isMonotonic ? 1 : 0))
         metricKind = metric.kind
-        var h = Hash64.hash(UnsafeRawBufferPointer(resourcePart.readable), seed: seed)
-        h = Hash64.hash(UnsafeRawBufferPointer(scopePart.readable), seed: h)
         // The description is metadata, not identity; but it is part of the context blob, so it
         // is hashed too (the shard aliases series by their labels anyway).
-        prefixHash = Hash64.hash(UnsafeRawBufferPointer(metricPart.readable), seed: h)
+        prefixHash = contextHash(resource: UnsafeRawBufferPointer(resourcePart.readable), scope: UnsafeRawBufferPointer(scopePart.readable),
+                                 metric: UnsafeRawBufferPointer(metricPart.readable))
         for i in 0..<shards { contextWritten[i] = false }
     }
 
@@ -167,28 +164,14 @@ public final class ShardingSink: MetricsSink {
             let out = slice.buffer
             if !contextWritten[shard] {
                 contextWritten[shard] = true
-                out.align8()
-                out.put(RecordTag.context.rawValue)
-                out.put(prefixHash)
-                out.put(UInt32(truncatingIfNeeded: resourcePart.readableBytes + scopePart.readableBytes + metricPart.readableBytes))
-                out.append(UnsafeRawBufferPointer(resourcePart.readable))
-                out.append(UnsafeRawBufferPointer(scopePart.readable))
-                out.append(UnsafeRawBufferPointer(metricPart.readable))
+                SliceRecords.context(out, hash: prefixHash, resource: UnsafeRawBufferPointer(resourcePart.readable),
+                                     scope: UnsafeRawBufferPointer(scopePart.readable), metric: UnsafeRawBufferPointer(metricPart.readable))
             }
             slice.pointCount += 1
-            out.align8()
-            let start = out.writerIndex
-            out.put(tag.rawValue)
-            out.put(UInt8(0)); out.put(UInt16(0))
-            out.put(UInt32(0))      // record length, patched below
-            out.put(hash)
-            out.put(c.startTimeUnixNano)
-            out.put(c.timeUnixNano)
-            out.put(c.flags.rawValue)
-            out.put(UInt32(truncatingIfNeeded: attrs.count))
-            out.append(attrs)
+            let start = SliceRecords.beginPoint(out, tag, hash: hash, start: c.startTimeUnixNano, time: c.timeUnixNano,
+                                                flags: c.flags.rawValue, attributes: attrs)
             body(out)
-            out.patchLength(at: start + 4, out.writerIndex - start)
+            SliceRecords.finishPoint(out, startedAt: start)
         }
     }
 
@@ -214,63 +197,43 @@ public final class ShardingSink: MetricsSink {
         emittedResources.append(resourceHash)
         let shard = Int(resourceHash % UInt64(shards))
         let slice = sliceFor(shard)
-        let out = slice.buffer
-        out.align8()
-        out.put(RecordTag.resource.rawValue)
-        out.put(resourceHash)
-        out.put(UInt32(truncatingIfNeeded: resourcePart.readableBytes))
-        out.append(UnsafeRawBufferPointer(resourcePart.readable))
+        SliceRecords.resource(slice.buffer, hash: resourceHash, blob: UnsafeRawBufferPointer(resourcePart.readable))
         slice.pointCount += 1
     }
 
     public func numberPoint(_ point: NumberPointView) {
         writePoint(.number, point.common) { out in
             switch point.value {
-            case .none: out.put(UInt8(0)); out.put(UInt64(0))
-            case .double(let d): out.put(UInt8(1)); out.put(d)
-            case .int(let i): out.put(UInt8(2)); out.put(i)
+            case .none: SliceRecords.numberFields(out, kind: .none, bits: 0)
+            case .double(let d): SliceRecords.numberFields(out, kind: .double, bits: d.bitPattern)
+            case .int(let i): SliceRecords.numberFields(out, kind: .int, bits: UInt64(bitPattern: i))
             }
         }
     }
 
     public func histogramPoint(_ point: HistogramPointView) {
         writePoint(.histogram, point.common) { out in
-            out.put(point.count)
-            out.put(point.sum ?? 0)
-            out.put(UInt8(point.sum == nil ? 0 : 1))
-            out.put(UInt32(truncatingIfNeeded: point.bucketCounts.count))
-            out.put(UInt32(truncatingIfNeeded: point.explicitBounds.count))
-            out.align8()
-            out.append(UnsafeRawBufferPointer(point.bucketCounts))
-            out.append(UnsafeRawBufferPointer(point.explicitBounds))
+            SliceRecords.histogramFields(out, count: point.count, sum: point.sum,
+                                         counts: UnsafeRawBufferPointer(point.bucketCounts), countCount: point.bucketCounts.count,
+                                         bounds: UnsafeRawBufferPointer(point.explicitBounds), boundCount: point.explicitBounds.count)
         }
     }
 
     public func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) {
         writePoint(.exponential, point.common) { out in
-            out.put(point.count)
-            out.put(point.sum ?? 0)
-            out.put(UInt8(point.sum == nil ? 0 : 1))
-            out.put(point.scale)
-            out.put(point.zeroCount)
-            out.put(point.zeroThreshold)
-            out.put(point.positive.offset)
-            out.put(UInt32(truncatingIfNeeded: point.positive.counts.count))
-            out.put(point.negative.offset)
-            out.put(UInt32(truncatingIfNeeded: point.negative.counts.count))
-            out.align8()
-            out.append(UnsafeRawBufferPointer(point.positive.counts))
-            out.append(UnsafeRawBufferPointer(point.negative.counts))
+            SliceRecords.exponentialFields(out, count: point.count, sum: point.sum, scale: point.scale, zeroCount: point.zeroCount,
+                                           zeroThreshold: point.zeroThreshold,
+                                           positiveOffset: point.positive.offset, positive: UnsafeRawBufferPointer(point.positive.counts),
+                                           positiveCount: point.positive.counts.count,
+                                           negativeOffset: point.negative.offset, negative: UnsafeRawBufferPointer(point.negative.counts),
+                                           negativeCount: point.negative.counts.count)
         }
     }
 
     public func summaryPoint(_ point: SummaryPointView) {
         writePoint(.summary, point.common) { out in
-            out.put(point.count)
-            out.put(point.sum)
-            out.put(UInt32(truncatingIfNeeded: point.quantiles.count))
-            out.align8()
-            out.append(UnsafeRawBufferPointer(point.quantiles))
+            SliceRecords.summaryFields(out, count: point.count, sum: point.sum, quantiles: UnsafeRawBufferPointer(point.quantiles),
+                                       quantileCount: point.quantiles.count)
         }
     }
 }

@@ -1,42 +1,45 @@
-import OTLP
+import Aggregation
 import Platform
 import Primitives
 import Storage
 import Synchronization
 
-/// WAL replay on several threads: records are decoded in parallel, one lane per receiver loop
-/// (each lane uses that loop's decoders and sink), and committed strictly in log order —
-/// record `i` is committed only after record `i - 1` — through one ring per shard
-/// (`ShardRuntime.replayRing`, a FIFO), so the shards apply the points in exactly the order the
-/// log holds them, as a single-threaded replay would (out-of-order and cumulative→delta
-/// outcomes do not depend on the lane count).
+/// WAL replay on several threads: points records are decoded in parallel, one replay thread
+/// per event loop, and committed strictly in log order — record `i` is committed only after
+/// record `i - 1` — through one ring per shard (`ShardRuntime.replayRing`, a FIFO), so the
+/// shards apply the points in exactly the order the log holds them, as a single-threaded
+/// replay would (out-of-order and cumulative→delta outcomes do not depend on the thread count).
 ///
-/// Decoding (inflate + protobuf/JSON) is nearly all of a replay's work; a lane waits only for
-/// the previous record's commit (a few pushes), not for its apply.
+/// A record refers to its writer lane's dictionaries (`PointsRecord`), so all records of one
+/// writer lane go to the same replay thread (lane modulo threads), which decodes them in order.
+/// Decoding turns a record back into the shards' slices (`PointsRecordDecoder`) and the ingest
+/// pipeline takes them exactly as it takes a live request's (`IngestPipeline.replay`).
 ///
 /// The reader (the thread calling `submit`) owns the segment bytes the items point into; it
 /// calls `drain` before those bytes go away (`WALReplay`'s `segmentDone`).
 final class ReplayPipeline: @unchecked Sendable {
-    /// One record to decode: pointers into the segment being replayed (valid until `drain`).
+    /// One record to decode: a view into the segment being replayed (valid until `drain`).
     struct Item: @unchecked Sendable {
         var seq: Int
-        var view: IngestRecord.View
-        var bytes: Int
+        var payload: UnsafeRawBufferPointer
         var position: WALPosition
     }
 
     final class Lane: @unchecked Sendable {
-        let loop: Int
+        let index: Int
         let queue = PThreadLocked<[Item]>([])
         let wake: EventFD
         var thread: OSThread?
-        init(loop: Int) throws(Errno) {
-            self.loop = loop
+        /// Used on this lane's thread only.
+        let decoder: PointsRecordDecoder
+        init(index: Int, shards: Int) throws(Errno) {
+            self.index = index
             wake = try EventFD()
+            decoder = PointsRecordDecoder(shards: shards)
         }
     }
 
-    let receiver: OTLPReceiver
+    let ingest: IngestPipeline
     let lanes: [Lane]
     let logger = Logger.shared
     /// Sequence number of the next record to commit: every record before it has been committed
@@ -44,6 +47,8 @@ final class ReplayPipeline: @unchecked Sendable {
     let turn = Atomic<Int>(0)
     /// Records applied by the shards (or skipped, or without points).
     let applied = Atomic<Int>(0)
+    /// Points in the records applied (target_info records included).
+    let points = Atomic<Int>(0)
     /// Records submitted so far (reader thread only).
     private(set) var submitted = 0
     let readerWake: EventFD
@@ -52,25 +57,37 @@ final class ReplayPipeline: @unchecked Sendable {
     let skippedBytes = Atomic<Int>(0)
     /// Records in flight (submitted, not yet applied) at most: bounds the queues.
     let window: Int
+    /// How long replay waits without any record applied before it gives up (the shards are stuck).
+    static let stallLimit: Duration = .seconds(60)
 
-    init(receiver: OTLPReceiver, lanes count: Int) throws(Errno) {
-        self.receiver = receiver
+    init(ingest: IngestPipeline, threads count: Int) throws(Errno) {
+        self.ingest = ingest
         var ls: [Lane] = []
-        for i in 0..<max(1, min(count, receiver.loops)) { ls.append(try Lane(loop: i)) }
+        let runtime = ingest.runtime
+        for i in 0..<max(1, min(count, runtime.sinkCount)) {
+            let lane = try Lane(index: i, shards: runtime.shardCount)
+            // Replay runs before the event loops take data: the lane is the only consumer of
+            // the slices returned to loop `i` meanwhile.
+            lane.decoder.recycledSlice = { shard in runtime.recycledSlice(shard: shard, loop: i) }
+            ls.append(lane)
+        }
         lanes = ls
         readerWake = try EventFD()
-        window = 4 * ls.count
+        window = 8 * ls.count
         for lane in ls {
             let pipeline = self
-            lane.thread = try OSThread.spawn(name: "slod-replay-\(lane.loop)") { pipeline.run(lane) }
+            lane.thread = try OSThread.spawn(name: "slod-replay-\(lane.index)") { pipeline.run(lane) }
         }
     }
 
-    /// Queues one record (reader thread). Waits while `window` records are in flight.
-    func submit(_ view: IngestRecord.View, bytes: Int, position: WALPosition) throws(StorageService.SetupError) {
+    /// Queues one points record of `position.segment` (reader thread). Waits while `window`
+    /// records are in flight.
+    func submit(_ payload: UnsafeRawBufferPointer, position: WALPosition) throws(StorageService.SetupError) {
         try waitUntil { self.submitted - self.applied.load(ordering: .acquiring) < self.window }
-        let item = Item(seq: submitted, view: view, bytes: bytes, position: position)
-        let lane = lanes[submitted % lanes.count]
+        let item = Item(seq: submitted, payload: payload, position: position)
+        // An unreadable lane fails again in the decoder, which reports it: any lane will do.
+        let writerLane = (try? PointsRecordDecoder.lane(of: payload)) ?? 0
+        let lane = lanes[writerLane % lanes.count]
         submitted += 1
         lane.queue.withLock { $0.append(item) }
         lane.wake.signal()
@@ -92,18 +109,18 @@ final class ReplayPipeline: @unchecked Sendable {
         }
     }
 
-    /// Waits for `condition`, failing when no record has been applied for 60 s (the shards are
-    /// stuck: recovery cannot finish, and saying so beats hanging).
+    /// Waits for `condition`, failing when no record has been applied for `stallLimit` (the
+    /// shards are stuck: recovery cannot finish, and saying so beats hanging).
     private func waitUntil(_ condition: () -> Bool) throws(StorageService.SetupError) {
         var last = applied.load(ordering: .relaxed)
-        var since = Clock.monotonicNanos()
+        var deadline = Deadline.after(Self.stallLimit)
         while !condition() {
             readerWake.wait(timeoutMilliseconds: 100)
             let now = applied.load(ordering: .relaxed)
             if now != last {
                 last = now
-                since = Clock.monotonicNanos()
-            } else if Clock.monotonicNanos() &- since > 60_000_000_000 {
+                deadline = Deadline.after(Self.stallLimit)
+            } else if deadline.hasPassed {
                 throw StorageService.SetupError(description: "WAL replay made no progress for 60 s (record \(now) not applied)")
             }
         }
@@ -123,22 +140,42 @@ final class ReplayPipeline: @unchecked Sendable {
         }
     }
 
+    /// Decodes one record and commits it in its turn; a record that cannot be decoded is
+    /// skipped (logged, counted) in its turn too, so the order of the others is kept.
     private func replay(_ item: Item, lane: Lane) {
-        let v = item.view
-        let seq = item.seq
-        let problem = receiver.replay(
-            body: v.body, encoding: v.encoding.requestEncoding, coding: v.contentEncoding.coding,
-            tenant: ByteView(base: v.tenant.baseAddress, count: v.tenant.count), receivedNanos: v.receivedNanos, loop: lane.loop,
-            beforeCommit: { self.waitForTurn(seq, lane: lane) },
-            completion: { _ in self.finished() })
-        if let problem {
-            guard waitForTurn(seq, lane: lane) else { return }
-            skippedRecords.wrappingAdd(1, ordering: .relaxed)
-            skippedBytes.wrappingAdd(item.bytes, ordering: .relaxed)
-            logger.error("WAL record skipped", ["position": item.position.description, "reason": problem])
-            finished()
+        let decoded: PointsRecordDecoder.Decoded
+        do throws(PointsRecordError) {
+            decoded = try lane.decoder.decode(item.payload, segment: item.position.segment)
+        } catch {
+            guard waitForTurn(item.seq, lane: lane) else { return }
+            skip(item, reason: error.description)
+            advance(past: item.seq)
+            return
         }
-        advance(past: seq)
+        guard waitForTurn(item.seq, lane: lane) else { return }
+        let records = decoded.points
+        var deadline = Deadline.after(Self.stallLimit)
+        commit: while true {
+            switch ingest.replay(decoded, lane: lane.index, completion: { _ in self.finished(points: records) }) {
+            case .done: finished(points: records); break commit
+            case .pending: break commit
+            case .unavailable(_, let reason):
+                // The shards are behind (rings full): wait for them, not forever.
+                guard !deadline.hasPassed, !stopping.load(ordering: .acquiring) else {
+                    skip(item, reason: "the aggregator shards took no data for 60 s (\(reason))")
+                    break commit
+                }
+                lane.wake.wait(timeoutMilliseconds: 1)
+            }
+        }
+        advance(past: item.seq)
+    }
+
+    private func skip(_ item: Item, reason: String) {
+        skippedRecords.wrappingAdd(1, ordering: .relaxed)
+        skippedBytes.wrappingAdd(item.payload.count, ordering: .relaxed)
+        logger.error("WAL record skipped", ["position": item.position.description, "reason": reason])
+        finished(points: 0)
     }
 
     /// Blocks a lane until every record before `seq` has been committed. False when the
@@ -155,11 +192,12 @@ final class ReplayPipeline: @unchecked Sendable {
     /// Record `seq` is committed or skipped: the next record's lane may commit.
     private func advance(past seq: Int) {
         turn.store(seq + 1, ordering: .releasing)
-        lanes[(seq + 1) % lanes.count].wake.signal()
+        for lane in lanes { lane.wake.signal() }
     }
 
     /// A record was applied (on a shard thread), skipped, or had no points.
-    private func finished() {
+    private func finished(points n: Int) {
+        points.wrappingAdd(n, ordering: .relaxed)
         applied.wrappingAdd(1, ordering: .releasing)
         readerWake.signal()
     }

@@ -58,7 +58,7 @@ struct Runner {
         var storage: StorageService? = nil
         if config.storage.enabled {
             do {
-                storage = try StorageService(config: config.storage, path: options.storagePath ?? config.storage.path)
+                storage = try StorageService(config: config.storage, path: options.storagePath ?? config.storage.path, lanes: loops)
             } catch {
                 Daemon.printError("slod: \(error.description)")
                 return 1
@@ -123,7 +123,8 @@ struct Runner {
             logger.error("cannot start aggregator shards", ["error": error.description])
             return 1
         }
-        let backend: IngestBackend = storage.map { DurableBackend(runtime: runtime, wal: $0.wal) } ?? runtime
+        // The one ingest path (live and replay): the WAL as its journal, or none with storage disabled.
+        let backend = IngestPipeline(runtime: runtime, journal: storage?.wal ?? NoJournal())
         let receiver = OTLPReceiver(configuration: receiverConfig, loops: loops, metrics: ingestMetrics,
                                     backend: backend, isReady: { ready.isReady })
         let endpoints = Endpoints(registry: registry, ready: ready, reloader: reloader, receiver: receiver, runtime: runtime,
@@ -146,14 +147,14 @@ struct Runner {
         let notifier = SystemdNotifier()
         notifier.send("STATUS=recovering from \(storage?.directory ?? "nothing (storage disabled)")")
         logger.info("recovering", ["address": bound.description, "storage": storage?.directory ?? "disabled"])
-        // Recovery, part 2: the WAL after the checkpoint, through the same decode path (one
-        // replay lane per event loop, with that loop's decoders: the loops take no data until
-        // ready).
+        // Recovery, part 2: the WAL after the checkpoint, its points records decoded back into
+        // the shards' slices and taken by the ingest pipeline as live requests are (one replay
+        // thread per event loop: the loops take no data until ready).
         do {
             // Every segment replayed extends systemd's start timeout: a long replay that makes
             // progress is not killed, one that stalls still is (TimeoutStartSec, or 90 s after
             // the last segment).
-            try storage?.replay(after: replayFrom, receiver: receiver, into: &recovered) { status in
+            try storage?.replay(after: replayFrom, into: backend, into: &recovered) { status in
                 _ = notifier.send("EXTEND_TIMEOUT_USEC=90000000\nSTATUS=\(status)")
             }
         } catch {
@@ -166,7 +167,7 @@ struct Runner {
         logger.info("recovered", [
             "storage": storage?.directory ?? "disabled", "checkpoint": recovered.checkpoint ?? "none", "series": String(recovered.series), "series_dropped": String(recovered.seriesDropped),
             "slo_instances": String(recovered.sloInstances), "slo_instances_dropped": String(recovered.sloDropped),
-            "alerts": String(recovered.alerts), "wal_records": String(recovered.records), "wal_bytes": String(recovered.bytes),
+            "alerts": String(recovered.alerts), "wal_records": String(recovered.records), "wal_points": String(recovered.points), "wal_bytes": String(recovered.bytes),
             "skipped_records": String(recovered.skipped), "damaged_segments": String(recovered.damagedSegments),
             "checkpoint_seconds": format3(recovered.checkpointSeconds), "replay_seconds": format3(recovered.seconds), "fsync": config.storage.fsync.rawValue,
         ])

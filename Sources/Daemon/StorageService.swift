@@ -55,7 +55,8 @@ final class StorageService: @unchecked Sendable {
     }
 
     /// Creates the directory if needed and takes its lock (a second slod is refused, naming the holder).
-    init(config: SlodConfiguration.Storage, path: String) throws(SetupError) {
+    /// `lanes`: the event loops that append (one points-record encoder each).
+    init(config: SlodConfiguration.Storage, path: String, lanes: Int) throws(SetupError) {
         self.config = config
         directory = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         walDirectory = directory + "/wal"
@@ -71,7 +72,7 @@ final class StorageService: @unchecked Sendable {
         }
         do throws(Errno) {
             wal = try WriteAheadLog(directory: walDirectory, policy: config.fsync, interval: config.fsyncInterval,
-                                    segmentBytes: config.segmentBytes, metrics: metrics)
+                                    segmentBytes: config.segmentBytes, lanes: lanes, metrics: metrics)
             timerWake = try EventFD()
         } catch {
             throw SetupError(description: "cannot set up the write-ahead log: \(error)")
@@ -90,6 +91,8 @@ final class StorageService: @unchecked Sendable {
         var sloDropped = 0
         var alerts = 0
         var records = 0
+        /// Points in the records replayed (target_info records included).
+        var points = 0
         var bytes = 0
         var skipped = 0
         /// Damaged segments set aside: the records before the damage were applied but live only
@@ -141,25 +144,25 @@ final class StorageService: @unchecked Sendable {
         return loaded.covers
     }
 
-    /// Replays the WAL after `after` through `receiver` (shards running, server not yet taking
-    /// data) on one lane per receiver loop, applied in log order (`ReplayPipeline`), then opens
+    /// Replays the WAL after `after` into the ingest pipeline (shards running, server not yet
+    /// taking data) on one thread per event loop, applied in log order (`ReplayPipeline`), then opens
     /// the WAL for appends. A torn tail is cut off at the last good record; a
     /// damaged segment is renamed to `….corrupt`, reported with its offset, and replay goes on
     /// with the next segment.
     /// `onSegment` gets a one-line progress text after every segment (the daemon passes it to
     /// systemd with a start-timeout extension).
-    func replay(after: WALPosition?, receiver: OTLPReceiver, into r: inout Recovered,
+    func replay(after: WALPosition?, into ingest: IngestPipeline, into r: inout Recovered,
                 onSegment: (String) -> Void = { _ in }) throws(SetupError) {
         let start = Clock.monotonicNanos()
         let pipeline: ReplayPipeline
         do {
-            pipeline = try ReplayPipeline(receiver: receiver, lanes: receiver.loops)
+            pipeline = try ReplayPipeline(ingest: ingest, threads: ingest.runtime.sinkCount)
         } catch {
             throw SetupError(description: "cannot start the WAL replay threads: \(error)")
         }
         defer { pipeline.stop() }
         var from = after
-        var unreadable = 0, bytes = 0
+        var bytes = 0
         let lastSegment = (try? WALDirectory.segments(in: walDirectory).last) ?? nil
         // Progress for whoever watches a long recovery (as Prometheus logs "WAL segment loaded").
         let progress: (Int) throws(SetupError) -> Void = { segment in
@@ -175,18 +178,12 @@ final class StorageService: @unchecked Sendable {
             let outcome: WALReplayOutcome
             do {
                 outcome = try WALReplay.replay(walDirectory, after: from, segmentDone: progress) { type, payload, position in
-                    guard type == IngestRecord.type else {
+                    guard type == PointsRecord.type else {
                         throw SetupError(description: "WAL record of type \(type) at \(position) is from a newer slod; "
                                          + "run that version or move \(walDirectory) aside")
                     }
-                    switch IngestRecord.view(payload) {
-                    case .failure(let e):
-                        unreadable += 1
-                        logger.error("WAL record skipped", ["position": position.description, "reason": e.description])
-                    case .success(let v):
-                        try pipeline.submit(v, bytes: payload.count, position: position)
-                        bytes += payload.count
-                    }
+                    try pipeline.submit(payload, position: position)
+                    bytes += payload.count
                 }
             } catch let e as SetupError {
                 throw e
@@ -230,10 +227,12 @@ final class StorageService: @unchecked Sendable {
         let skipped = pipeline.skippedRecords.load(ordering: .acquiring)
         r.records = pipeline.submitted - skipped
         r.bytes = bytes - pipeline.skippedBytes.load(ordering: .acquiring)
-        r.skipped = unreadable + skipped
+        r.skipped = skipped
+        r.points = pipeline.points.load(ordering: .acquiring)
         r.seconds = Double(Clock.monotonicNanos() &- start) / 1e9
         metrics.replayedRecords.add(UInt64(r.records))
         metrics.replayedBytes.add(UInt64(r.bytes))
+        metrics.replayedPoints.add(UInt64(r.points))
         metrics.replaySeconds.store(r.seconds.bitPattern, ordering: .relaxed)
         do throws(StorageError) {
             try wal.open()
@@ -418,10 +417,14 @@ func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService
         "slod_wal_fsync_failures_total", "slod_wal_fsync_duration_seconds", "slod_wal_loss_window_seconds",
         "slod_checkpoint_duration_seconds", "slod_checkpoint_failures_total", "slod_checkpoint_age_seconds",
         "slod_checkpoint_bytes", "slod_wal_replay_duration_seconds", "slod_wal_replayed_records_total",
-        "slod_wal_replayed_bytes_total", "slod_storage_corruptions_total", "slod_wal_torn_tails_total",
+        "slod_wal_replayed_bytes_total", "slod_wal_replayed_points_total", "slod_wal_points_total",
+        "slod_storage_corruptions_total", "slod_wal_torn_tails_total",
     ]) { w in
         w.single("slod_wal_bytes_total", type: .counter, help: "Bytes appended to the write-ahead log (record headers included).",
                  value: m.bytes.value)
+        w.single("slod_wal_points_total", type: .counter,
+                 help: "Data points in the records appended to the write-ahead log (target_info records included); slod_wal_bytes_total over this is the log's cost per point.",
+                 value: m.points.value)
         w.single("slod_wal_segments", type: .gauge, help: "WAL segment files in the storage directory.",
                  value: Double(storage.segmentCount))
         w.single("slod_wal_segments_created_total", type: .counter, help: "WAL segments started (rollover and checkpoints).",
@@ -454,6 +457,8 @@ func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService
                  value: m.replayedRecords.value)
         w.single("slod_wal_replayed_bytes_total", type: .counter, help: "WAL record bytes replayed at start-up.",
                  value: m.replayedBytes.value)
+        w.single("slod_wal_replayed_points_total", type: .counter, help: "Data points in the WAL records replayed at start-up.",
+                 value: m.replayedPoints.value)
         w.single("slod_storage_corruptions_total", type: .counter, help: "Damaged WAL segments and checkpoints found (set aside as .corrupt).",
                  value: m.corruptions.value)
         w.single("slod_wal_torn_tails_total", type: .counter, help: "Interrupted appends cut off the WAL at start-up.",

@@ -9,15 +9,16 @@ import Synchronization
 import Glibc
 #endif
 
-/// The daemon's write-ahead log: appends every accepted request before its points reach the
-/// shards, and makes it durable by the configured policy (DESIGN §3).
+/// The daemon's write-ahead log, the ingest pipeline's journal: appends every accepted
+/// request's points record (`PointsRecord`: the decoded points, compactly) before its points
+/// reach the shards, and makes it durable by the configured policy (DESIGN §3).
 ///
 /// **The gate.** One lock covers "append the record, hand the slices to the shards" for every
 /// request, and the checkpoint barrier takes the same lock: so when a checkpoint holds it and
 /// the shards have drained their rings, the shards' state contains exactly the records before
 /// the WAL's current end — the position the checkpoint covers. The lock is taken once per
-/// request, never per point; two event loops contend for it only as long as one `write(2)`
-/// of a body and a few ring pushes.
+/// request, never per point; the record is encoded before it is taken, so two event loops contend
+/// for it only as long as one `write(2)` of a record and a few ring pushes.
 ///
 /// **fsync.** `always`: a request's completion waits until a sync covers its record; one sync
 /// thread runs `fdatasync` on a duplicate of the segment's descriptor outside the gate, and
@@ -31,7 +32,7 @@ import Glibc
 /// so ingestion resumes by itself when space returns. A failed `fdatasync` under `always`
 /// answers the requests it covered with 503: their points were applied in memory, but slod
 /// cannot promise they are on disk (a retry may count them twice; this is logged).
-final class WriteAheadLog: @unchecked Sendable {
+final class WriteAheadLog: IngestJournal, @unchecked Sendable {
     /// State behind the gate.
     final class Gate: @unchecked Sendable {
         /// Nil until recovery has opened the log (requests are refused as not ready meanwhile).
@@ -56,13 +57,16 @@ final class WriteAheadLog: @unchecked Sendable {
     let metrics: StorageMetrics
     let directory: String
     let segmentBytes: Int
+    /// One points-record encoder per event loop (lane), used on that loop's thread only.
+    private let encoders: [PointsRecordEncoder]
     private let syncState = PThreadLocked(SyncState())
     private let wake: EventFD
     private let thread = Mutex<OSThread?>(nil)
     private let logger = Logger.shared
 
-    init(directory: String, policy: SlodConfiguration.Storage.Fsync, interval: Duration, segmentBytes: Int,
+    init(directory: String, policy: SlodConfiguration.Storage.Fsync, interval: Duration, segmentBytes: Int, lanes: Int,
          metrics: StorageMetrics) throws(Errno) {
+        encoders = (0..<max(1, lanes)).map { PointsRecordEncoder(lane: $0) }
         self.directory = directory
         self.policy = policy
         self.interval = interval
@@ -103,39 +107,65 @@ final class WriteAheadLog: @unchecked Sendable {
         }
     }
 
-    /// Appends `request` (caller holds the gate: called from the commit's `beforeApplying`).
-    /// Returns the sequence number to wait for, or the reason for a 503.
-    func append(_ request: IngestRequestInfo, in g: Gate) -> (seq: UInt64, failure: String?) {
-        guard let w = g.writer else { return (0, "storage is not open yet") }
-        // The receiver refuses longer tenants (400); this only keeps a record that cannot be read back out.
-        guard request.tenant.count <= IngestRecord.maxTenantBytes else {
-            return (0, "tenant header longer than \(IngestRecord.maxTenantBytes) bytes")
-        }
-        let before = (segment: w.segment, bytes: w.appendedBytes)
-        do throws(StorageError) {
-            try w.append(type: IngestRecord.type, body: request.body) { out in
-                IngestRecord.appendPrefix(receivedNanos: request.receivedNanos, encoding: .init(request.encoding),
-                                          contentEncoding: .init(request.coding), tenant: request.tenant.buffer, to: &out)
+    // MARK: IngestJournal
+
+    public var waitsForDurability: Bool { policy == .always }
+
+    /// Encodes the request's points record with the lane's encoder outside the gate (for the
+    /// segment the lane's last record went to), then under the gate: re-encodes if the record
+    /// goes to another segment (a rollover or a checkpoint moved on: the lane's dictionaries
+    /// start over there, as replay's do), appends it, and hands
+    /// the slices over. A failed append keeps nothing of the request (the encoder forgets what
+    /// the lost record defined).
+    func append(_ slices: [BatchSlice?], lane: Int, receivedNanos: Int64, receipt: JournalReceipt, handOver: () -> Void) -> String? {
+        let encoder = encoders[lane]
+        // Against the segment the lane's last record went to: its dictionaries describe that one.
+        var payload = encoder.encode(slices, receivedNanos: receivedNanos, segment: encoder.segment)
+        return gate.withLock { g -> String? in
+            guard let w = g.writer else {
+                encoder.recordLost()
+                return "storage is not open yet"
+            }
+            let before = (segment: w.segment, bytes: w.appendedBytes)
+            do throws(StorageError) {
+                let segment = try w.prepareAppend(recordBytes: WALFormat.recordHeaderBytes + payload.count)
+                if segment != encoder.segment {
+                    payload = encoder.encode(slices, receivedNanos: receivedNanos, segment: segment)
+                }
+                try w.appendInCurrentSegment(type: PointsRecord.type, payload: payload)
+            } catch {
+                encoder.recordLost()
+                return appendFailed(error, g)
             }
             if w.segment != before.segment { metrics.segmentsCreated.add(1) }
-        } catch {
-            g.failures += 1
-            metrics.writeFailures.add(1)
-            if g.failing == nil || g.failures % 1_000 == 0 {
-                logger.error("cannot append to the write-ahead log; ingestion answers 503 until a write succeeds",
-                             ["error": error.description, "failures": String(g.failures)])
+            if let previous = g.failing {
+                logger.info("write-ahead log writable again; ingestion resumed", ["previous_error": previous, "failed_requests": String(g.failures)])
+                g.failing = nil
+                g.failures = 0
             }
-            g.failing = error.description
-            return (0, "the write-ahead log cannot be written: \(error.errno)")
+            metrics.bytes.add(w.appendedBytes &- before.bytes)
+            metrics.points.add(UInt64(encoder.points))
+            receipt.sequence = w.appendedBytes
+            handOver()
+            if policy == .always { wake.signal() }
+            return nil
         }
-        if let previous = g.failing {
-            logger.info("write-ahead log writable again; ingestion resumed", ["previous_error": previous, "failed_requests": String(g.failures)])
-            g.failing = nil
-            g.failures = 0
+    }
+
+    /// Counts and logs (once per outage, then every 1,000 failures) an append that failed.
+    private func appendFailed(_ error: StorageError, _ g: Gate) -> String {
+        g.failures += 1
+        metrics.writeFailures.add(1)
+        if g.failing == nil || g.failures % 1_000 == 0 {
+            logger.error("cannot append to the write-ahead log; ingestion answers 503 until a write succeeds",
+                         ["error": error.description, "failures": String(g.failures)])
         }
-        metrics.bytes.add(w.appendedBytes &- before.bytes)
-        if policy == .always { wake.signal() }
-        return (w.appendedBytes, nil)
+        g.failing = error.description
+        return "the write-ahead log cannot be written: \(error.errno)"
+    }
+
+    public func whenDurable(_ receipt: JournalReceipt, _ done: @escaping @Sendable (String?) -> Void) {
+        whenDurable(receipt.sequence, done)
     }
 
     /// Calls `done` once a sync covers `seq` (nil), or with the reason when the sync failed.
@@ -212,50 +242,12 @@ final class WriteAheadLog: @unchecked Sendable {
     }
 }
 
-/// The ingest backend with the WAL in front of the shards: a request is appended (under the
-/// gate) right before its slices are handed over, and under `fsync: always` its `200` waits
-/// for the sync that covers it.
-final class DurableBackend: IngestBackend, @unchecked Sendable {
-    let runtime: ShardRuntime
-    let wal: WriteAheadLog
-
-    init(runtime: ShardRuntime, wal: WriteAheadLog) {
-        self.runtime = runtime
-        self.wal = wal
-    }
-
-    func makeSink(loop: Int) -> MetricsSink { runtime.makeSink(loop: loop) }
-
-    /// The sequence number a request's completion waits for (set under the gate before the
-    /// slices are pushed, read by the shard that completes the request after it popped them).
-    final class Ticket: @unchecked Sendable { var seq: UInt64 = 0 }
-
-    func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
-        if request.isReplay { return runtime.commit(loop: loop, request: request, completion: completion) }
-        let wal = self.wal
-        let ticket: Ticket? = wal.policy == .always ? Ticket() : nil
-        var done = completion
-        if let t = ticket {
-            done = { commit in
-                wal.whenDurable(t.seq) { failure in
-                    completion(failure.map { IngestCommit(unavailable: $0) } ?? commit)
-                }
-            }
-        }
-        return wal.gate.withLock { g in
-            let state = g   // a class: the lock guards what it points to
-            return runtime.commit(loop: loop, completion: done, beforeApplying: {
-                let (seq, failure) = wal.append(request, in: state)
-                ticket?.seq = seq
-                return failure
-            })
-        }
-    }
-}
-
 /// Self-metrics of the WAL and checkpoints.
 final class StorageMetrics: Sendable {
     let bytes = Counter()
+    /// Points (target_info records included) in the records appended: `bytes / points` is what
+    /// the log costs per point.
+    let points = Counter()
     let segmentsCreated = Counter()
     let writeFailures = Counter()
     let fsyncFailures = Counter()
@@ -269,30 +261,7 @@ final class StorageMetrics: Sendable {
     let replaySeconds = Atomic<UInt64>(0)   // Double bit pattern
     let replayedRecords = Counter()
     let replayedBytes = Counter()
+    let replayedPoints = Counter()
     let corruptions = Counter()
     let tornTails = Counter()
-}
-
-/// The receiver's request encodings as an ingest record stores them, and back (replay).
-extension IngestRecord.MessageEncoding {
-    init(_ e: RequestContext.Encoding) { self = e == .json ? .json : .protobuf }
-    var requestEncoding: RequestContext.Encoding { self == .json ? .json : .protobuf }
-}
-
-extension IngestRecord.ContentEncoding {
-    init(_ c: ContentCoding) {
-        switch c {
-        case .identity: self = .identity
-        case .gzip: self = .gzip
-        case .deflate: self = .deflate
-        }
-    }
-
-    var coding: ContentCoding {
-        switch self {
-        case .identity: .identity
-        case .gzip: .gzip
-        case .deflate: .deflate
-        }
-    }
 }

@@ -52,8 +52,6 @@ final class AdmissionSink: MetricsSink {
     /// Points handed on by type (index as `IngestMetrics.pointTypes`), for `slod_ingest_points_total`.
     var byType = [0, 0, 0, 0]
     var retryAfter: Int? = nil
-    /// False while replaying the log (what was accepted once is not limited again).
-    var limited = true
 
     init(target: MetricsSink, limiter: PointRateLimiter) {
         self.target = target
@@ -75,7 +73,7 @@ final class AdmissionSink: MetricsSink {
     func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) { points += 1; byType[2] += 1; target.exponentialHistogramPoint(point) }
     func summaryPoint(_ point: SummaryPointView) { points += 1; byType[3] += 1; target.summaryPoint(point) }
     func endRequest(committed: Bool) {
-        if committed, limited, let wait = limiter.admit(points) {
+        if committed, let wait = limiter.admit(points) {
             retryAfter = wait
             target.endRequest(committed: false)
             return

@@ -13,8 +13,7 @@ public protocol IngestBackend: AnyObject, Sendable {
     func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart
 }
 
-/// A decoded request as it arrived: what a write-ahead log keeps to replay it through the same
-/// decode path. Borrowed: valid only during `IngestBackend.commit`.
+/// A decoded request as it arrived. Borrowed: valid only during `IngestBackend.commit`.
 public struct IngestRequestInfo {
     /// The body exactly as received (still compressed when `coding` is not identity).
     public var body: UnsafeRawBufferPointer
@@ -24,17 +23,14 @@ public struct IngestRequestInfo {
     public var tenant: ByteView
     /// Wall-clock Unix nanoseconds when the request was decoded.
     public var receivedNanos: Int64
-    /// The request comes from the log itself (recovery): do not log it again.
-    public var isReplay: Bool
 
     public init(body: UnsafeRawBufferPointer, encoding: RequestContext.Encoding, coding: ContentCoding, tenant: ByteView,
-                receivedNanos: Int64, isReplay: Bool = false) {
+                receivedNanos: Int64) {
         self.body = body
         self.encoding = encoding
         self.coding = coding
         self.tenant = tenant
         self.receivedNanos = receivedNanos
-        self.isReplay = isReplay
     }
 }
 

@@ -85,7 +85,7 @@ public final class OTLPReceiver: Sendable {
     }
 
     static let protobufType: StaticString = "application/x-protobuf"
-    /// Longest tenant header value accepted (what a WAL record can hold: `IngestRecord.maxTenantBytes`).
+    /// Longest tenant header value accepted.
     public static let maxTenantBytes = 1_024
     static let jsonType: StaticString = "application/json"
 
@@ -121,43 +121,6 @@ public final class OTLPReceiver: Sendable {
             return fail(encoding, .serviceUnavailable, "slod could not store the data (\(reason)); retry after 1s", retryAfter: 1)
         }
         return Self.success(encoding, summary, commit, byType, metrics)
-    }
-
-    /// Recovery: runs one logged request through the same decode path into loop `loop`'s sink
-    /// and commits it (the backend sees `isReplay` and does not log it again). Call only while
-    /// the receiver is not ready (its requests are then refused before they touch a loop's
-    /// decoders) and from one thread per loop. `beforeCommit` runs after each successful
-    /// decode, right before the commit (a parallel replay waits there for the record's turn);
-    /// when it returns false nothing is committed (the replay is being abandoned).
-    /// Waits while the shards' rings are full. Returns nil when committed, else why the record
-    /// was not applied (it was undecodable: the log held what the receiver accepted, so this
-    /// means damage or a record from a newer slod).
-    public func replay(body: UnsafeRawBufferPointer, encoding: RequestContext.Encoding, coding: ContentCoding,
-                       tenant: ByteView, receivedNanos: Int64, loop: Int = 0, beforeCommit: () -> Bool = { true },
-                       completion: @escaping @Sendable (IngestCommit) -> Void) -> String? {
-        let worker = workers[loop < workers.count ? loop : 0]
-        worker.admission.limited = false
-        defer { worker.admission.limited = true }
-        let info = IngestRequestInfo(body: body, encoding: encoding, coding: coding, tenant: tenant,
-                                     receivedNanos: receivedNanos, isReplay: true)
-        var waits = 0
-        while true {
-            switch decodePayload(info, worker: worker, idx: IngestMetrics.index(encoding)) {
-            case .respond(let r):
-                return "the log holds a request the receiver cannot decode now (status \(r.status.code))"
-            case .decoded(_, _, _, let info):
-                guard beforeCommit() else { return "replay stopped before this record was committed" }
-                switch backend.commit(loop: loop, request: info, completion: completion) {
-                case .done(let c): completion(c); return nil
-                case .pending: return nil
-                case .unavailable(_, let reason):
-                    // The shards are behind (rings full): wait and decode again.
-                    waits += 1
-                    if waits > 600_000 { return "the aggregator shards took no data for 60 s (\(reason))" }
-                    usleep(100)
-                }
-            }
-        }
     }
 
     /// The `200` for a decoded and committed request, with partial success from decoding and
@@ -206,13 +169,13 @@ public final class OTLPReceiver: Sendable {
         return decodePayload(info, worker: worker, idx: idx)
     }
 
-    /// Inflating, decoding into the worker's sink, rate limit: shared by requests and replay.
+    /// Inflating, decoding into the worker's sink, rate limit.
     func decodePayload(_ info: IngestRequestInfo, worker: Worker, idx: Int) -> Decoded {
         let encoding = info.encoding
         let start = Clock.monotonicNanos()
         let payload: UnsafeRawBufferPointer
         do {
-            payload = try worker.inflater.inflate(info.body, coding: info.coding, verifyChecksum: !info.isReplay)
+            payload = try worker.inflater.inflate(info.body, coding: info.coding)
         } catch {
             switch error {
             case .tooLarge, .ratioExceeded:

@@ -1,12 +1,12 @@
 import Primitives
 
-/// The write-ahead log's byte layout (version 1). Record types are only ever added, never
+/// The write-ahead log's byte layout (version 2: points records, `PointsRecord`). Record types are only ever added, never
 /// changed. An unknown record type or a newer segment version stops a replay with an error
 /// naming it, so an old slod never half-replays a newer log (a known record whose own fields
 /// do not check out is skipped and logged). Full reference: `Storage.docc/OnDiskFormat.md`.
 ///
 /// A **segment** is a file `wal/NNNNNNNN` (8 decimal digits, increasing). It starts with an
-/// 8-byte header — the magic `SWAL`, the version byte `1`, three zero bytes — followed by records
+/// 8-byte header — the magic `SWAL`, the version byte `2`, three zero bytes — followed by records
 /// back to back.
 ///
 /// A **record** is a 13-byte header and a payload:
@@ -29,7 +29,10 @@ import Primitives
 /// not check out is **corruption**, reported with the segment and offset.
 public enum WALFormat {
     public static let magic: [UInt8] = Array("SWAL".utf8)
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
+    /// Version 1 segments hold request bodies as received (slod before the compact log): this
+    /// slod refuses to replay them, naming the file and what to do (`WALOlderFormatError`).
+    public static let firstVersion: UInt8 = 1
     public static let segmentHeaderBytes = 8
     public static let recordHeaderBytes = 13
     /// Larger than the biggest request body slod accepts (1 GiB) plus its replay metadata.

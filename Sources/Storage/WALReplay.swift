@@ -30,6 +30,19 @@ public struct WALNewerFormatError: Error, Sendable, Equatable, CustomStringConve
     }
 }
 
+/// A segment written by an earlier slod whose records this one cannot replay (format 1 kept
+/// request bodies as received), holding data no checkpoint covers. Start-up fails rather than
+/// drop acknowledged data or set the segment aside as damaged.
+public struct WALOlderFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var version: UInt8
+    public var description: String {
+        "WAL segment \(path) has format version \(version), written by an earlier slod, and holds data no checkpoint covers; "
+            + "this slod cannot replay it. Start the earlier slod on this directory once and stop it cleanly (its shutdown "
+            + "checkpoint covers the segment), or move the segment aside (its points are then lost)"
+    }
+}
+
 /// Reads every record of a WAL directory after a position, in log order, through `body`.
 public enum WALReplay {
     /// Replays the segments of `directory` from `after` (exclusive: the position a checkpoint
@@ -39,7 +52,8 @@ public enum WALReplay {
     /// bounded by the writer's segment size). A record's bytes stay valid until `segmentDone`
     /// returns, which is called with the segment's number after the last record of each segment
     /// read: a caller that hands records to other threads waits for them there. A segment of a newer format version
-    /// throws `WALNewerFormatError` before any of its records is handed over.
+    /// throws `WALNewerFormatError` before any of its records is handed over, a segment of an older one
+    /// `WALOlderFormatError` (unless the checkpoint at `after` covers it).
     public static func replay(_ directory: String, after: WALPosition? = nil,
                               segmentDone: (Int) throws -> Void = { _ in },
                               _ body: (UInt8, UnsafeRawBufferPointer, WALPosition) throws -> Void) throws -> WALReplayOutcome {
@@ -50,8 +64,11 @@ public enum WALReplay {
             let path = directory + "/" + WALDirectory.segmentName(index)
             try StorageIO.read(path, into: buffer, limit: 4 << 30)   // a segment, or one record of up to 1 GiB
             let raw = UnsafeRawBufferPointer(buffer.readable)
-            if raw.count >= WALFormat.segmentHeaderBytes, Array(raw[0..<4]) == WALFormat.magic, raw[4] > WALFormat.version {
-                throw WALNewerFormatError(path: path, version: raw[4])
+            if raw.count >= WALFormat.segmentHeaderBytes, Array(raw[0..<4]) == WALFormat.magic, raw[4] != WALFormat.version {
+                if raw[4] > WALFormat.version { throw WALNewerFormatError(path: path, version: raw[4]) }
+                // A checkpoint covers whole segments: the one `after` ends is covered entirely.
+                if let after, index == after.segment { continue }
+                if raw[4] >= WALFormat.firstVersion { throw WALOlderFormatError(path: path, version: raw[4]) }
             }
             // segmentDone runs even when body threw: records handed on must be finished with
             // before the buffer is read into again.

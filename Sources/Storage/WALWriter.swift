@@ -145,31 +145,18 @@ public final class WALWriter {
     private var damaged = false
     private var scratch: [UInt8] = []
 
-    /// Appends one record; returns the position after it.
+    /// Appends one record (in a new segment if it would not fit the current one); returns the
+    /// position after it. On failure nothing of the record stays in the log.
     @discardableResult
     public func append(type: UInt8, payload: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
-        try append(type: type, body: payload) { _ in }
+        try prepareAppend(recordBytes: WALFormat.recordHeaderBytes + payload.count)
+        return try appendInCurrentSegment(type: type, payload: payload)
     }
 
-    /// Appends one record whose payload is what `prefix` appends to the buffer it is given (the
-    /// writer's own, reused: e.g. a request's replay metadata) followed by `body`, which is
-    /// written from where it lies (a request as received is not copied). Returns the position
-    /// after it. On failure nothing of the record stays in the log.
-    @discardableResult
-    public func append(type: UInt8, body: UnsafeRawBufferPointer, prefix: (inout [UInt8]) -> Void) throws(StorageError) -> WALPosition {
-        let h = WALFormat.recordHeaderBytes
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: repeatElement(0, count: h))
-        prefix(&scratch)
-        let length = scratch.count - h + body.count
-        let crc = scratch.withUnsafeBytes { WALFormat.crc32(body, seed: WALFormat.crc32(UnsafeRawBufferPointer(rebasing: $0[h...]))) }
-        WALFormat.storeRecordHeader(type: type, length: length, crc: crc, into: &scratch)
-        let recordBytes = WALFormat.recordHeaderBytes + length
-        if damaged || (size + recordBytes > segmentBytes && size > WALFormat.segmentHeaderBytes) {
-            try startSegment()
-        }
+    /// Writes a record's header (in `scratch`) and payload at the end of the current segment.
+    private func writeRecord(head: [UInt8], body: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
         do throws(StorageError) {
-            try write(scratch)
+            try write(head)
             if !body.isEmpty { try write(body) }
         } catch {
             // Leave the segment well-formed (a disk that filled up mid-record): cut the partial
@@ -178,9 +165,33 @@ public final class WALWriter {
             if ftruncate(fd, off_t(size)) != 0 { damaged = true }
             throw error
         }
+        let recordBytes = head.count + body.count
         size += recordBytes
         appendedBytes &+= UInt64(recordBytes)
         return position
+    }
+
+    /// Moves on to a new segment first if a record of `recordBytes` (header included) would
+    /// make the current one exceed `segmentBytes`, or the last failed write could not be cut
+    /// back. Returns the segment the record will go to: a writer of records that depend on
+    /// their segment (points records refer to their lane's definitions in it) re-encodes for a
+    /// new one and then appends with `appendInCurrentSegment`.
+    @discardableResult
+    public func prepareAppend(recordBytes: Int) throws(StorageError) -> Int {
+        if damaged || (size + recordBytes > segmentBytes && size > WALFormat.segmentHeaderBytes) {
+            try startSegment()
+        }
+        return segment
+    }
+
+    /// Appends one record to the current segment whatever its size (after `prepareAppend`: a
+    /// record re-encoded for a new segment may come out a little larger than announced).
+    /// Returns the position after it. On failure nothing of the record stays in the log.
+    @discardableResult
+    public func appendInCurrentSegment(type: UInt8, payload: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
+        scratch.removeAll(keepingCapacity: true)
+        WALFormat.appendRecordHeader(type: type, length: payload.count, crc: WALFormat.crc32(payload), to: &scratch)
+        return try writeRecord(head: scratch, body: payload)
     }
 
     /// Syncs the current segment and continues in a new one (a checkpoint then covers whole

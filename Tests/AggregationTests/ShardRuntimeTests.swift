@@ -53,9 +53,16 @@ import Testing
         _ = try bytes.withUnsafeBytes { try decoder.decode($0, context: RequestContext(encoding: .json), into: sink) }
     }
 
+    /// What the receiver hands over with a decoded request (the pipeline reads only the time).
+    static var requestInfo: IngestRequestInfo {
+        IngestRequestInfo(body: UnsafeRawBufferPointer(start: nil, count: 0), encoding: .json, coding: .identity, tenant: .empty,
+                          receivedNanos: 0)
+    }
+
     @Test func everyRequestCompletesOnceWithMergedOutcome() throws {
         let workers = (0..<3).map { FakeWorker(index: $0) }
         let runtime = try ShardRuntime(loops: 2, workers: workers, ringCapacity: 8)
+        let pipeline = IngestPipeline(runtime: runtime, journal: NoJournal())
         try runtime.start()
         let completions = PThreadLocked<[Int: IngestCommit]>([:])
         let requestsPerLoop = 200
@@ -68,11 +75,11 @@ import Testing
                 var sent = 0
                 while sent < requestsPerLoop {
                     let body = Self.request(10, tag: id)
-                    _ = try? body.withUnsafeBytes { try decoder.decode($0, context: RequestContext(encoding: .json), into: runtime.makeSink(loop: loop)) }
+                    _ = try? body.withUnsafeBytes { try decoder.decode($0, context: RequestContext(encoding: .json), into: pipeline.makeSink(loop: loop)) }
                     let myID = id
-                    let start = runtime.commit(loop: loop, completion: { c in
+                    let start = pipeline.commit(loop: loop, request: Self.requestInfo, completion: { c in
                         completions.withLock { $0[myID] = c }
-                    }, beforeApplying: nil)
+                    })
                     switch start {
                     case .pending:
                         sent += 1
@@ -111,12 +118,13 @@ import Testing
         let workers = (0..<2).map { FakeWorker(index: $0) }
         workers[0].gate.store(false, ordering: .releasing)   // shard 0 stalls
         let runtime = try ShardRuntime(loops: 1, workers: workers, ringCapacity: 2)
+        let pipeline = IngestPipeline(runtime: runtime, journal: NoJournal())
         try runtime.start()
         var pending = 0, refused = 0
         var expected = [0, 0]
         for tag in 0..<10 {
-            try decode(Self.request(20, tag: tag), into: runtime.makeSink(loop: 0))
-            switch runtime.commit(loop: 0, completion: { _ in }, beforeApplying: nil) {
+            try decode(Self.request(20, tag: tag), into: pipeline.makeSink(loop: 0))
+            switch pipeline.commit(loop: 0, request: Self.requestInfo, completion: { _ in }) {
             case .pending:
                 pending += 1
                 let e = try expectedPerShard(Self.request(20, tag: tag), shards: 2)

@@ -14,20 +14,23 @@ import Testing
 @Suite(.serialized) struct ReplayPipelineTests {
     /// A JSON request with one cumulative monotonic point per series `s0…s{series-1}`, value
     /// `k` at `k` seconds (start 1 ns).
-    static func record(_ k: Int, series: Int) -> [UInt8] {
+    static func body(_ k: Int, series: Int) -> String {
         let points = (0..<series).map { s in
             #"{"attributes":[{"key":"s","value":{"stringValue":"s\#(s)"}}],"startTimeUnixNano":"1","timeUnixNano":"\#(UInt64(k + 1) * 1_000_000_000)","asInt":"\#(k)"}"#
         }.joined(separator: ",")
-        let body = #"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"requests","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[\#(points)]}}]}]}]}"#
-        return IngestRecord(receivedNanos: Int64(k), encoding: .json, contentEncoding: .identity, body: Array(body.utf8)).encoded()
+        return #"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"requests","sum":{"aggregationTemporality":2,"isMonotonic":true,"dataPoints":[\#(points)]}}]}]}]}"#
     }
 
-    /// Submits encoded ingest records in order (the caller keeps them alive until drained).
+    /// Points records (standalone, lane `k % lanes`) for record numbers `order`.
+    static func records(_ order: [Int], series: Int, lanes: Int = 1) throws -> [[UInt8]] {
+        try order.map { k in try PointsRecordMaker.records([body(k, series: series)], lane: k % lanes)[0] }
+    }
+
+    /// Submits points records in order (the caller keeps them alive until drained).
     static func submit(_ records: [[UInt8]], to pipeline: ReplayPipeline) throws {
         for (i, r) in records.enumerated() {
             try r.withUnsafeBytes { raw in
-                guard case .success(let view) = IngestRecord.view(raw) else { throw StorageService.SetupError(description: "view") }
-                try pipeline.submit(view, bytes: raw.count, position: WALPosition(segment: 1, offset: i))
+                try pipeline.submit(raw, position: WALPosition(segment: 1, offset: i))
             }
         }
     }
@@ -45,11 +48,12 @@ import Testing
         let runtime = try ShardRuntime(loops: lanes, workers: stats.map { AggregatorShard(stats: $0) })
         try runtime.start()
         defer { runtime.stop() }
-        let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: lanes, backend: runtime, isReady: { false })
-        let pipeline = try ReplayPipeline(receiver: receiver, lanes: lanes)
+        let pipeline = try ReplayPipeline(ingest: IngestPipeline(runtime: runtime, journal: NoJournal()), threads: lanes)
         defer { pipeline.stop() }
         // The reader keeps the records' bytes alive until drain, as WALReplay does per segment.
-        let records = order.map { Self.record($0, series: series) }
+        // Writer lanes alternate, so records of one lane go to one replay thread and the order
+        // across threads is what the turns keep.
+        let records = try Self.records(order, series: series, lanes: lanes)
         try Self.submit(records, to: pipeline)
         try pipeline.drain()
         #expect(pipeline.applied.load(ordering: .acquiring) == records.count)
@@ -91,9 +95,8 @@ import Testing
         let stats = [ShardStats()]
         let runtime = try ShardRuntime(loops: 3, workers: stats.map { AggregatorShard(stats: $0) })
         try runtime.start()
-        let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: 3, backend: runtime, isReady: { false })
-        let pipeline = try ReplayPipeline(receiver: receiver, lanes: 3)
-        let records = (0..<12).map { Self.record($0, series: 200) }
+        let pipeline = try ReplayPipeline(ingest: IngestPipeline(runtime: runtime, journal: NoJournal()), threads: 3)
+        let records = try Self.records(Array(0..<12), series: 200, lanes: 3)
         try Self.submit(records, to: pipeline)
         pipeline.stop()
         runtime.stop()
@@ -103,16 +106,17 @@ import Testing
         withExtendedLifetime(records) {}
     }
 
+    /// A record that does not decode is skipped in its turn, named in the log; the others apply.
     @Test func anUndecodableRecordIsSkippedAndTheRestApplied() throws {
         let stats = [ShardStats()]
         let runtime = try ShardRuntime(loops: 2, workers: stats.map { AggregatorShard(stats: $0) })
         try runtime.start()
         defer { runtime.stop() }
-        let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: 2, backend: runtime, isReady: { false })
-        let pipeline = try ReplayPipeline(receiver: receiver, lanes: 2)
+        let pipeline = try ReplayPipeline(ingest: IngestPipeline(runtime: runtime, journal: NoJournal()), threads: 2)
         defer { pipeline.stop() }
-        var records = (0..<10).map { Self.record($0, series: 1) }
-        records[4] = IngestRecord(receivedNanos: 4, encoding: .json, contentEncoding: .gzip, body: Array("not gzip".utf8)).encoded()
+        var records = try Self.records(Array(0..<10), series: 1, lanes: 2)
+        // A reference to a series the lane never defined (damage that passed the checksums).
+        records[4] = records[4].prefix(9) + [8, 0x7F, 2]
         try Self.submit(records, to: pipeline)
         try pipeline.drain()
         #expect(pipeline.skippedRecords.load(ordering: .relaxed) == 1)

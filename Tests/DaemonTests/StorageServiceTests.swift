@@ -18,7 +18,7 @@ import Testing
     @Test func pruneKeepsTwoCheckpointsAndTheWALAfterTheOlder() throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let storage = try StorageService(config: .default, path: dir)
+        let storage = try StorageService(config: .default, path: dir, lanes: 2)
         for s in 1...6 { FileManager.default.createFile(atPath: dir + "/wal/" + WALDirectory.segmentName(s), contents: Data(WALFormat.segmentHeader)) }
         FileManager.default.createFile(atPath: dir + "/wal/00000002.corrupt", contents: Data([1]))
         for covers in [1, 3, 5] {
@@ -41,10 +41,10 @@ import Testing
     @Test func aSecondServiceOnTheDirectoryIsRefused() throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let first = try StorageService(config: .default, path: dir)
-        #expect(throws: StorageService.SetupError.self) { _ = try StorageService(config: .default, path: dir) }
+        let first = try StorageService(config: .default, path: dir, lanes: 2)
+        #expect(throws: StorageService.SetupError.self) { _ = try StorageService(config: .default, path: dir, lanes: 2) }
         do {
-            _ = try StorageService(config: .default, path: dir)
+            _ = try StorageService(config: .default, path: dir, lanes: 2)
         } catch {
             #expect(error.description.contains("in use by another slod (pid \(getpid()))"), "\(error)")
         }
@@ -62,14 +62,13 @@ import Testing
 
     /// Recovery with a real receiver and shards (no server): `replay` through the pipeline.
     static func replay(_ dir: String) throws -> (StorageService.Recovered, StorageService) {
-        let storage = try StorageService(config: .default, path: dir)
+        let storage = try StorageService(config: .default, path: dir, lanes: 2)
         let runtime = try ShardRuntime(loops: 2, workers: [AggregatorShard()])
         try runtime.start()
         defer { runtime.stop() }
-        let receiver = OTLPReceiver(configuration: OTLPReceiverConfiguration(), loops: 2, backend: runtime, isReady: { false })
         var r = StorageService.Recovered()
         do {
-            try storage.replay(after: nil, receiver: receiver, into: &r)
+            try storage.replay(after: nil, into: IngestPipeline(runtime: runtime, journal: NoJournal()), into: &r)
         } catch {
             storage.wal.stop()
             throw error
@@ -85,14 +84,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try WALDirectory.create(dir + "/wal")
         let w = try WALWriter(directory: dir + "/wal")
-        let record = IngestRecord(receivedNanos: 1, encoding: .json, contentEncoding: .identity,
-                                  body: Array(#"{"resourceMetrics":[]}"#.utf8)).encoded()
-        _ = try record.withUnsafeBytes { try w.append(type: IngestRecord.type, payload: $0) }
+        let record = try PointsRecordMaker.records([ReplayPipelineTests.body(1, series: 3)])[0]
+        _ = try record.withUnsafeBytes { try w.append(type: PointsRecord.type, payload: $0) }
         w.close()
         FileManager.default.createFile(atPath: dir + "/wal/00000002", contents: Data([0x53, 0x57]))   // "SW": a cut header
         do {
             let (first, s1) = try Self.replay(dir)
-            #expect(first.records == 1 && first.damagedSegments == 0)
+            // Three points and the resource's target_info.
+            #expect(first.records == 1 && first.points == 3 + 1 && first.damagedSegments == 0)
             #expect(s1.metrics.tornTails.value == 1 && s1.metrics.corruptions.value == 0)
             // The new writer's segment took the number: a whole header now.
             #expect(FileManager.default.contents(atPath: dir + "/wal/00000002") == Data(WALFormat.segmentHeader))
@@ -110,11 +109,34 @@ import Testing
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try WALDirectory.create(dir + "/wal")
-        FileManager.default.createFile(atPath: dir + "/wal/00000001", contents: Data(WALFormat.magic + [2, 0, 0, 0]))
+        FileManager.default.createFile(atPath: dir + "/wal/00000001", contents: Data(WALFormat.magic + [3, 0, 0, 0]))
         #expect(throws: StorageService.SetupError.self) { _ = try Self.replay(dir) }
         do { _ = try Self.replay(dir) } catch {
-            #expect("\(error)".contains("format version 2, written by a newer slod"), "\(error)")
+            #expect("\(error)".contains("format version 3, written by a newer slod"), "\(error)")
         }
         #expect(FileManager.default.fileExists(atPath: dir + "/wal/00000001"))
+    }
+
+    /// A segment of the first format (request bodies) that no checkpoint covers stops recovery
+    /// with an error naming the file and what to do; one the checkpoint covers is passed over.
+    @Test func aSegmentOfTheFirstFormatIsRefusedUnlessCovered() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try WALDirectory.create(dir + "/wal")
+        let path = dir + "/wal/00000001"
+        FileManager.default.createFile(atPath: path, contents: Data(WALFormat.magic + [1, 0, 0, 0] + WALFormat.frame(type: 1, payload: [1, 2, 3])))
+        do {
+            _ = try Self.replay(dir)
+            Issue.record("a format-1 segment was replayed")
+        } catch {
+            #expect("\(error)".contains("WAL segment \(path) has format version 1, written by an earlier slod"), "\(error)")
+            #expect("\(error)".contains("stop it cleanly") && "\(error)".contains("move the segment aside"), "\(error)")
+        }
+        #expect(FileManager.default.fileExists(atPath: path))
+        // Covered by a checkpoint (which always ends at a segment's end): nothing to replay.
+        let outcome = try WALReplay.replay(dir + "/wal", after: WALPosition(segment: 1, offset: 24)) { _, _, _ in
+            Issue.record("a covered format-1 record was handed over")
+        }
+        #expect(outcome.records == 0)
     }
 }

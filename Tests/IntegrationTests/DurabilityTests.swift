@@ -35,15 +35,16 @@ extension Integration {
         }
 
         /// One OTLP/JSON request: a monotonic delta Sum `name` with one point per (attributes, value).
-        /// `padding`: trailing JSON whitespace to make the body bigger.
+        /// `padding`: bytes of metric description that make the request's WAL record bigger (the
+        /// log keeps the decoded points and their metric, not the body).
         static func body(metric name: String = "crash.points", points: [(attributes: [(String, String)], value: Int)], padding: Int = 0) -> [UInt8] {
             let now = nowNanos()
             let dps = points.map { p -> String in
                 let attrs = p.attributes.map { #"{"key":"\#($0.0)","value":{"stringValue":"\#($0.1)"}}"# }.joined(separator: ",")
                 return #"{"startTimeUnixNano":"\#(now - 1_000_000)","timeUnixNano":"\#(now)","asInt":"\#(p.value)","attributes":[\#(attrs)]}"#
             }.joined(separator: ",")
-            let text = #"{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"durability"}}]},"scopeMetrics":[{"scope":{"name":"durability"},"metrics":[{"name":"\#(name)","unit":"","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[\#(dps)]}}]}]}]}"#
-            return Array(text.utf8) + [UInt8](repeating: 0x20, count: padding)
+            let text = #"{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"durability"}}]},"scopeMetrics":[{"scope":{"name":"durability"},"metrics":[{"name":"\#(name)","description":"\#(String(repeating: "x", count: padding))","unit":"","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[\#(dps)]}}]}]}]}"#
+            return Array(text.utf8)
         }
 
         static func seqBody(_ seq: Int, padding: Int = 0) -> [UInt8] {
@@ -556,7 +557,7 @@ extension Integration {
                 let (filled, lastErrno) = Self.fill(filler)
                 #expect(lastErrno == ENOSPC, "the filler stopped with errno \(lastErrno) after \(filled) bytes")
 
-                // A 16 KiB body (JSON padded with spaces) cannot fit in a page the segment already has.
+                // A 16 KiB record (a long metric description) cannot fit in a page the segment already has.
                 let r503 = try Self.post(slod, Self.seqBody(100, padding: 16384))
                 #expect(r503.status == 503, "\(r503)")
                 #expect(r503.header("Retry-After") != nil, "no Retry-After: \(r503)")

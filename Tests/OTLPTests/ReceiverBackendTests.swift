@@ -12,15 +12,15 @@ import Testing
         enum Mode { case pendingThenComplete(IngestCommit), unavailable }
         let mode: Mode
         let recorders: [RecordingSink]
-        /// What the receiver handed over about each request: body as received, tenant, replay flag.
-        var seen: [(body: [UInt8], tenant: String, coding: ContentCoding, isReplay: Bool)] = []
+        /// What the receiver handed over about each request: body as received, tenant, coding.
+        var seen: [(body: [UInt8], tenant: String, coding: ContentCoding)] = []
         init(mode: Mode, loops: Int) {
             self.mode = mode
             recorders = (0..<loops).map { _ in RecordingSink() }
         }
         func makeSink(loop: Int) -> MetricsSink { recorders[loop] }
         func commit(loop: Int, request: IngestRequestInfo, completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
-            seen.append((Array(request.body), request.tenant.string, request.coding, request.isReplay))
+            seen.append((Array(request.body), request.tenant.string, request.coding))
             switch mode {
             case .pendingThenComplete(let c):
                 Thread.detachNewThread {
@@ -94,7 +94,7 @@ import Testing
         #expect(response.hasPrefix("HTTP/1.1 200 OK"), "\(response)")
         #expect(backend.seen.count == 1)
         #expect(backend.seen.first?.body == Array(Self.gauge.utf8) && backend.seen.first?.tenant == "team-a")
-        #expect(backend.seen.first?.coding == .identity && backend.seen.first?.isReplay == false)
+        #expect(backend.seen.first?.coding == .identity)
     }
 
     @Test func aCommitThatCouldNotBeMadeDurableIs503() throws {

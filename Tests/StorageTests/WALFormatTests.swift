@@ -106,8 +106,8 @@ import Testing
     @Test func aForeignOrNewerFileIsNotReadAsALog() {
         #expect(Self.read(Array("PK\u{3}\u{4}zipzipzip".utf8)).last == .corrupt(offset: 0, reason: "not a WAL segment (magic SWAL missing)"))
         var newer = Self.segment([])
-        newer[4] = 2
-        #expect(Self.read(newer).last == .corrupt(offset: 4, reason: "unsupported WAL version 2"))
+        newer[4] = 3
+        #expect(Self.read(newer).last == .corrupt(offset: 4, reason: "unsupported WAL version 3"))
     }
 
     /// Random bytes after a valid prefix never trap and never yield a record that was not

@@ -1,0 +1,167 @@
+import Primitives
+
+/// WAL record type 2, **points**: one accepted request's decoded points, as compact as the
+/// log can keep them while replay applies them exactly as live ingestion did. Full reference:
+/// `Storage.docc/OnDiskFormat.md` ("Points records").
+///
+/// A record belongs to a **lane** (the event loop that wrote it). Each lane keeps, per segment,
+/// dictionaries of what its records defined: contexts (tenant · resource · scope · metric
+/// header), resources (tenant · resource, for `target_info`), series (a context and a
+/// canonical attribute encoding) and histogram bounds. A definition appears once per segment
+/// and lane, in the record that first needs it, before its first use; a point then costs its
+/// series reference, its times as deltas, and its values as varints. Dictionaries start empty
+/// in every segment, so a segment replays on its own (a checkpoint always covers whole
+/// segments).
+///
+/// Payload:
+///
+/// | bytes | field |
+/// |---|---|
+/// | varint | lane |
+/// | 8 | receive time, Unix nanoseconds, little-endian (signed) |
+/// | rest | entries back to back |
+///
+/// An entry starts with one byte: the entry kind in the low 4 bits; on point entries the high
+/// bits are flags (`startChanged`, `timeChanged`, `hasFlags`, `hasSum`). Integers are LEB128
+/// varints, signed ones zigzag-encoded; doubles are 8 bytes little-endian.
+///
+/// | kind | entry |
+/// |---|---|
+/// | 1 context | varint resource part length, varint scope part length, varint metric part length, the three parts (the shard's context blob) |
+/// | 2 resource | varint length, tenant · resource part (the `target_info` blob) |
+/// | 3 series | varint context ref, varint length, canonical attribute encoding |
+/// | 4 bounds | varint n, n doubles |
+/// | 5 target_info | varint resource ref |
+/// | 6 forget | (nothing) the lane's dictionaries start over: a record of the lane was lost before it reached the log |
+/// | 8 int number | point header, zigzag value |
+/// | 9 double number | point header, double |
+/// | 10 number without value | point header |
+/// | 11 histogram | point header, varint count, [double sum], varint bounds ref (0: none), varint n, n varint counts |
+/// | 12 exponential | point header, varint count, [double sum], zigzag scale, varint zero count, double zero threshold, zigzag positive offset, varint n, n varints, zigzag negative offset, varint n, n varints |
+/// | 13 summary | point header, varint count, double sum, varint n, n × (double quantile, double value) |
+///
+/// Point header: varint series ref; zigzag (start − previous start) if `startChanged`; zigzag
+/// (time − previous time) if `timeChanged`; varint flags if `hasFlags`. "Previous" is the
+/// point before it in the record (0 for the first). Refs count from 0 per lane and segment in
+/// the order of definition (bounds from 1).
+public enum PointsRecord {
+    public static let type: UInt8 = 2
+
+    enum Kind: UInt8 {
+        case context = 1, resource = 2, series = 3, bounds = 4, targetInfo = 5, forget = 6
+        case intNumber = 8, doubleNumber = 9, emptyNumber = 10, histogram = 11, exponential = 12, summary = 13
+    }
+
+    static let kindMask: UInt8 = 0x0F
+    static let startChanged: UInt8 = 0x10
+    static let timeChanged: UInt8 = 0x20
+    static let hasFlags: UInt8 = 0x40
+    static let hasSum: UInt8 = 0x80
+
+    /// Bytes before the entries at most (lane varint and receive time).
+    static let maxHeaderBytes = 10 + 8
+}
+
+extension ByteBuffer {
+    @inline(__always) func putVarint(_ value: UInt64) {
+        reserve(10)
+        var v = value
+        var p = base + writerIndex
+        while v >= 0x80 {
+            p.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, as: UInt8.self)
+            p += 1
+            v >>= 7
+        }
+        p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+        writerIndex = p + 1 - base
+    }
+
+    @inline(__always) func putZigzag(_ value: Int64) {
+        putVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    @inline(__always) func putLittleEndian(_ value: UInt64) {
+        put(value.littleEndian)
+    }
+}
+
+/// Why a points record cannot be replayed (damage that passed the checksums, or a writer bug).
+public struct PointsRecordError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var offset: Int
+    public var reason: String
+    public init(offset: Int, _ reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+    public var description: String { "points record at byte \(offset): \(reason)" }
+}
+
+/// A bounds-checked cursor over a points record: every read fails with the offset instead of
+/// trapping, whatever the bytes.
+struct PointsRecordCursor {
+    let base: UnsafeRawPointer?
+    let count: Int
+    var offset = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        base = bytes.baseAddress
+        count = bytes.count
+    }
+
+    var atEnd: Bool { offset >= count }
+
+    func fail(_ reason: String) -> PointsRecordError { PointsRecordError(offset: offset, reason) }
+
+    @inline(__always) mutating func byte() throws(PointsRecordError) -> UInt8 {
+        guard offset < count, let base else { throw fail("record ends inside an entry") }
+        defer { offset &+= 1 }
+        return base.load(fromByteOffset: offset, as: UInt8.self)
+    }
+
+    @inline(__always) mutating func varint() throws(PointsRecordError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            if shift == 63 && b > 1 { throw fail("varint overflows 64 bits") }
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    @inline(__always) mutating func zigzag() throws(PointsRecordError) -> Int64 {
+        let v = try varint()
+        return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
+    }
+
+    @inline(__always) mutating func littleEndian64() throws(PointsRecordError) -> UInt64 {
+        guard count - offset >= 8, let base else { throw fail("record ends inside a 64-bit field") }
+        defer { offset &+= 8 }
+        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    @inline(__always) mutating func double() throws(PointsRecordError) -> Double {
+        Double(bitPattern: try littleEndian64())
+    }
+
+    /// A length or count that must fit what is left of the record at `bytesEach` bytes per item.
+    @inline(__always) mutating func count(_ what: String, bytesEach: Int = 1) throws(PointsRecordError) -> Int {
+        let n = try varint()
+        guard n <= UInt64(count - offset) / UInt64(max(1, bytesEach)) else { throw fail("\(what) of \(n) does not fit the record") }
+        return Int(n)
+    }
+
+    /// A reference below `limit`.
+    @inline(__always) mutating func reference(_ what: String, below limit: Int) throws(PointsRecordError) -> Int {
+        let r = try varint()
+        guard r < UInt64(limit) else { throw fail("\(what) reference \(r) was never defined (\(limit) are)") }
+        return Int(r)
+    }
+
+    mutating func bytes(_ n: Int) throws(PointsRecordError) -> UnsafeRawBufferPointer {
+        guard n <= count - offset else { throw fail("record ends inside a \(n)-byte field") }
+        defer { offset &+= n }
+        return UnsafeRawBufferPointer(start: base.map { $0 + offset }, count: n)
+    }
+}

@@ -1,0 +1,311 @@
+import OTLP
+import Primitives
+
+/// Writes one lane's points records (`PointsRecord`) from the slices a request decoded into.
+///
+/// The encoder owns the lane's dictionaries for the segment the records go to: a context,
+/// series, resource or bounds is defined in the first record that needs it and referred to
+/// afterwards. What was defined counts only once the record is in the log: the caller reports
+/// a record that never got there (`recordLost`), and the next record starts the lane's
+/// dictionaries over (a `forget` entry), so no record refers to a definition the log lacks.
+///
+/// Keys are never trusted by hash alone: a series is found by its point hash and then compared
+/// (context reference and attribute bytes), a context by its prefix hash and its blob; a
+/// colliding key is simply defined again.
+///
+/// Not thread-safe: one per event loop.
+public final class PointsRecordEncoder {
+    public let lane: Int
+    /// The segment the dictionaries describe (-1: none yet).
+    public private(set) var segment = -1
+    /// The payload of the last `encode`.
+    let payload = ByteBuffer(capacity: 64 << 10)
+    /// Points (target_info records included) in the last `encode`.
+    public private(set) var points = 0
+
+    /// Definitions' bytes (context blobs, resource blobs, attribute encodings, bounds).
+    private let arena = ByteBuffer(capacity: 1 << 20)
+    private var contextIndex: [UInt64: Int32] = [:]
+    private var contextBlobs: [Range<Int>] = []
+    private var resourceIndex: [UInt64: Int32] = [:]
+    private var resourceBlobs: [Range<Int>] = []
+    private var seriesIndex = HashIndex(capacity: 1024)
+    private var seriesContext: [Int32] = []
+    private var seriesAttributes: [Range<Int>] = []
+    /// Per series: the bounds reference of its last histogram point (0: none yet).
+    private var seriesBounds: [Int32] = []
+    private var boundsIndex: [UInt64: Int32] = [:]
+    /// Bounds references start at 1; index 0 is a placeholder for "no bounds".
+    private var boundsArrays: [Range<Int>] = [0..<0]
+    private var mustForget = false
+
+    public init(lane: Int) {
+        self.lane = lane
+    }
+
+    /// Bytes of the dictionaries (grows with the series a segment sees).
+    public var dictionaryBytes: Int { arena.capacity + seriesIndex.memoryBytes }
+
+    /// The record for `slices` in segment `segment`. Definitions start over when `segment` is
+    /// not the segment of the previous record, so it must be the segment the record will really
+    /// go to (replay starts a lane's dictionaries over exactly there): the caller encodes against
+    /// `segment` (the last record's) and encodes again if the log moved on. Valid until the next call.
+    public func encode(_ slices: [BatchSlice?], receivedNanos: Int64, segment: Int) -> UnsafeRawBufferPointer {
+        if segment != self.segment {
+            startOver()
+            mustForget = false
+            self.segment = segment
+        }
+        payload.clear()
+        points = 0
+        payload.putVarint(UInt64(lane))
+        payload.putLittleEndian(UInt64(bitPattern: receivedNanos))
+        if mustForget {
+            payload.put(PointsRecord.Kind.forget.rawValue)
+            mustForget = false
+        }
+        var previous = (start: UInt64(0), time: UInt64(0))
+        for case let slice? in slices {
+            let records = UnsafeRawBufferPointer(slice.buffer.readable)
+            guard let base = records.baseAddress else { continue }
+            var context: Int32 = -1
+            var offset = 0
+            while true {
+                offset = (offset &+ 7) & ~7
+                if offset >= records.count { break }
+                let tag = RecordTag(rawValue: base.load(fromByteOffset: offset, as: UInt8.self))!
+                switch tag {
+                case .context, .resource:
+                    let hash = base.loadUnaligned(fromByteOffset: offset + BlobRecordLayout.hash, as: UInt64.self)
+                    let length = Int(base.loadUnaligned(fromByteOffset: offset + BlobRecordLayout.blobLength, as: UInt32.self))
+                    let blob = UnsafeRawBufferPointer(start: base + offset + BlobRecordLayout.blob, count: length)
+                    offset += BlobRecordLayout.blob + length
+                    if tag == .context {
+                        context = contextReference(hash: hash, blob: blob)
+                    } else {
+                        let ref = resourceReference(hash: hash, blob: blob)
+                        payload.put(PointsRecord.Kind.targetInfo.rawValue)
+                        payload.putVarint(UInt64(ref))
+                        points += 1
+                    }
+                case .number, .histogram, .exponential, .summary:
+                    let record = base + offset
+                    let length = Int(record.load(fromByteOffset: PointRecordLayout.length, as: UInt32.self))
+                    offset += length
+                    point(tag, record, length: length, context: context, previous: &previous)
+                    points += 1
+                }
+            }
+        }
+        return UnsafeRawBufferPointer(payload.readable)
+    }
+
+    /// The last encoded record did not reach the log: its definitions do not exist there.
+    public func recordLost() {
+        startOver()
+        mustForget = true
+    }
+
+    private func startOver() {
+        arena.clear()
+        contextIndex.removeAll(keepingCapacity: true)
+        contextBlobs.removeAll(keepingCapacity: true)
+        resourceIndex.removeAll(keepingCapacity: true)
+        resourceBlobs.removeAll(keepingCapacity: true)
+        seriesIndex = HashIndex(capacity: max(1024, seriesContext.count))
+        seriesContext.removeAll(keepingCapacity: true)
+        seriesAttributes.removeAll(keepingCapacity: true)
+        seriesBounds.removeAll(keepingCapacity: true)
+        boundsIndex.removeAll(keepingCapacity: true)
+        boundsArrays.removeAll(keepingCapacity: true)
+        boundsArrays.append(0..<0)
+    }
+
+    // MARK: Definitions
+
+    private func arenaBytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: arena.base + range.lowerBound, count: range.count)
+    }
+
+    private func store(_ bytes: UnsafeRawBufferPointer) -> Range<Int> {
+        let start = arena.writerIndex
+        arena.append(bytes)
+        return start..<arena.writerIndex
+    }
+
+    private func contextReference(hash: UInt64, blob: UnsafeRawBufferPointer) -> Int32 {
+        if let ref = contextIndex[hash], sameBytes(arenaBytes(contextBlobs[Int(ref)]), blob) { return ref }
+        let ref = Int32(contextBlobs.count)
+        contextBlobs.append(store(blob))
+        contextIndex[hash] = ref
+        // The parts' lengths let replay hash the context exactly as the sink did.
+        let c = ContextBlob(ByteView(base: blob.baseAddress, count: blob.count))
+        let resourceEnd = c.resourceAttributes.end(from: blob)
+        let scopeEnd = c.scopeAttributes.end(from: blob)
+        payload.put(PointsRecord.Kind.context.rawValue)
+        payload.putVarint(UInt64(resourceEnd))
+        payload.putVarint(UInt64(scopeEnd - resourceEnd))
+        payload.putVarint(UInt64(blob.count - scopeEnd))
+        payload.append(blob)
+        return ref
+    }
+
+    private func resourceReference(hash: UInt64, blob: UnsafeRawBufferPointer) -> Int32 {
+        if let ref = resourceIndex[hash], sameBytes(arenaBytes(resourceBlobs[Int(ref)]), blob) { return ref }
+        let ref = Int32(resourceBlobs.count)
+        resourceBlobs.append(store(blob))
+        resourceIndex[hash] = ref
+        payload.put(PointsRecord.Kind.resource.rawValue)
+        payload.putVarint(UInt64(blob.count))
+        payload.append(blob)
+        return ref
+    }
+
+    @inline(__always)
+    private func seriesReference(hash: UInt64, context: Int32, attributes: UnsafeRawBufferPointer) -> Int32 {
+        let found = seriesIndex.find(hash: hash) { ref in
+            seriesContext[Int(ref)] == context && sameBytes(arenaBytes(seriesAttributes[Int(ref)]), attributes)
+        }
+        if let found { return found }
+        let ref = Int32(seriesContext.count)
+        seriesContext.append(context)
+        seriesAttributes.append(store(attributes))
+        seriesBounds.append(0)
+        // A colliding hash with other bytes: both stay findable (the index compares keys).
+        seriesIndex.insert(hash: hash, value: ref)
+        payload.put(PointsRecord.Kind.series.rawValue)
+        payload.putVarint(UInt64(context))
+        payload.putVarint(UInt64(attributes.count))
+        payload.append(attributes)
+        return ref
+    }
+
+    /// The bounds reference for `bounds`, checked first against the series' previous one.
+    @inline(__always)
+    private func boundsReference(_ bounds: UnsafeBufferPointer<Double>, series: Int32) -> Int32 {
+        if bounds.isEmpty { return 0 }
+        let raw = UnsafeRawBufferPointer(bounds)
+        let last = seriesBounds[Int(series)]
+        if last != 0 && sameBytes(arenaBytes(boundsArrays[Int(last)]), raw) { return last }
+        let hash = Hash64.hash(raw, seed: 0)
+        if let ref = boundsIndex[hash], sameBytes(arenaBytes(boundsArrays[Int(ref)]), raw) {
+            seriesBounds[Int(series)] = ref
+            return ref
+        }
+        let ref = Int32(boundsArrays.count)
+        boundsArrays.append(store(raw))
+        boundsIndex[hash] = ref
+        seriesBounds[Int(series)] = ref
+        payload.put(PointsRecord.Kind.bounds.rawValue)
+        payload.putVarint(UInt64(bounds.count))
+        for b in bounds { payload.putLittleEndian(b.bitPattern) }
+        return ref
+    }
+
+    // MARK: Points
+
+    @inline(__always)
+    private func point(_ tag: RecordTag, _ record: UnsafeRawPointer, length: Int, context: Int32,
+                       previous: inout (start: UInt64, time: UInt64)) {
+        let hash = record.load(fromByteOffset: PointRecordLayout.hash, as: UInt64.self)
+        let start = record.load(fromByteOffset: PointRecordLayout.start, as: UInt64.self)
+        let time = record.load(fromByteOffset: PointRecordLayout.time, as: UInt64.self)
+        let flags = record.load(fromByteOffset: PointRecordLayout.flags, as: UInt32.self)
+        let n = Int(record.load(fromByteOffset: PointRecordLayout.attributeLength, as: UInt32.self))
+        let attributes = UnsafeRawBufferPointer(start: record + PointRecordLayout.attributes, count: n)
+        var values = RecordReader(base: record, offset: PointRecordLayout.attributes + n, end: length)
+        let series = seriesReference(hash: hash, context: context, attributes: attributes)
+
+        var kind: PointsRecord.Kind
+        var extra: UInt8 = 0
+        var number = SliceRecords.NumberFields(kind: .none, bits: 0)
+        var histogram: SliceRecords.HistogramFields? = nil
+        var exponential: SliceRecords.ExponentialFields? = nil
+        var summary: SliceRecords.SummaryFields? = nil
+        switch tag {
+        case .number:
+            number = SliceRecords.readNumber(&values)
+            kind = switch number.kind {
+            case .int: .intNumber
+            case .double: .doubleNumber
+            case .none: .emptyNumber
+            }
+        case .histogram:
+            let h = SliceRecords.readHistogram(&values)
+            kind = .histogram
+            if h.sum != nil { extra = PointsRecord.hasSum }
+            histogram = h
+        case .exponential:
+            let e = SliceRecords.readExponential(&values)
+            kind = .exponential
+            if e.sum != nil { extra = PointsRecord.hasSum }
+            exponential = e
+        case .summary:
+            kind = .summary
+            summary = SliceRecords.readSummary(&values)
+        case .context, .resource:
+            preconditionFailure("not a point record")
+        }
+        // The bounds definition must precede the point entry that refers to it.
+        let bounds = histogram.map { boundsReference($0.bounds, series: series) } ?? 0
+
+        var head = kind.rawValue | extra
+        if start != previous.start { head |= PointsRecord.startChanged }
+        if time != previous.time { head |= PointsRecord.timeChanged }
+        if flags != 0 { head |= PointsRecord.hasFlags }
+        payload.put(head)
+        payload.putVarint(UInt64(series))
+        if start != previous.start { payload.putZigzag(Int64(bitPattern: start &- previous.start)) }
+        if time != previous.time { payload.putZigzag(Int64(bitPattern: time &- previous.time)) }
+        if flags != 0 { payload.putVarint(UInt64(flags)) }
+        previous = (start, time)
+
+        switch kind {
+        case .intNumber: payload.putZigzag(Int64(bitPattern: number.bits))
+        case .doubleNumber: payload.putLittleEndian(number.bits)
+        case .histogram:
+            let h = histogram!
+            payload.putVarint(h.count)
+            if let sum = h.sum { payload.putLittleEndian(sum.bitPattern) }
+            payload.putVarint(UInt64(bounds))
+            payload.putVarint(UInt64(h.counts.count))
+            for c in h.counts { payload.putVarint(c) }
+        case .exponential:
+            let e = exponential!
+            payload.putVarint(e.count)
+            if let sum = e.sum { payload.putLittleEndian(sum.bitPattern) }
+            payload.putZigzag(Int64(e.scale))
+            payload.putVarint(e.zeroCount)
+            payload.putLittleEndian(e.zeroThreshold.bitPattern)
+            payload.putZigzag(Int64(e.positiveOffset))
+            payload.putVarint(UInt64(e.positive.count))
+            for c in e.positive { payload.putVarint(c) }
+            payload.putZigzag(Int64(e.negativeOffset))
+            payload.putVarint(UInt64(e.negative.count))
+            for c in e.negative { payload.putVarint(c) }
+        case .summary:
+            let s = summary!
+            payload.putVarint(s.count)
+            payload.putLittleEndian(s.sum.bitPattern)
+            payload.putVarint(UInt64(s.quantiles.count))
+            for q in s.quantiles {
+                payload.putLittleEndian(q.quantile.bitPattern)
+                payload.putLittleEndian(q.value.bitPattern)
+            }
+        default: break
+        }
+    }
+}
+
+extension ByteView {
+    /// Where this view ends, as an offset into `blob` (a view into it).
+    func end(from blob: UnsafeRawBufferPointer) -> Int {
+        guard let b = blob.baseAddress, let s = base else { return 0 }
+        return s - b + count
+    }
+}
+
+@inline(__always)
+func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    a.count == b.count && (a.count == 0 || bytesEqual(a.baseAddress!, b.baseAddress!, a.count))
+}
