@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),
         .executableTarget(name: "FuzzHTTP", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTP"),
         .executableTarget(name: "FuzzHTTPResponse", dependencies: ["CFuzz", "HTTP"], path: "Tests/Fuzz/FuzzHTTPResponse"),
-        .executableTarget(name: "FuzzWAL", dependencies: ["CFuzz", "Storage"], path: "Tests/Fuzz/FuzzWAL"),
+        .executableTarget(name: "FuzzWAL", dependencies: ["CFuzz", "Storage", "Aggregation"], path: "Tests/Fuzz/FuzzWAL"),
         .executableTarget(name: "FuzzCheckpoint", dependencies: ["CFuzz", "Aggregation", "SLOEngine", "Alerting", "SLO", "Config", "Exposition"],
                           path: "Tests/Fuzz/FuzzCheckpoint"),
         .executableTarget(name: "FuzzYAML", dependencies: ["CFuzz", "Config"], path: "Tests/Fuzz/FuzzYAML"),

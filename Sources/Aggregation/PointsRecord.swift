@@ -147,15 +147,17 @@ struct PointsRecordCursor {
 
     /// A length or count that must fit what is left of the record at `bytesEach` bytes per item.
     @inline(__always) mutating func count(_ what: String, bytesEach: Int = 1) throws(PointsRecordError) -> Int {
+        let at = offset
         let n = try varint()
-        guard n <= UInt64(count - offset) / UInt64(max(1, bytesEach)) else { throw fail("\(what) of \(n) does not fit the record") }
+        guard n <= UInt64(count - offset) / UInt64(max(1, bytesEach)) else { throw PointsRecordError(offset: at, "\(what) of \(n) does not fit the record") }
         return Int(n)
     }
 
     /// A reference below `limit`.
     @inline(__always) mutating func reference(_ what: String, below limit: Int) throws(PointsRecordError) -> Int {
+        let at = offset
         let r = try varint()
-        guard r < UInt64(limit) else { throw fail("\(what) reference \(r) was never defined (\(limit) are)") }
+        guard r < UInt64(limit) else { throw PointsRecordError(offset: at, "\(what) reference \(r) was never defined (\(limit) are)") }
         return Int(r)
     }
 

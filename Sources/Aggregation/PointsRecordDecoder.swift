@@ -169,6 +169,7 @@ public final class PointsRecordDecoder {
 
     private func defineBounds(_ c: inout PointsRecordCursor, _ d: LaneDictionary) throws(PointsRecordError) {
         let n = try c.count("bound count", bytesEach: 8)
+        d.arena.align8()   // read back as doubles in place
         let start = d.arena.writerIndex
         for _ in 0..<n { d.arena.put(try c.double()) }
         d.bounds.append(start..<d.arena.writerIndex)

@@ -75,9 +75,15 @@ extension ByteBuffer {
         writerIndex += MemoryLayout<T>.size
     }
 
+    /// Pads with zeros to the next multiple of 8 (zeros: a slice's bytes depend only on its
+    /// records, so a replayed slice is byte for byte the live one).
     @inline(__always) func align8() {
         let pad = (8 - writerIndex & 7) & 7
-        if pad > 0 { reserve(pad); writerIndex += pad }
+        if pad > 0 {
+            reserve(8)
+            (base + writerIndex).storeBytes(of: UInt64(0), as: UInt64.self)
+            writerIndex += pad
+        }
     }
 
     @inline(__always) func putBytes(_ v: ByteView) {

@@ -1,3 +1,4 @@
+import Aggregation
 import CFuzz
 import Storage
 
@@ -5,7 +6,9 @@ import Storage
 /// must stop (end, torn tail or corruption) without trapping, every record it returns must lie
 /// inside the input, and the records it accepted, framed again, must read back identical and
 /// end cleanly. The same input is decoded as a checkpoint: when it is accepted, encoding what
-/// was decoded must give the input back byte for byte.
+/// was decoded must give the input back byte for byte. The input, and every record the reader
+/// returned, is decoded as a points record: the decoder must refuse or decode it without
+/// trapping, and the slices of what it decoded must apply to real shards.
 @main
 struct FuzzWAL {
     static func main() {
@@ -37,6 +40,8 @@ struct FuzzWAL {
                 }
                 precondition(again.next() == .end(offset: raw.count), "reframed segment does not end cleanly")
             }
+            FuzzWAL.decodePoints(input)
+            for r in records { r.1.withUnsafeBytes { FuzzWAL.decodePoints($0) } }
             let bytes = Array(input)
             if case .success(let (position, sections)) = Checkpoint.decode(bytes, knownKinds: [1, 2, 3, 4]) {
                 precondition(Checkpoint.encode(covers: position, sections: sections) == bytes, "checkpoint re-encoding differs")
@@ -45,6 +50,19 @@ struct FuzzWAL {
         }
         exit(rc)
     }
+
+    /// A points record decoded on two segments in a row (the second starts the dictionaries
+    /// over); what decodes is applied to shards, which trap on a malformed slice.
+    static func decodePoints(_ payload: UnsafeRawBufferPointer) {
+        let decoder = PointsRecordDecoder(shards: 2)
+        for segment in 1...2 {
+            guard let decoded = try? decoder.decode(payload, segment: segment) else { continue }
+            precondition(decoded.points == decoded.slices.reduce(0) { $0 + ($1?.pointCount ?? 0) }, "points miscounted")
+            for (i, slice) in decoded.slices.enumerated() { if let slice { _ = shards[i].apply(slice, now: 1) } }
+        }
+    }
+
+    nonisolated(unsafe) static let shards = [AggregatorShard(), AggregatorShard()]
 }
 
 #if canImport(Glibc)

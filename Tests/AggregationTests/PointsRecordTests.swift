@@ -1,0 +1,150 @@
+import Foundation
+@testable import Aggregation
+import OTLP
+import Testing
+
+/// The WAL's points records: what replay makes of a record is byte for byte the slices live
+/// ingestion handed to the shards; a point costs a few bytes once its series is defined; the
+/// dictionaries start over exactly where replay's do; damage is reported, never trapped on.
+@Suite struct PointsRecordTests {
+    static let fixtures = ShardPipeline.repoRoot.appendingPathComponent("Tests/Fixtures/otlp")
+
+    /// Decodes `payload` into a sink of `shards` shards and returns its slices' bytes.
+    static func liveSlices(_ payload: [UInt8], json: Bool, shards: Int, sink: ShardingSink) throws -> [BatchSlice?] {
+        let context = RequestContext(encoding: json ? .json : .protobuf)
+        _ = try payload.withUnsafeBytes { p in
+            json ? try OTLPJSONDecoder().decode(p, context: context, into: sink) : try OTLPProtobufDecoder().decode(p, context: context, into: sink)
+        }
+        return sink.takeSlices()
+    }
+
+    static func bytes(_ slices: [BatchSlice?]) -> [[UInt8]?] {
+        slices.map { $0.map { Array(UnsafeRawBufferPointer($0.buffer.readable)) } }
+    }
+
+    static let payloadFiles: [String] = [
+        "attributes_nested.pb", "exemplars_flags.pb", "exponential_histogram.pb", "gauge_double_int.pb", "invalid_points.pb",
+        "multi_resource.pb", "sum_delta_nonmonotonic.pb", "summary.pb", "http-server/metrics_small.pb", "http-server/metrics_medium.json",
+    ]
+
+    @Test(arguments: payloadFiles)
+    func replayMakesTheSlicesLiveIngestionMade(_ file: String) throws {
+        let payload = try ShardPipeline.payload(Self.fixtures.appendingPathComponent(file))
+        let shards = 3
+        let sink = ShardingSink(shards: shards)
+        let encoder = PointsRecordEncoder(lane: 1)
+        let decoder = PointsRecordDecoder(shards: shards)
+        var sizes: [Int] = []
+        // The same request twice: the second record refers to what the first defined.
+        for round in 0..<2 {
+            let live = try Self.liveSlices(payload, json: file.hasSuffix(".json"), shards: shards, sink: sink)
+            let record = Array(encoder.encode(live, receivedNanos: 7, segment: 4))
+            sizes.append(record.count)
+            let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: 4) }
+            #expect(replayed.lane == 1 && replayed.receivedNanos == 7)
+            let a = Self.bytes(replayed.slices), b = Self.bytes(live)
+            for i in 0..<shards where a[i] != b[i] {
+                let x = a[i] ?? [], y = b[i] ?? []
+                let first = zip(x, y).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                Issue.record("round \(round) of \(file), shard \(i): \(x.count) vs \(y.count) bytes, first difference at \(String(describing: first)): \(x.dropFirst((first ?? 0) - 16).prefix(48)) vs \(y.dropFirst((first ?? 0) - 16).prefix(48))")
+            }
+            #expect(replayed.slices.map { $0?.pointCount } == live.map { $0?.pointCount })
+            #expect(replayed.points == live.reduce(0) { $0 + ($1?.pointCount ?? 0) })
+        }
+        #expect(sizes[1] < sizes[0], "the second record defines nothing again: \(sizes)")
+    }
+
+    /// The shared HTTP-server fixture, one metric at a time: once its series are defined, a
+    /// counter point costs ≤ 24 bytes and a 15-bucket histogram point ≤ 96 (issue 16's budget).
+    @Test func aPointCostsFewBytesOnceItsSeriesAreDefined() throws {
+        let url = Self.fixtures.appendingPathComponent("http-server/metrics_medium.json")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        for (metric, budget) in [("http.server.request.count", 24), ("http.server.request.duration", 96)] {
+            let body = try Self.keepingOnly(metric, in: document)
+            let sink = ShardingSink(shards: 2)
+            let encoder = PointsRecordEncoder(lane: 0)
+            _ = encoder.encode(try Self.liveSlices(body, json: true, shards: 2, sink: sink), receivedNanos: 0, segment: 1)
+            let second = encoder.encode(try Self.liveSlices(body, json: true, shards: 2, sink: sink), receivedNanos: 0, segment: 1)
+            let points = encoder.points - 1   // the resource's target_info
+            let perPoint = Double(second.count) / Double(points)
+            print("POINTS RECORD \(metric): \(points) points, \(second.count) bytes once defined: \(perPoint) B/point (budget \(budget))")
+            #expect(points == 500)
+            #expect(perPoint <= Double(budget), "\(metric): \(perPoint) bytes per point")
+        }
+    }
+
+    /// The fixture's JSON with only `metric` left.
+    static func keepingOnly(_ metric: String, in document: [String: Any]) throws -> [UInt8] {
+        var d = document
+        var rms = d["resourceMetrics"] as! [[String: Any]]
+        var sms = rms[0]["scopeMetrics"] as! [[String: Any]]
+        sms[0]["metrics"] = (sms[0]["metrics"] as! [[String: Any]]).filter { $0["name"] as? String == metric }
+        rms[0]["scopeMetrics"] = sms
+        d["resourceMetrics"] = rms
+        return [UInt8](try JSONSerialization.data(withJSONObject: d))
+    }
+
+    /// A new segment starts the dictionaries over on both sides; a lost record makes the next
+    /// one say so (`forget`), so nothing refers to a definition only the lost record had.
+    @Test func dictionariesStartOverWhereReplaysDo() throws {
+        let payload = try ShardPipeline.payload(Self.fixtures.appendingPathComponent("multi_resource.pb"))
+        let sink = ShardingSink(shards: 2)
+        let encoder = PointsRecordEncoder(lane: 0)
+        let decoder = PointsRecordDecoder(shards: 2)
+        func roundTrip(segment: Int, lose: Bool = false) throws -> Int {
+            let live = try Self.liveSlices(payload, json: false, shards: 2, sink: sink)
+            let record = Array(encoder.encode(live, receivedNanos: 0, segment: segment))
+            if lose {
+                encoder.recordLost()   // never reaches the log: the decoder does not see it
+                return record.count
+            }
+            let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: segment) }
+            #expect(Self.bytes(replayed.slices) == Self.bytes(live))
+            return record.count
+        }
+        let first = try roundTrip(segment: 1)
+        let again = try roundTrip(segment: 1)
+        #expect(try roundTrip(segment: 2) == first, "a new segment defines everything again")
+        _ = try roundTrip(segment: 2, lose: true)
+        #expect(try roundTrip(segment: 2) == first + 1, "after a lost record: forget, then everything again")
+        #expect(try roundTrip(segment: 2) == again)
+    }
+
+    /// Cut short anywhere, or with any byte changed, a record is refused or decodes: the decoder
+    /// never traps and never hands a shard a blob it could not walk.
+    @Test func damagedRecordsAreRefusedNeverTrappedOn() throws {
+        let payload = try ShardPipeline.payload(Self.fixtures.appendingPathComponent("attributes_nested.pb"))
+        let sink = ShardingSink(shards: 2)
+        let encoder = PointsRecordEncoder(lane: 0)
+        let record = Array(encoder.encode(try Self.liveSlices(payload, json: false, shards: 2, sink: sink), receivedNanos: 0, segment: 1))
+        let all = try record.withUnsafeBytes { try PointsRecordDecoder(shards: 2).decode($0, segment: 1) }.points
+        var refused = 0
+        // The frame's length and checksum catch a cut record; cut between entries it is a shorter
+        // valid record, cut inside one it is refused.
+        for cut in 0..<record.count {
+            do {
+                let decoded = try Array(record.prefix(cut)).withUnsafeBytes { try PointsRecordDecoder(shards: 2).decode($0, segment: 1) }
+                #expect(decoded.points < all)
+            } catch {
+                refused += 1
+            }
+        }
+        #expect(refused > record.count / 2, "most cuts fall inside an entry: \(refused) of \(record.count) refused")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            var damaged = record
+            let at = Int.random(in: 0..<damaged.count, using: &generator)
+            damaged[at] = UInt8.random(in: 0...255, using: &generator)
+            let decoder = PointsRecordDecoder(shards: 2)
+            if let decoded = try? damaged.withUnsafeBytes({ try decoder.decode($0, segment: 1) }) {
+                // Whatever decoded is something a shard can apply.
+                let shards = [AggregatorShard(), AggregatorShard()]
+                for (i, slice) in decoded.slices.enumerated() { if let slice { _ = shards[i].apply(slice, now: 1) } }
+            }
+        }
+        let unknownRef: [UInt8] = [0] + [UInt8](repeating: 0, count: 8) + [PointsRecord.Kind.intNumber.rawValue, 5, 2]
+        #expect(throws: PointsRecordError(offset: 10, "series reference 5 was never defined (0 are)")) {
+            _ = try unknownRef.withUnsafeBytes { try PointsRecordDecoder(shards: 1).decode($0, segment: 1) }
+        }
+    }
+}
