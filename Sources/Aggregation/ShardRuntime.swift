@@ -8,11 +8,12 @@ import Synchronization
 /// Runs the aggregator shards on their own threads and connects them to the event loops.
 ///
 /// Each (loop, shard) pair has a bounded `SPSCRing` of jobs: the loop is its only producer, the
-/// shard its only consumer, so no lock is taken per point or per slice on the data path. A loop
-/// commits a request by pushing one `BatchSlice` per shard that has points, after checking that
-/// every target ring has room (the loop is the only producer, so room only grows), so a request
-/// is either handed over whole or not at all (`503`, nothing applied, safe to retry). The
-/// request's `200` is sent by whichever shard finishes its slice last.
+/// shard its only consumer, so no lock is taken per point or per slice on the data path. The
+/// ingest pipeline (`IngestPipeline`) hands a request over by pushing one `BatchSlice` per shard
+/// that has points, after checking that every target ring has room (the loop is the only
+/// producer, so room only grows), so a request is either handed over whole or not at all
+/// (`503`, nothing applied, safe to retry). The request's `200` is sent by whichever shard
+/// finishes its slice last.
 ///
 /// Readers (`snapshot`) go through a small per-shard control queue (a mutex taken once per
 /// scrape, never per point) and are answered by each shard on its own thread.
