@@ -57,6 +57,8 @@ struct LoadGenerator {
     /// Runs wrk for `seconds` against `port` (server process `pid`), reading slod's counters
     /// before and after when `slodCounters` is set.
     func measure(_ body: LoadBody, port: Int, pid: Int32, seconds: Int, slodCounters: Bool) -> LoadMeasurement {
+        // The progress printed so far, out before the run even into a file or pipe.
+        fflush(nil)
         let before = slodCounters ? SlodCounters.read(port: port) : SlodCounters()
         let cpuBefore = processCPUSeconds(pid)
         let out = run(wrk, ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "--timeout", "30s", "-s", lua,

@@ -64,7 +64,7 @@ extension DurabilityBench {
 
     /// `recovery`: `--load-minutes` of full load (medium protobuf) on the default configuration
     /// and its default checkpoint interval, `kill -9`, restart: WAL on disk, replay time, launch
-    /// to ready. The load stops early if the disk gets within 10 GiB of full.
+    /// to ready. The load stops early once less than 20 GiB of disk is left (the machine is shared).
     func recovery() {
         let body = ingestFixtures[0]
         let data = dataDirectory("recovery")
@@ -82,7 +82,7 @@ extension DurabilityBench {
             let free = freeDiskBytes(data)
             print(String(format: "  %.0f s: %@ pts/s, WAL on disk %.1f GB, disk free %.1f GB", loaded, formatCount(m.pointsPerSecond),
                          directoryBytes(data + "/wal") / 1e9, free / 1e9))
-            if free < 10 * 1_073_741_824.0, remaining > 0 {
+            if free < 20 * 1_073_741_824.0, remaining > 0 {
                 stoppedEarly = String(format: " (load stopped after %.0f s: disk nearly full)", loaded)
                 break
             }

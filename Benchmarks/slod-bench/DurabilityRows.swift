@@ -9,7 +9,8 @@ extension DurabilityBench {
         for round in 1...options.rounds {
             for body in ingestFixtures {
                 var line = "  round \(round) \(body.name):"
-                for setting in StorageSetting.allCases {
+                // Reversed every other round: no setting always runs first (on a cold machine) or last.
+                for setting in round % 2 == 1 ? StorageSetting.allCases : Array(StorageSetting.allCases.reversed()) {
                     let m = measureFresh(body, setting, seconds: seconds)
                     pointsPerSecond[body.name, default: [:]][setting, default: []].append(m.pointsPerSecond)
                     line += String(format: " %@ %@ pts/s (%.2f cores, p99 %.1f ms, applied %@/s);", setting.label,
