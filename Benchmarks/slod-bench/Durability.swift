@@ -18,8 +18,9 @@ import Foundation
 ///   after the first request. Targets: ≤ 24 B per number point, ≤ 96 B per 15-bucket histogram
 ///   point.
 /// - `replay`: after each default-configuration run of each fixture, `kill -9`, restart on the
-///   same directory: replayed points (`slod_points_applied_total` after the restart: the shards
-///   count the points they apply, live or replayed) over `slod_wal_replay_duration_seconds`,
+///   same directory: replayed points (`slod_wal_replayed_points_total` if slod has it, else
+///   `slod_points_applied_total` after the restart: the shards count the points they apply, live
+///   or replayed) over `slod_wal_replay_duration_seconds`,
 ///   against that run's live rate; the replayed points must be those applied live. Target ≥ 3×.
 /// - `recovery` (not in the default set, long): `--load-minutes` at full load (medium protobuf)
 ///   on the default configuration, `kill -9`, restart: WAL on disk, replay time, launch to

@@ -8,9 +8,9 @@ struct RecoveryFigures {
     var replaySeconds: Double
     var records: Double
     var replayedBytes: Double
-    /// `slod_points_applied_total` after the restart, before any new request: the points the
-    /// replay applied (slod has no replayed-points counter; the shards count every point they
-    /// apply, live or replayed).
+    /// The points the replay applied: `slod_wal_replayed_points_total` if slod has it, else
+    /// `slod_points_applied_total` after the restart, before any new request (the shards count
+    /// every point they apply, live or replayed).
     var points: Double
 
     var pointsPerSecond: Double { replaySeconds > 0 ? points / replaySeconds : 0 }
@@ -29,7 +29,7 @@ extension DurabilityBench {
                                replaySeconds: metricValue(page, "slod_wal_replay_duration_seconds") ?? 0,
                                records: metricValue(page, "slod_wal_replayed_records_total") ?? 0,
                                replayedBytes: metricValue(page, "slod_wal_replayed_bytes_total") ?? 0,
-                               points: counters.appliedPoints)
+                               points: metricValue(page, "slod_wal_replayed_points_total") ?? counters.appliedPoints)
     }
 
     /// `replay`: each fixture at full load on the default configuration, then `kill -9` and a
