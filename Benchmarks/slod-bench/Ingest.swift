@@ -1,16 +1,29 @@
 import Foundation
 
+/// The repository this harness was built from.
+let repositoryDirectory: URL = {
+    var repository = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { repository.deleteLastPathComponent() }
+    return repository
+}()
+
+/// The folders that may hold the shared material (`fixtures/`, `peers/`): `$SLOD_SHARED_DIR`,
+/// then `../shared` beside the repository.
+func sharedDirectories() -> [String] {
+    var directories: [String] = []
+    if let shared = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"] { directories.append(shared) }
+    directories.append(repositoryDirectory.deletingLastPathComponent().appendingPathComponent("shared").path)
+    return directories
+}
+
 /// The path of an HTTP server OTLP payload (`metrics_{small,medium,large}.pb[.gz]`,
 /// `metrics_medium.json`): from `$SLOD_SHARED_DIR/fixtures/otlp`, the repository's
 /// `Tests/Fixtures/otlp/http-server` (small and medium only) or `../shared/fixtures/otlp` beside
 /// the repository, the first that has it. Exits naming the folders searched if none has it.
 func fixturePath(_ name: String) -> String {
-    var repository = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { repository.deleteLastPathComponent() }
-    var directories: [String] = []
-    if let shared = ProcessInfo.processInfo.environment["SLOD_SHARED_DIR"] { directories.append(shared + "/fixtures/otlp") }
-    directories.append(repository.appendingPathComponent("Tests/Fixtures/otlp/http-server").path)
-    directories.append(repository.deletingLastPathComponent().appendingPathComponent("shared/fixtures/otlp").path)
+    var directories = sharedDirectories().map { $0 + "/fixtures/otlp" }
+    // The repository's own copies come before `../shared` (the last of the shared folders).
+    directories.insert(repositoryDirectory.appendingPathComponent("Tests/Fixtures/otlp/http-server").path, at: directories.count - 1)
     if let directory = directories.first(where: { FileManager.default.fileExists(atPath: $0 + "/" + name) }) {
         return directory + "/" + name
     }
@@ -27,6 +40,28 @@ func loadFixture(_ name: String) -> [UInt8] {
     return Array(data)
 }
 
+
+/// An OTLP/HTTP body the load benchmarks POST: its file, headers and data points.
+struct LoadBody {
+    var name: String
+    var path: String
+    var contentType: String
+    /// `gzip`, or empty for none.
+    var contentEncoding: String
+    var points: Int
+
+    var fileName: String { URL(fileURLWithPath: path).lastPathComponent }
+}
+
+/// The five rows every ingestion comparison uses (issue 16's table; the peers' matrix at 16
+/// connections), from the shared fixtures.
+let ingestFixtures = [
+    LoadBody(name: "medium, protobuf", path: fixturePath("metrics_medium.pb"), contentType: "application/x-protobuf", contentEncoding: "", points: 1000),
+    LoadBody(name: "medium, protobuf + gzip", path: fixturePath("metrics_medium.pb.gz"), contentType: "application/x-protobuf", contentEncoding: "gzip", points: 1000),
+    LoadBody(name: "large, protobuf", path: fixturePath("metrics_large.pb"), contentType: "application/x-protobuf", contentEncoding: "", points: 10000),
+    LoadBody(name: "large, protobuf + gzip", path: fixturePath("metrics_large.pb.gz"), contentType: "application/x-protobuf", contentEncoding: "gzip", points: 10000),
+    LoadBody(name: "medium, OTLP/JSON", path: fixturePath("metrics_medium.json"), contentType: "application/json", contentEncoding: "", points: 1000),
+]
 
 /// A wrk script that POSTs one fixed body (read from the file named by its first argument).
 let postBodyLua = """
@@ -61,20 +96,14 @@ func benchIngest(_ o: Options) {
         slod.waitUntilExit()
     }
     guard waitForPort(port) else { fail("slod did not start") }
-    let cases: [(String, String, String, Int)] = [
-        ("metrics_medium.pb", "application/x-protobuf", "", 1000),
-        ("metrics_medium.pb.gz", "application/x-protobuf", "gzip", 1000),
-        ("metrics_large.pb", "application/x-protobuf", "", 10000),
-        ("metrics_large.pb.gz", "application/x-protobuf", "gzip", 10000),
-        ("metrics_medium.json", "application/json", "", 1000),
-    ]
     print("slod-bench ingest: wrk -t\(o.threads) -c\(o.connections) -d\(o.seconds)s, best of \(o.rounds) rounds per payload")
-    for (file, ctype, cenc, points) in cases {
+    for fixture in ingestFixtures {
+        let (file, ctype, cenc, points) = (fixture.fileName, fixture.contentType, fixture.contentEncoding, fixture.points)
         var best: WrkResult? = nil
         var p50 = 0.0
         for _ in 0..<max(1, o.rounds) {
             let r = run(wrk, ["-t\(o.threads)", "-c\(o.connections)", "-d\(o.seconds)s", "--latency", "--timeout", "10s", "-s", lua,
-                              "http://127.0.0.1:\(port)/v1/metrics", "--", fixturePath(file), ctype, cenc])
+                              "http://127.0.0.1:\(port)/v1/metrics", "--", fixture.path, ctype, cenc])
             guard let w = parseWrk(r.output) else { fail("cannot parse wrk output:\n\(r.output)") }
             if !w.errors.isEmpty { print("  errors: \(w.errors)") }
             if best == nil || w.requestsPerSecond > best!.requestsPerSecond {

@@ -22,7 +22,8 @@ func benchIngestWAL(_ o: Options) {
     ]
 
     func start(_ mode: Mode, data: String) -> (Process, Int) {
-        startSlod(slodPath, yaml: mode.yaml, name: mode.name, dir: dir, data: data)
+        let slod = startSlod(slodPath, yaml: mode.yaml, name: mode.name, dir: dir, data: data)
+        return (slod.process, slod.port)
     }
 
     print("slod-bench ingest-wal: wrk -t\(o.threads) -c\(o.connections) -d\(o.seconds)s POST metrics_medium.pb.gz (1000 points), \(o.rounds) rounds, policies alternating")
@@ -82,23 +83,37 @@ func walBenchSetup(_ name: String) -> (wrk: String, slod: String, dir: URL, lua:
     let lua = dir.appendingPathComponent("post.lua").path
     _ = FileManager.default.createFile(atPath: lua, contents: Data(postBodyLua.utf8))
     let fixture = fixturePath("metrics_medium.pb.gz")
-    let bytes = Double((try? FileManager.default.attributesOfItem(atPath: fixture)[.size] as? Int) ?? 0)
-    return (wrk, slodPath, dir, lua, fixture, bytes)
+    return (wrk, slodPath, dir, lua, fixture, Double(fileSize(fixture)))
 }
 
-/// Starts slod with `yaml` as its config and `data` as its storage path; waits (≤ 5 min) until
-/// it is ready (the port opens before recovery, ingestion only after it).
-func startSlod(_ slodPath: String, yaml: String, name: String, dir: URL, data: String) -> (Process, Int) {
+/// Starts slod with `yaml` as its config and `data` as its storage path; waits (≤ `readyTimeout`
+/// seconds, or exits) until it is ready (the port opens before recovery, ingestion only after
+/// it). Returns the seconds from launch to the first `/-/ready` 200 (polled every 50 ms).
+func startSlod(_ slodPath: String, yaml: String, name: String, dir: URL, data: String,
+               readyTimeout: Double = 300) -> (process: Process, port: Int, secondsToReady: Double) {
     let config = dir.appendingPathComponent("slod-\(name.replacingOccurrences(of: " ", with: "-")).yaml").path
     _ = FileManager.default.createFile(atPath: config, contents: Data(("server:\n  limits:\n    max_body_bytes: 64MiB\n" + yaml).utf8))
     let port = freePort()
     let p = Process()
     p.executableURL = URL(fileURLWithPath: slodPath)
     p.arguments = ["--config", config, "--listen", "127.0.0.1:\(port)", "--log-level", "warn", "--storage-path", data]
+    let launched = ContinuousClock.now
     do { try p.run() } catch { fail("cannot start slod: \(error)") }
     guard waitForPort(port) else { fail("slod (\(name)) did not start") }
-    for _ in 0..<6_000 where httpGet(port: port, path: "/-/ready")?.status != 200 { usleep(50_000) }
-    return (p, port)
+    while httpGet(port: port, path: "/-/ready")?.status != 200 {
+        guard seconds(ContinuousClock.now - launched) < readyTimeout else { fail("slod (\(name)) not ready after \(Int(readyTimeout)) s") }
+        usleep(50_000)
+    }
+    return (p, port, seconds(ContinuousClock.now - launched))
+}
+
+/// The value of `name` in a Prometheus text page, summed over its label sets; nil if absent.
+func metricValue(_ page: String, _ name: String) -> Double? {
+    var total: Double? = nil
+    for line in page.split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+        if let value = line.split(separator: " ").last.flatMap({ Double($0) }) { total = (total ?? 0) + value }
+    }
+    return total
 }
 
 /// Replay speed: `rounds` times, copies `data` (a storage directory whose WAL no checkpoint
@@ -113,16 +128,12 @@ func measureReplay(_ slodPath: String, dir: URL, data: String, rounds: Int) -> D
         let r = run("/bin/cp", ["-a", data, copy])
         guard r.status == 0 else { fail("cannot copy \(data): \(r.output)") }
         _ = run("/bin/sh", ["-c", "cat '\(copy)'/wal/* > /dev/null"])
-        let (p, port) = startSlod(slodPath, yaml: "storage: {fsync: never}\n", name: "replay", dir: dir, data: copy)
+        let (p, port, _) = startSlod(slodPath, yaml: "storage: {fsync: never}\n", name: "replay", dir: dir, data: copy)
         let page = httpGet(port: port, path: "/metrics")?.body ?? ""
         kill(p.processIdentifier, SIGKILL)   // no shutdown checkpoint: the copy is dropped anyway
         p.waitUntilExit()
         try? FileManager.default.removeItem(atPath: copy)
-        func sample(_ name: String) -> Double? {
-            for l in page.split(separator: "\n") where l.hasPrefix(name + " ") { return Double(l.split(separator: " ")[1]) }
-            return nil
-        }
-        let bytes = sample("slod_wal_replayed_bytes_total") ?? 0, seconds = sample("slod_wal_replay_duration_seconds") ?? 0
+        let bytes = metricValue(page, "slod_wal_replayed_bytes_total") ?? 0, seconds = metricValue(page, "slod_wal_replay_duration_seconds") ?? 0
         let rate = seconds > 0 ? bytes / seconds / 1e6 : 0
         print(String(format: "  replay round %d: %.1f MB of WAL records in %.3f s = %.0f MB/s", round, bytes / 1e6, seconds, rate))
         rates.append(rate)
@@ -138,7 +149,7 @@ func benchReplay(_ o: Options) {
     let (wrk, slodPath, dir, lua, fixture, fixtureBytes) = walBenchSetup("slod-bench-replay")
     defer { try? FileManager.default.removeItem(at: dir) }
     let data = dir.appendingPathComponent("data").path
-    let (p, port) = startSlod(slodPath, yaml: "storage: {fsync: never}\n", name: "fill", dir: dir, data: data)
+    let (p, port, _) = startSlod(slodPath, yaml: "storage: {fsync: never}\n", name: "fill", dir: dir, data: data)
     let r = run(wrk, ["-t\(o.threads)", "-c\(o.connections)", "-d\(o.seconds)s", "--latency", "--timeout", "10s", "-s", lua,
                       "http://127.0.0.1:\(port)/v1/metrics", "--", fixture, "application/x-protobuf", "gzip"])
     kill(p.processIdentifier, SIGKILL)
@@ -154,6 +165,17 @@ func benchReplay(_ o: Options) {
 
 /// A GET over a fresh connection: status and body, or nil.
 func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
+    httpExchange(port: port, request: Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+}
+
+/// A POST of `body` over a fresh connection: status and body, or nil.
+func httpPost(port: Int, path: String, contentType: String, body: [UInt8]) -> (status: Int, body: String)? {
+    let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n"
+    return httpExchange(port: port, request: Array(head.utf8) + body)
+}
+
+/// Sends `request` on a fresh connection and reads the response until the server closes it.
+func httpExchange(port: Int, request req: [UInt8]) -> (status: Int, body: String)? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -163,7 +185,6 @@ func httpGet(port: Int, path: String) -> (status: Int, body: String)? {
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
     guard ok == 0 else { return nil }
-    let req = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
     guard req.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == req.count else { return nil }
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 65536)

@@ -22,6 +22,11 @@
 //       the same with each storage.fsync policy against slod without a WAL (storage.enabled:
 //       false), alternating: throughput ratios (interval ≥ 0.9, always with 64 clients ≥ 0.5),
 //       then WAL replay speed (MB/s of records as stored) at the restart of the always run.
+//   swift run -c release slod-bench durability [--part rows,bytes,replay,recovery,rotel] [--seconds N] [--rounds N] [--load-minutes M]
+//       issue 16's durable-ingestion acceptance in one run: default config (fsync interval) and
+//       fsync always vs storage off on the five fixture rows, WAL bytes per number / histogram
+//       point, replay vs live points/s, recovery after kill -9 under load (not in the default
+//       set: long), slod vs rotel; one summary table (see Durability.swift).
 //   swift run -c release slod-bench parser [--seconds N]
 //       the HTTP request parser on a typical request, in-process (no peer: a sanity number).
 import Foundation
@@ -95,6 +100,11 @@ struct WrkResult {
     var requestsPerSecond: Double
     var p99Millis: Double
     var errors: String
+    /// Requests completed, and those answered with a status other than 2xx/3xx.
+    var requests = 0
+    var non2xx = 0
+    /// The run's length as wrk measured it ("N requests in 5.00s").
+    var seconds = 0.0
 }
 
 /// Parses wrk's `--latency` report.
@@ -102,9 +112,17 @@ func parseWrk(_ out: String) -> WrkResult? {
     var rps: Double?
     var p99: Double?
     var errors = ""
+    var requests = 0, non2xx = 0, seconds = 0.0
     for line in out.split(separator: "\n") {
         let t = line.trimmingCharacters(in: .whitespaces)
-        if t.hasPrefix("Requests/sec:") {
+        if t.contains(" requests in "), let n = Int(t.prefix { $0 != " " }) {
+            requests = n
+            let afterIn = t[t.range(of: " requests in ")!.upperBound...]
+            seconds = parseLatency(String(afterIn.prefix { $0 != "," })).map { $0 / 1000 } ?? 0
+        } else if t.hasPrefix("Non-2xx or 3xx responses:") {
+            non2xx = Int(t.dropFirst("Non-2xx or 3xx responses:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+            errors += t + "; "
+        } else if t.hasPrefix("Requests/sec:") {
             rps = Double(t.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces))
         } else if t.hasPrefix("99%") {
             p99 = parseLatency(String(t.dropFirst(3).trimmingCharacters(in: .whitespaces)))
@@ -113,11 +131,11 @@ func parseWrk(_ out: String) -> WrkResult? {
         }
     }
     guard let rps, let p99 else { return nil }
-    return WrkResult(requestsPerSecond: rps, p99Millis: p99, errors: errors)
+    return WrkResult(requestsPerSecond: rps, p99Millis: p99, errors: errors, requests: requests, non2xx: non2xx, seconds: seconds)
 }
 
 func parseLatency(_ s: String) -> Double? {
-    for (suffix, factor) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where s.hasSuffix(suffix) {
+    for (suffix, factor) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("m", 60_000.0)] where s.hasSuffix(suffix) {
         return Double(s.dropLast(suffix.count)).map { $0 * factor }
     }
     return nil
@@ -326,12 +344,13 @@ case "series":
 case "ingest": benchIngest(parseOptions(args.dropFirst()))
 case "ingest-wal": benchIngestWAL(parseOptions(args.dropFirst()))
 case "replay": benchReplay(parseOptions(args.dropFirst()))
+case "durability": benchDurability(arguments: Array(args.dropFirst()))
 case "slo": runSLOBench(arguments: Array(args.dropFirst()))
 case "checkpoint": runCheckpointBench(arguments: Array(args.dropFirst()))
 case "alerts":
     let rest = Array(args.dropFirst())
     if rest.contains("--e2e") { runAlertsE2E(arguments: rest) } else { runAlertsBench(arguments: rest) }
 default:
-    print("usage: slod-bench http|accept|ingest|ingest-wal|replay [--seconds N] [--connections N] [--rounds N] | slod-bench decode|aggregate|parser|slo|checkpoint|alerts")
+    print("usage: slod-bench http|accept|ingest|ingest-wal|replay [--seconds N] [--connections N] [--rounds N] | slod-bench durability [--part P,…] | slod-bench decode|aggregate|parser|slo|checkpoint|alerts")
     exit(args.first == nil ? 0 : 2)
 }
