@@ -98,7 +98,7 @@ struct Runner {
         let shardCount = agg.shards > 0 ? agg.shards : max(1, OSThread.availableCores / 2)
         // One ShardStats per shard: each shard sets its own series gauge.
         let shardStats = (0..<shardCount).map { _ in ShardStats() }
-        let workers: [ShardWorker] = shardStats.map { stats in
+        let workers = shardStats.map { stats in
             // The limits are for the whole daemon: each shard holds its share (series are spread
             // over shards by hash, so a shard reaches its share about when the daemon does).
             AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: max(1, agg.maxSeriesPerMetric / shardCount),
@@ -110,12 +110,12 @@ struct Runner {
         var recovered = StorageService.Recovered()
         var replayFrom: WALPosition? = nil
         do {
-            replayFrom = try storage?.loadCheckpoint(shards: workers.compactMap { $0 as? AggregatorShard }, slo: sloService, into: &recovered)
+            replayFrom = try storage?.loadCheckpoint(shards: workers, slo: sloService, into: &recovered)
         } catch {
             logger.error("cannot recover from the storage directory", ["error": error.description])
             return 1
         }
-        let runtime: ShardRuntime
+        let runtime: ShardRuntime<AggregatorShard>
         do throws(Errno) {
             runtime = try ShardRuntime(loops: loops, workers: workers, ringCapacity: agg.ringCapacity)
             try runtime.start()
@@ -132,6 +132,7 @@ struct Runner {
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)
         registerIngestMetrics(registry, metrics: ingestMetrics)
+        registerReloadMetrics(registry, reloader: reloader)
         if let storage { registerStorageMetrics(registry, storage: storage) }
 
         // The server answers /-/healthy and /metrics during recovery; /-/ready and ingestion

@@ -1,9 +1,6 @@
 import HTTP
 import Platform
 import Primitives
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Settings of the OTLP/HTTP receiver.
 public struct OTLPReceiverConfiguration: Sendable {
@@ -140,24 +137,31 @@ public final class OTLPReceiver: Sendable {
         defer { worker.admission.limited = true }
         let info = IngestRequestInfo(body: body, encoding: encoding, coding: coding, tenant: tenant,
                                      receivedNanos: receivedNanos, isReplay: true)
-        var waits = 0
-        while true {
+        // The shards do not signal room in their rings: while they are behind, check again
+        // every 100 µs, for at most a minute.
+        var outcome: String? = nil
+        var behind = ""
+        let settled = Deadline.after(.seconds(60)).poll(every: .microseconds(100)) {
             switch decodePayload(info, worker: worker, idx: IngestMetrics.index(encoding)) {
             case .respond(let r):
-                return "the log holds a request the receiver cannot decode now (status \(r.status.code))"
+                outcome = "the log holds a request the receiver cannot decode now (status \(r.status.code))"
+                return true
             case .decoded(_, _, _, let info):
-                guard beforeCommit() else { return "replay stopped before this record was committed" }
+                guard beforeCommit() else {
+                    outcome = "replay stopped before this record was committed"
+                    return true
+                }
                 switch backend.commit(loop: loop, request: info, completion: completion) {
-                case .done(let c): completion(c); return nil
-                case .pending: return nil
+                case .done(let c): completion(c); return true
+                case .pending: return true
                 case .unavailable(_, let reason):
-                    // The shards are behind (rings full): wait and decode again.
-                    waits += 1
-                    if waits > 600_000 { return "the aggregator shards took no data for 60 s (\(reason))" }
-                    usleep(100)
+                    // The shards are behind (rings full): decode again on the next check.
+                    behind = reason
+                    return false
                 }
             }
         }
+        return settled ? outcome : "the aggregator shards took no data for 60 s (\(behind))"
     }
 
     /// The `200` for a decoded and committed request, with partial success from decoding and
