@@ -7,9 +7,6 @@ import Platform
 import Primitives
 import Storage
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs the daemon: start order, readiness, signals, sd_notify, graceful drain.
 struct Runner {
@@ -191,7 +188,7 @@ struct Runner {
             "config": options.configPath ?? "<embedded default>", "storage": storage?.directory ?? "disabled",
         ])
 
-        notifier.send("READY=1\nSTATUS=listening on \(bound.description)\nMAINPID=\(getpid())")
+        notifier.send("READY=1\nSTATUS=listening on \(bound.description)\nMAINPID=\(CurrentProcess.id)")
         let watchdog = startWatchdog(notifier: notifier, server: server)
 
         while true {
@@ -226,13 +223,11 @@ struct Runner {
         let period = interval.nanoseconds / 2
         do {
             _ = try OSThread.spawn(name: "slod-watchdog") {
-                while !w.stopped.load(ordering: .relaxed) {
+                repeat {
                     if server.isResponsive(withinNanos: interval.nanoseconds) {
                         notifier.send("WATCHDOG=1")
                     }
-                    var ts = timespec(tv_sec: Int(period / 1_000_000_000), tv_nsec: Int(period % 1_000_000_000))
-                    nanosleep(&ts, nil)
-                }
+                } while !w.stopped.wait(until: .after(.nanoseconds(Int64(period))), { $0 })
             }
         } catch {
             logger.warn("cannot start watchdog thread", ["error": error.description])
@@ -243,8 +238,9 @@ struct Runner {
 }
 
 final class WatchdogThread: Sendable {
-    let stopped = Atomic<Bool>(false)
-    func stop() { stopped.store(true, ordering: .relaxed) }
+    /// Set once; wakes the thread from its wait between pings.
+    let stopped = ConditionLocked(false)
+    func stop() { stopped.withLock { $0 = true } }
 }
 
 /// Readiness: false until start-up is complete, false again while draining.
