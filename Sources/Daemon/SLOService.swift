@@ -103,15 +103,15 @@ final class SLOService: Sendable {
         }
     }
 
-    /// One evaluation: gather, merge, publish. Skipped while the previous one (or a
-    /// reconfiguration) is running, and without SLOs.
+    /// One evaluation: gather, merge, publish. Skipped while the previous one (or a checkpoint,
+    /// or a reconfiguration) holds the engine, and without SLOs.
     func tick(runtime: ShardRuntime<AggregatorShard>) {
         guard !isEmpty, engineTurn.withLock(Self.take) else { return }
         let now = wallClock()
         runtime.sloReports { [self] parts in
             queue.async { [self] in
                 evaluate(parts, now: now)
-                engineTurn.withLock { $0 = false }
+                handBackEngine()
             }
         }
     }
@@ -137,7 +137,7 @@ final class SLOService: Sendable {
     /// the barrier's WAL position covers.
     func checkpointState(barrier: () -> [[SLODelta]]?) -> (engine: [UInt8], alerts: [UInt8])? {
         guard engineTurn.wait(until: .after(.seconds(30)), Self.take) else { return nil }
-        defer { engineTurn.withLock { $0 = false } }
+        defer { handBackEngine() }
         guard let parts = barrier() else { return nil }
         var engineBytes: [UInt8] = [], alertBytes: [UInt8] = []
         if !isEmpty { evaluate(parts, now: wallClock()) }
@@ -189,7 +189,7 @@ final class SLOService: Sendable {
         }, done: { [self] in
             queue.async { [self] in
                 adopt(next, from: previous, keep: kept)
-                engineTurn.withLock { $0 = false }
+                handBackEngine()
                 switched.withLock { $0 = true }
             }
         })
@@ -224,6 +224,8 @@ final class SLOService: Sendable {
             }
         }
     }
+
+    private func handBackEngine() { engineTurn.withLock { $0 = false } }
 
     /// Takes the engine's turn if it is free (for `ConditionLocked<Bool>` calls).
     private static func take(_ inUse: inout Bool) -> Bool {
