@@ -28,13 +28,12 @@ let package = Package(
         // CRC-32 by carry-less multiplication (the one computation Swift cannot reach the instruction for).
         .target(name: "CCRC", path: "Sources/CCRC"),
 
-        // Swift modules; imports point down this list only (see DESIGN.md §4).
+        // Swift modules, lowest layer first: a module depends only on modules listed above it (see DESIGN.md §4).
         .target(name: "Platform", dependencies: ["CShims"], swiftSettings: optimize),
         .target(name: "Primitives", dependencies: ["Platform", "CShims", "CCRC", "CZlib"], swiftSettings: optimize),
         .target(name: "HTTP", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Wire", dependencies: ["Primitives"], swiftSettings: optimize),
         .target(name: "OTLP", dependencies: ["Wire", "Platform", "Primitives", "HTTP", "CZlib"], swiftSettings: optimize),
-        .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives", "Exposition", "SLO", "SLOEngine"], swiftSettings: optimize),
         .target(name: "Exposition", dependencies: ["Platform", "Primitives"], swiftSettings: optimize),
         // Prometheus series selectors and RE2-syntax regular expressions (pure, no dependencies).
         .target(name: "Selectors", dependencies: [], swiftSettings: optimize),
@@ -46,6 +45,8 @@ let package = Package(
         // The SLO evaluator: instance registry, series matching, the instances' states fed by the shards' deltas,
         // Sloth-compatible exposition and the JSON API.
         .target(name: "SLOEngine", dependencies: ["SLO", "Selectors", "Exposition", "Primitives"], swiftSettings: optimize),
+        // Aggregator shards: series tables, temporality, staleness, cardinality limits, the SLO deltas they collect.
+        .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives", "Exposition", "SLO", "SLOEngine"], swiftSettings: optimize),
         // Burn-rate alerting: alert state machines over SLO snapshots, alert content, notifiers.
         .target(name: "Alerting", dependencies: ["SLO", "SLOEngine", "Exposition", "Platform", "Primitives"], swiftSettings: optimize),
         .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "Storage"], swiftSettings: optimize),

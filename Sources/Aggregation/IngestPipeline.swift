@@ -14,12 +14,12 @@ import Platform
 ///    log, or any request with storage disabled, has `NoJournal`: nothing to append.
 /// 4. **Completion**: the response waits for every shard to apply its slice, then for the
 ///    journal to make the record durable under its policy (`fsync: always`).
-public final class IngestPipeline: IngestBackend, @unchecked Sendable {
-    public let runtime: ShardRuntime
+public final class IngestPipeline<Worker: ShardWorker>: IngestBackend, @unchecked Sendable {
+    public let runtime: ShardRuntime<Worker>
     /// Where live requests are recorded (the WAL, or `NoJournal` with storage disabled).
     public let journal: IngestJournal
 
-    public init(runtime: ShardRuntime, journal: IngestJournal) {
+    public init(runtime: ShardRuntime<Worker>, journal: IngestJournal) {
         self.runtime = runtime
         self.journal = journal
     }
@@ -38,7 +38,7 @@ public final class IngestPipeline: IngestBackend, @unchecked Sendable {
     /// `lane`: the replay thread's loop index (its slices' buffers go back to that loop).
     public func replay(_ record: PointsRecordDecoder.Decoded, lane: Int,
                        completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
-        ingest(record.slices, lane: lane, ring: ShardRuntime.replayRing,
+        ingest(record.slices, lane: lane, ring: ShardRuntime<Worker>.replayRing,
                receivedNanos: record.receivedNanos, journal: NoJournal.shared, completion: completion)
     }
 

@@ -53,8 +53,10 @@ public struct SliceOutcome: Sendable {
     }
 }
 
-/// One aggregator shard: single-threaded owner of its series.
-public protocol ShardWorker: AnyObject {
+/// One aggregator shard: single-threaded owner of its series. What `ShardRuntime` needs of a
+/// shard; the runtime is generic over the conforming type, so its users reach the rest of it.
+/// (The type, not its instances, crosses threads: each instance stays on its shard's thread.)
+public protocol ShardWorker: AnyObject, SendableMetatype {
     /// Applies every record of `slice`. `now`: monotonic ns (injectable clock).
     func apply(_ slice: BatchSlice, now: UInt64) -> SliceOutcome
     /// Appends this shard's families.

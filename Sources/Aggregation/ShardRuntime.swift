@@ -17,7 +17,11 @@ import Synchronization
 ///
 /// Readers (`snapshot`) go through a small per-shard control queue (a mutex taken once per
 /// scrape, never per point) and are answered by each shard on its own thread.
-public final class ShardRuntime: @unchecked Sendable {
+///
+/// Generic over the shard type: the daemon runs `AggregatorShard`s and reaches their own API
+/// (reconfiguring SLOs, encoding series for a checkpoint) through `onEachShard`/`collect`;
+/// the runtime's tests run doubles that only implement the `ShardWorker` contract.
+public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
     /// Work for a shard.
     enum Job: @unchecked Sendable {
         /// `from`: the loop whose sink wrote the slice (its buffer goes back there).
@@ -90,13 +94,13 @@ public final class ShardRuntime: @unchecked Sendable {
     enum ControlRequest: @unchecked Sendable {
         case snapshot(ShardRequest<MetricFamily>)
         case sloReport(ShardRequest<SLODelta>)
-        case perform(@Sendable (ShardWorker) -> Void, ShardRequest<Int>)
-        case collect(@Sendable (ShardWorker) -> [UInt8], ShardRequest<UInt8>)
+        case perform(@Sendable (Worker) -> Void, ShardRequest<Int>)
+        case collect(@Sendable (Worker) -> [UInt8], ShardRequest<UInt8>)
     }
 
     final class Shard: @unchecked Sendable {
         let index: Int
-        let worker: ShardWorker
+        let worker: Worker
         let wakeup: EventFD
         /// rings[loop]
         let rings: [SPSCRing<Job>]
@@ -107,7 +111,7 @@ public final class ShardRuntime: @unchecked Sendable {
         let control = PThreadLocked<[ControlRequest]>([])
         let running = Atomic<Bool>(true)
 
-        init(index: Int, worker: ShardWorker, loops: Int, ringCapacity: Int) throws(Errno) {
+        init(index: Int, worker: Worker, loops: Int, ringCapacity: Int) throws(Errno) {
             self.index = index
             self.worker = worker
             wakeup = try EventFD()
@@ -126,7 +130,7 @@ public final class ShardRuntime: @unchecked Sendable {
     ///   - loops: event loops that will commit (one ring per loop per shard).
     ///   - workers: one `ShardWorker` per shard; each is used only by its shard's thread.
     ///   - ringCapacity: slices in flight per (loop, shard) before commits answer 503.
-    public init(loops: Int, workers: [ShardWorker], ringCapacity: Int = 64, sweepInterval: Duration = .seconds(10),
+    public init(loops: Int, workers: [Worker], ringCapacity: Int = 64, sweepInterval: Duration = .seconds(10),
                 clock: @escaping @Sendable () -> UInt64 = { Clock.monotonicNanos() }) throws(Errno) {
         precondition(!workers.isEmpty)
         var s: [Shard] = []
@@ -148,8 +152,8 @@ public final class ShardRuntime: @unchecked Sendable {
     public var sinkCount: Int { sinks.count }
 
     /// Slices kept for reuse per (shard, loop); larger ones than `maxRecycledSliceBytes` are freed.
-    static let recycledSlicesPerLoop = 4
-    static let maxRecycledSliceBytes = 16 << 20
+    static var recycledSlicesPerLoop: Int { 4 }
+    static var maxRecycledSliceBytes: Int { 16 << 20 }
 
     /// Slices queued per shard (all loops' rings together); approximate, any thread.
     public var ringOccupancy: [Int] { shards.map { $0.rings.reduce(0) { $0 + $1.count } } }
@@ -188,7 +192,7 @@ public final class ShardRuntime: @unchecked Sendable {
     /// shard keeps the log's order, so a replay may commit a record before the previous one was
     /// applied. Its producers (replay lanes) take turns, one commit at a time, and no event loop
     /// commits while a replay runs (the receiver is not ready).
-    public static let replayRing = 0
+    public static var replayRing: Int { 0 }
 
     /// True when every shard that `slices` has records for has room in ring `ring` (the ring's
     /// only producer is the caller, so the room stays until it pushes).
@@ -236,13 +240,13 @@ public final class ShardRuntime: @unchecked Sendable {
 
     /// Runs `body` on every shard's own thread (between slices: the shard is not applying
     /// anything meanwhile); `done` runs once, on the last shard's thread, after all of them.
-    public func onEachShard(_ body: @escaping @Sendable (ShardWorker) -> Void, done: @escaping @Sendable () -> Void) {
+    public func onEachShard(_ body: @escaping @Sendable (Worker) -> Void, done: @escaping @Sendable () -> Void) {
         post(.perform(body, ShardRequest(shards: shards.count) { _ in done() }))
     }
 
     /// Runs `body` on every shard's own thread (between slices) and hands the bytes each
     /// returned to `done`, one part per shard in shard order, on the last shard's thread.
-    public func collect(_ body: @escaping @Sendable (ShardWorker) -> [UInt8], done: @escaping @Sendable ([[UInt8]]) -> Void) {
+    public func collect(_ body: @escaping @Sendable (Worker) -> [UInt8], done: @escaping @Sendable ([[UInt8]]) -> Void) {
         post(.collect(body, ShardRequest(shards: shards.count, done: done)))
     }
 

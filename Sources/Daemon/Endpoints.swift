@@ -15,7 +15,7 @@ struct Endpoints: Sendable {
 
     /// `registry`: the self-metrics, served first on `/metrics` (the scrape metrics are added to
     /// it here); `runtime`: the shards whose families follow them; `slo`: the SLO series, last.
-    init(registry: MetricsRegistry, ready: ReadyFlag, reloader: Reloader, receiver: OTLPReceiver, runtime: ShardRuntime,
+    init(registry: MetricsRegistry, ready: ReadyFlag, reloader: Reloader, receiver: OTLPReceiver, runtime: ShardRuntime<AggregatorShard>,
          slo: SLOService) {
         self.metrics = MetricsEndpoint(page: MetricsPage(registry: registry), snapshot: { done in
             runtime.snapshot { parts in done(slo.isEmpty ? parts : parts + [slo.families()]) }

@@ -39,7 +39,7 @@ final class ReplayPipeline: @unchecked Sendable {
         }
     }
 
-    let ingest: IngestPipeline
+    let ingest: IngestPipeline<AggregatorShard>
     let lanes: [Lane]
     let logger = Logger.shared
     /// Sequence number of the next record to commit: every record before it has been committed
@@ -60,7 +60,7 @@ final class ReplayPipeline: @unchecked Sendable {
     /// How long replay waits without any record applied before it gives up (the shards are stuck).
     static let stallLimit: Duration = .seconds(60)
 
-    init(ingest: IngestPipeline, threads count: Int) throws(Errno) {
+    init(ingest: IngestPipeline<AggregatorShard>, threads count: Int) throws(Errno) {
         self.ingest = ingest
         var ls: [Lane] = []
         let runtime = ingest.runtime
@@ -154,20 +154,24 @@ final class ReplayPipeline: @unchecked Sendable {
         }
         guard waitForTurn(item.seq, lane: lane) else { return }
         let records = decoded.points
-        var deadline = Deadline.after(Self.stallLimit)
-        commit: while true {
+        // The shards do not signal room in their rings: while they are behind, try again every
+        // 100 µs, for at most `stallLimit`.
+        var behind = "", abandoned = false
+        let settled = Deadline.after(Self.stallLimit).poll(every: .microseconds(100)) {
+            if stopping.load(ordering: .acquiring) {
+                abandoned = true   // a failed recovery: nothing more is committed
+                return true
+            }
             switch ingest.replay(decoded, lane: lane.index, completion: { _ in self.finished(points: records) }) {
-            case .done: finished(points: records); break commit
-            case .pending: break commit
+            case .done: finished(points: records); return true
+            case .pending: return true
             case .unavailable(_, let reason):
-                // The shards are behind (rings full): wait for them, not forever.
-                guard !deadline.hasPassed, !stopping.load(ordering: .acquiring) else {
-                    skip(item, reason: "the aggregator shards took no data for 60 s (\(reason))")
-                    break commit
-                }
-                lane.wake.wait(timeoutMilliseconds: 1)
+                behind = reason
+                return false
             }
         }
+        if abandoned { return }
+        if !settled { skip(item, reason: "the aggregator shards took no data for 60 s (\(behind))") }
         advance(past: item.seq)
     }
 

@@ -7,9 +7,6 @@ import Platform
 import Primitives
 import Storage
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs the daemon: start order, readiness, signals, sd_notify, graceful drain.
 struct Runner {
@@ -98,7 +95,7 @@ struct Runner {
         let shardCount = agg.shards > 0 ? agg.shards : max(1, OSThread.availableCores / 2)
         // One ShardStats per shard: each shard sets its own series gauge.
         let shardStats = (0..<shardCount).map { _ in ShardStats() }
-        let workers: [ShardWorker] = shardStats.map { stats in
+        let workers = shardStats.map { stats in
             // The limits are for the whole daemon: each shard holds its share (series are spread
             // over shards by hash, so a shard reaches its share about when the daemon does).
             AggregatorShard(maxSeries: max(1, agg.maxSeries / shardCount), maxSeriesPerMetric: max(1, agg.maxSeriesPerMetric / shardCount),
@@ -110,12 +107,12 @@ struct Runner {
         var recovered = StorageService.Recovered()
         var replayFrom: WALPosition? = nil
         do {
-            replayFrom = try storage?.loadCheckpoint(shards: workers.compactMap { $0 as? AggregatorShard }, slo: sloService, into: &recovered)
+            replayFrom = try storage?.loadCheckpoint(shards: workers, slo: sloService, into: &recovered)
         } catch {
             logger.error("cannot recover from the storage directory", ["error": error.description])
             return 1
         }
-        let runtime: ShardRuntime
+        let runtime: ShardRuntime<AggregatorShard>
         do throws(Errno) {
             runtime = try ShardRuntime(loops: loops, workers: workers, ringCapacity: agg.ringCapacity)
             try runtime.start()
@@ -133,6 +130,7 @@ struct Runner {
         let server = HTTPServer(configuration: serverConfig, router: endpoints.router(), logger: logger)
         registerSelfMetrics(registry, server: server)
         registerIngestMetrics(registry, metrics: ingestMetrics)
+        registerReloadMetrics(registry, reloader: reloader)
         if let storage { registerStorageMetrics(registry, storage: storage) }
 
         // The server answers /-/healthy and /metrics during recovery; /-/ready and ingestion
@@ -191,7 +189,7 @@ struct Runner {
             "config": options.configPath ?? "<embedded default>", "storage": storage?.directory ?? "disabled",
         ])
 
-        notifier.send("READY=1\nSTATUS=listening on \(bound.description)\nMAINPID=\(getpid())")
+        notifier.send("READY=1\nSTATUS=listening on \(bound.description)\nMAINPID=\(CurrentProcess.id)")
         let watchdog = startWatchdog(notifier: notifier, server: server)
 
         while true {
@@ -226,13 +224,11 @@ struct Runner {
         let period = interval.nanoseconds / 2
         do {
             _ = try OSThread.spawn(name: "slod-watchdog") {
-                while !w.stopped.load(ordering: .relaxed) {
+                repeat {
                     if server.isResponsive(withinNanos: interval.nanoseconds) {
                         notifier.send("WATCHDOG=1")
                     }
-                    var ts = timespec(tv_sec: Int(period / 1_000_000_000), tv_nsec: Int(period % 1_000_000_000))
-                    nanosleep(&ts, nil)
-                }
+                } while !w.stopped.wait(until: .after(.nanoseconds(Int64(period))), { $0 })
             }
         } catch {
             logger.warn("cannot start watchdog thread", ["error": error.description])
@@ -243,8 +239,9 @@ struct Runner {
 }
 
 final class WatchdogThread: Sendable {
-    let stopped = Atomic<Bool>(false)
-    func stop() { stopped.store(true, ordering: .relaxed) }
+    /// Set once; wakes the thread from its wait between pings.
+    let stopped = ConditionLocked(false)
+    func stop() { stopped.withLock { $0 = true } }
 }
 
 /// Readiness: false until start-up is complete, false again while draining.

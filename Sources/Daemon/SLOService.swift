@@ -6,9 +6,6 @@ import Platform
 import SLO
 import SLOEngine
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs SLO evaluation for the daemon: every `interval` it asks the shards for the SLO deltas
 /// they collected (`ShardRuntime.sloReports`), lets the `SLOEngine` add them to the instances'
@@ -19,7 +16,8 @@ import Glibc
 ///
 /// A tick starts only when the previous one has finished, so a slow tick delays the next
 /// instead of piling up. Without SLOs nothing is evaluated. `reconfigure` switches to new SLOs
-/// on reload, keeping the state of the unchanged ones.
+/// on reload, keeping the state of the unchanged ones. Ticks, checkpoints and reconfigurations
+/// take turns on the engine (`engineTurn`): none of them runs while another does.
 final class SLOService: Sendable {
     /// Everything that depends on the SLO list; replaced whole on reload.
     struct Setup: @unchecked Sendable {
@@ -27,9 +25,9 @@ final class SLOService: Sendable {
         let registry: SLOInstanceRegistry
         let matcher: SLOMatcher
         let layouts: [SLOLayout]
-        /// Used by one thread at a time: the evaluation queue (or the reload, between ticks).
+        /// Used only by whoever holds the engine's turn (a tick, a checkpoint, a reconfiguration).
         let engine: SLOEngine
-        /// Same thread discipline as `engine`.
+        /// Same discipline as `engine`.
         let alerts: AlertEvaluator
 
         init(specs: [SLOSpec], externalURL: String) throws {
@@ -53,8 +51,10 @@ final class SLOService: Sendable {
         get { externalURLSlot.withLock { $0 } }
         set { externalURLSlot.withLock { $0 = newValue } }
     }
-    /// True while a tick or a reconfiguration runs.
-    private let busy = Atomic<Bool>(false)
+    /// True while a tick, a checkpoint or a reconfiguration holds the engine: from a tick's
+    /// request for the shards' deltas until they are evaluated, from a reconfiguration's
+    /// request to the shards until the engine has switched too.
+    private let engineTurn = ConditionLocked(false)
     let queue = DispatchQueue(label: "slod.slo")
     private let timer: Mutex<DispatchSourceTimer?> = Mutex(nil)
     let wallClock: @Sendable () -> Int64
@@ -85,7 +85,7 @@ final class SLOService: Sendable {
     }
 
     /// Starts the periodic evaluation against `runtime`.
-    func start(runtime: ShardRuntime, interval: Duration = .seconds(1)) {
+    func start(runtime: ShardRuntime<AggregatorShard>, interval: Duration = .seconds(1)) {
         let queue = self.queue
         timer.withLock { slot in
             let t = DispatchSource.makeTimerSource(queue: queue)
@@ -103,21 +103,21 @@ final class SLOService: Sendable {
         }
     }
 
-    /// One evaluation: gather, merge, publish. Skipped while the previous one (or a
-    /// reconfiguration) is running, and without SLOs.
-    func tick(runtime: ShardRuntime) {
-        guard !isEmpty, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+    /// One evaluation: gather, merge, publish. Skipped while the previous one (or a checkpoint,
+    /// or a reconfiguration) holds the engine, and without SLOs.
+    func tick(runtime: ShardRuntime<AggregatorShard>) {
+        guard !isEmpty, engineTurn.withLock(Self.take) else { return }
         let now = wallClock()
         runtime.sloReports { [self] parts in
             queue.async { [self] in
                 evaluate(parts, now: now)
-                busy.store(false, ordering: .releasing)
+                handBackEngine()
             }
         }
     }
 
     /// Adds the shards' deltas, evaluates SLOs and alerts, publishes, notifies. Runs with
-    /// `busy` held (the queue's tick, or a checkpoint).
+    /// the engine's turn held (the queue's tick, or a checkpoint).
     private func evaluate(_ parts: [[SLODelta]], now: Int64) {
         let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
         evaluator.externalURL = externalURL
@@ -136,13 +136,8 @@ final class SLOService: Sendable {
     /// encodes the engine's instance states and the alert states, which then hold exactly what
     /// the barrier's WAL position covers.
     func checkpointState(barrier: () -> [[SLODelta]]?) -> (engine: [UInt8], alerts: [UInt8])? {
-        var acquired = false
-        Self.wait(seconds: 30) {
-            acquired = busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-            return acquired
-        }
-        guard acquired else { return nil }
-        defer { busy.store(false, ordering: .releasing) }
+        guard engineTurn.wait(until: .after(.seconds(30)), Self.take) else { return nil }
+        defer { handBackEngine() }
         guard let parts = barrier() else { return nil }
         var engineBytes: [UInt8] = [], alertBytes: [UInt8] = []
         if !isEmpty { evaluate(parts, now: wallClock()) }
@@ -173,41 +168,70 @@ final class SLOService: Sendable {
     /// new engine takes over the old one's states under the new instance ids, the shards move
     /// their pending deltas to those ids and re-match every series against the new selectors.
     /// Blocks the calling thread (the reload queue) until done.
-    func reconfigure(specs newSpecs: [SLOSpec], runtime: ShardRuntime) throws {
+    ///
+    /// Never runs beside a tick or a checkpoint: it takes the engine's turn first, and throws
+    /// `ReconfigurationError.engineBusy` — nothing changed — when it cannot within
+    /// `turnWait`. Once the shards are asked to switch, the engine follows them whatever
+    /// happens, and only then is the turn handed back; the call waits up to `switchWait` for that.
+    func reconfigure(specs newSpecs: [SLOSpec], runtime: ShardRuntime<AggregatorShard>,
+                     turnWait: Duration = .seconds(10), switchWait: Duration = .seconds(60)) throws {
         let next = try Setup(specs: newSpecs, externalURL: externalURL)
-        // Wait (bounded: a stuck tick must not block reloads forever) for a running tick, then
-        // hold ticks off.
-        Self.wait(seconds: 10) { busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged }
-        defer { busy.store(false, ordering: .releasing) }
+        guard engineTurn.wait(until: .after(turnWait), Self.take) else { throw ReconfigurationError.engineBusy(turnWait) }
         let previous = setup.withLock { $0 }
-        let old = previous.specs
         var keep: [Int: Int] = [:]
-        for (i, o) in old.enumerated() {
+        for (i, o) in previous.specs.enumerated() {
             if let j = newSpecs.firstIndex(where: { $0.sameDefinition(as: o) }) { keep[i] = j }
         }
-        let finished = PThreadLocked(false)
+        let switched = ConditionLocked(false)
         let matcher = next.matcher, registry = next.registry, layouts = next.layouts, kept = keep
-        runtime.onEachShard({ worker in
-            (worker as? AggregatorShard)?.reconfigureSLO(matcher: matcher, registry: registry, layouts: layouts, keep: kept)
-        }, done: { finished.withLock { $0 = true } })
-        Self.wait(seconds: 60) { finished.withLock { $0 } }
-        for lost in next.engine.adoptStates(from: previous.engine, keep: kept) {
+        runtime.onEachShard({ shard in
+            shard.reconfigureSLO(matcher: matcher, registry: registry, layouts: layouts, keep: kept)
+        }, done: { [self] in
+            queue.async { [self] in
+                adopt(next, from: previous, keep: kept)
+                handBackEngine()
+                switched.withLock { $0 = true }
+            }
+        })
+        guard switched.wait(until: .after(switchWait), { $0 }) else { throw ReconfigurationError.shardsSlow(switchWait) }
+    }
+
+    /// The engine's half of a reconfiguration, after the shards switched (turn held).
+    private func adopt(_ next: Setup, from previous: Setup, keep: [Int: Int]) {
+        for lost in next.engine.adoptStates(from: previous.engine, keep: keep) {
             Logger.shared.error("SLO state started over on reload", ["slo": lost.slo, "group": lost.groupValues.joined(separator: ","),
                                                                    "reason": lost.reason])
         }
         next.alerts.adopt(from: previous.alerts)
         setup.withLock { $0 = next }
         latest.withLock { $0 = nil }
-        Logger.shared.info("SLOs reconfigured", ["slos": String(newSpecs.count), "kept": String(kept.count)])
+        Logger.shared.info("SLOs reconfigured", ["slos": String(next.specs.count), "kept": String(keep.count)])
     }
 
-    /// Polls `done` every millisecond until it holds or `seconds` have passed.
-    static func wait(seconds: Int, until done: () -> Bool) {
-        var polls = 0
-        while !done() && polls < seconds * 1_000 {
-            usleep(1_000)
-            polls += 1
+    /// Why a reconfiguration did not (yet) take effect.
+    enum ReconfigurationError: Error, CustomStringConvertible {
+        /// A tick or a checkpoint held the engine for the whole wait; nothing changed.
+        case engineBusy(Duration)
+        /// The shards did not answer within the wait; the switch completes when they do.
+        case shardsSlow(Duration)
+
+        var description: String {
+            switch self {
+            case .engineBusy(let d):
+                "the SLO evaluation or a checkpoint held the SLO engine for \(d); the running SLOs are kept, reload again"
+            case .shardsSlow(let d):
+                "the aggregator shards did not switch to the new SLOs within \(d); the switch completes when they do"
+            }
         }
+    }
+
+    private func handBackEngine() { engineTurn.withLock { $0 = false } }
+
+    /// Takes the engine's turn if it is free (for `ConditionLocked<Bool>` calls).
+    private static func take(_ inUse: inout Bool) -> Bool {
+        if inUse { return false }
+        inUse = true
+        return true
     }
 
     /// An alert that began firing or resolved (notifiers send them; the log keeps a trace).

@@ -95,7 +95,7 @@ func registerIngestMetrics(_ registry: MetricsRegistry, metrics m: IngestMetrics
 /// Registers the aggregator shards' metrics. `stats[i]` belongs to shard `i`: per-shard state
 /// (series held, batches applied, ring occupancy) is labelled `shard="i"`; the point and series
 /// counters are summed over shards (their per-shard split only mirrors the hash).
-func registerShardMetrics(_ registry: MetricsRegistry, stats: [ShardStats], runtime: ShardRuntime) {
+func registerShardMetrics(_ registry: MetricsRegistry, stats: [ShardStats], runtime: ShardRuntime<AggregatorShard>) {
     let shardLabels = stats.indices.map { [("shard", String($0))] }
     @Sendable func sum(_ counter: (ShardStats) -> Counter?) -> UInt64 {
         stats.reduce(0) { $0 &+ (counter($1)?.value ?? 0) }
@@ -134,5 +134,15 @@ func registerShardMetrics(_ registry: MetricsRegistry, stats: [ShardStats], runt
         for (i, n) in runtime.ringOccupancy.enumerated() {
             w.sample("slod_shard_ring_occupancy", labels: i < shardLabels.count ? shardLabels[i] : [("shard", String(i))], value: n)
         }
+    }
+}
+
+/// Registers the configuration reload counters.
+func registerReloadMetrics(_ registry: MetricsRegistry, reloader: Reloader) {
+    registry.register(families: ["slod_config_reloads_total"]) { w in
+        w.family("slod_config_reloads_total", type: .counter,
+                 help: "Configuration reloads (SIGHUP, POST /-/reload) by result; a failed one kept the running configuration.")
+        w.sample("slod_config_reloads_total", labels: [("result", "success")], value: reloader.succeeded.value)
+        w.sample("slod_config_reloads_total", labels: [("result", "failure")], value: reloader.failed.value)
     }
 }

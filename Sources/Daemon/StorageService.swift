@@ -1,6 +1,5 @@
 import Aggregation
 import Config
-import Dispatch
 import Exposition
 import OTLP
 import Platform
@@ -151,7 +150,7 @@ final class StorageService: @unchecked Sendable {
     /// with the next segment.
     /// `onSegment` gets a one-line progress text after every segment (the daemon passes it to
     /// systemd with a start-timeout extension).
-    func replay(after: WALPosition?, into ingest: IngestPipeline, into r: inout Recovered,
+    func replay(after: WALPosition?, into ingest: IngestPipeline<AggregatorShard>, into r: inout Recovered,
                 onSegment: (String) -> Void = { _ in }) throws(SetupError) {
         let start = Clock.monotonicNanos()
         let pipeline: ReplayPipeline
@@ -198,14 +197,14 @@ final class StorageService: @unchecked Sendable {
                     // nothing it would read as damage at the next start (no longer the newest).
                     logger.warn("WAL segment left unfinished by a crash while it was created (it holds no records); removed",
                                 ["file": path])
-                    guard unlink(path) == 0 else {
-                        throw SetupError(description: "cannot remove the unfinished segment \(path): \(Errno.current)")
+                    do { try FileSystem.unlink(path) } catch {
+                        throw SetupError(description: "cannot remove the unfinished segment \(path): \(error)")
                     }
                 } else {
                     logger.warn("WAL ends in an interrupted append (a crash while writing); cut off at the last good record",
                                 ["file": path, "offset": String(torn.offset)])
-                    guard truncate(path, off_t(torn.offset)) == 0 else {
-                        throw SetupError(description: "cannot cut the torn tail of \(path) at \(torn.offset): \(Errno.current)")
+                    do { try FileSystem.truncate(path, to: torn.offset) } catch {
+                        throw SetupError(description: "cannot cut the torn tail of \(path) at \(torn.offset): \(error)")
                     }
                 }
             }
@@ -214,8 +213,8 @@ final class StorageService: @unchecked Sendable {
                 metrics.corruptions.add(1)
                 logger.error("damaged WAL segment set aside (renamed to .corrupt); records after the damage in it are lost",
                              ["file": path, "offset": String(position.offset), "reason": reason])
-                guard rename(path, path + ".corrupt") == 0 else {
-                    throw SetupError(description: "cannot set aside the damaged segment \(path): \(Errno.current)")
+                do { try FileSystem.rename(path, to: path + ".corrupt") } catch {
+                    throw SetupError(description: "cannot set aside the damaged segment \(path): \(error)")
                 }
                 r.damagedSegments += 1
                 from = WALPosition(segment: position.segment + 1, offset: 0)
@@ -244,7 +243,7 @@ final class StorageService: @unchecked Sendable {
     // MARK: - Checkpoints
 
     /// Starts the WAL's sync thread and the checkpoint timer.
-    func start(runtime: ShardRuntime, slo: SLOService) throws(Errno) {
+    func start(runtime: ShardRuntime<AggregatorShard>, slo: SLOService) throws(Errno) {
         try wal.start()
         let interval = config.checkpointInterval
         let t = try OSThread.spawn(name: "slod-checkpoint") { [self] in
@@ -260,7 +259,7 @@ final class StorageService: @unchecked Sendable {
 
     /// Stops the timer, writes the shutdown checkpoint (call after the server drained, before
     /// the shards stop), stops the WAL.
-    func stop(runtime: ShardRuntime, slo: SLOService) {
+    func stop(runtime: ShardRuntime<AggregatorShard>, slo: SLOService) {
         stopped.store(true, ordering: .releasing)
         timerWake.signal()
         timerThread.withLock { t in
@@ -275,7 +274,7 @@ final class StorageService: @unchecked Sendable {
 
     /// Writes a checkpoint now. Returns false (logged, counted) when it could not.
     @discardableResult
-    func checkpoint(runtime: ShardRuntime, slo: SLOService, reason: String) -> Bool {
+    func checkpoint(runtime: ShardRuntime<AggregatorShard>, slo: SLOService, reason: String) -> Bool {
         checkpointing.withLock { _ in
             let start = Clock.monotonicNanos()
             func failed(_ error: String) -> Bool {
@@ -337,7 +336,7 @@ final class StorageService: @unchecked Sendable {
     /// The barrier, under the gate (no request is committed meanwhile): the WAL moves on to a
     /// new segment, the shards drain their rings — after which they hold exactly the records
     /// before the old segment's end — and hand over their series and SLO sums.
-    func cut(runtime: ShardRuntime) -> Result<Cut, CutFailure> {
+    func cut(runtime: ShardRuntime<AggregatorShard>) -> Result<Cut, CutFailure> {
         wal.gate.withLock { g -> Result<Cut, CutFailure> in
             let paused = Clock.monotonicNanos()
             guard let w = g.writer else { return .failure(CutFailure(reason: "the WAL is not open")) }
@@ -357,7 +356,7 @@ final class StorageService: @unchecked Sendable {
             guard let series = Self.wait({ done in
                 runtime.collect({ worker in
                     var out: [UInt8] = []
-                    (worker as? AggregatorShard)?.encodeSeries(into: &out)
+                    worker.encodeSeries(into: &out)
                     return out
                 }, done: done)
             }) else { return .failure(CutFailure(reason: "the shards did not hand over their series within 60 s")) }
@@ -373,13 +372,13 @@ final class StorageService: @unchecked Sendable {
     func prune() {
         do throws(StorageError) {
             // Runs under `checkpointing`: no checkpoint is being written, so a .tmp is a leftover.
-            for leftover in try Checkpoint.unfinished(directory) { unlink(leftover) }
+            for leftover in try Checkpoint.unfinished(directory) { try? FileSystem.unlink(leftover) }
             let all = try Checkpoint.list(directory)
             guard all.count >= 2 else { return }
             let keepFrom = all[1].covers
-            for old in all.dropFirst(2) { unlink(old.path) }
+            for old in all.dropFirst(2) { try? FileSystem.unlink(old.path) }
             for s in try WALDirectory.segments(in: walDirectory) where s <= keepFrom.segment {
-                unlink(walDirectory + "/" + WALDirectory.segmentName(s))
+                try? FileSystem.unlink(walDirectory + "/" + WALDirectory.segmentName(s))
             }
         } catch {
             logger.warn("cannot prune old checkpoints and WAL segments", ["error": error.description])
@@ -388,14 +387,7 @@ final class StorageService: @unchecked Sendable {
 
     /// Runs an asynchronous request and waits for its answer; nil after 60 s without one.
     static func wait<T: Sendable>(_ start: (@escaping @Sendable (T) -> Void) -> Void) -> T? {
-        let box = PThreadLocked<T?>(nil)
-        let sem = DispatchSemaphore(value: 0)
-        start { v in
-            box.withLock { $0 = v }
-            sem.signal()
-        }
-        _ = sem.wait(timeout: .now() + .seconds(60))
-        return box.withLock { $0 }
+        Deadline.after(.seconds(60)).answer(of: start)
     }
 
     /// Number of WAL segment files now.

@@ -5,9 +5,6 @@ import Platform
 import Primitives
 import Storage
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The daemon's write-ahead log, the ingest pipeline's journal: appends every accepted
 /// request's points record (`PointsRecord`: the decoded points, compactly) before its points
@@ -205,19 +202,21 @@ final class WriteAheadLog: IngestJournal, @unchecked Sendable {
         var error = ""
         let start = Clock.monotonicNanos()
         for r in retired {
-            if fdatasync(r) != 0 && ok {
+            do { try FD.syncData(r) } catch let e {
+                if ok { error = "fsync of a finished WAL segment: \(e)" }
                 ok = false
-                error = "fsync of a finished WAL segment: \(Errno.current)"
             }
-            close(r)
+            FD.close(r)
         }
         guard let fd else { return }
-        defer { close(fd) }
+        defer { FD.close(fd) }
         let synced = syncState.withLock { $0.synced }
         guard target > synced || !ok else { return }
-        if ok && fdatasync(fd) != 0 {
-            ok = false
-            error = "fsync \(path): \(Errno.current)"
+        if ok {
+            do { try FD.syncData(fd) } catch let e {
+                ok = false
+                error = "fsync \(path): \(e)"
+            }
         }
         metrics.fsyncSeconds.observe(Double(Clock.monotonicNanos() &- start) / 1e9)
         if !ok {

@@ -1,9 +1,6 @@
 import HTTP
 import Platform
 import Primitives
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Settings of the OTLP/HTTP receiver.
 public struct OTLPReceiverConfiguration: Sendable {

@@ -22,6 +22,9 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
     public static let addressInUse = Errno(rawValue: EADDRINUSE)
     public static let tooManyFiles = Errno(rawValue: EMFILE)
     public static let noSuchFile = Errno(rawValue: ENOENT)
+    public static let exists = Errno(rawValue: EEXIST)
+    public static let wouldBlock = Errno(rawValue: EWOULDBLOCK)
+    public static let fileTooLarge = Errno(rawValue: EFBIG)
 
     public var description: String {
         guard let s = strerror(rawValue) else { return "errno \(rawValue)" }

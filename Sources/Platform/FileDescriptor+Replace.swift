@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension FD {
     /// Replaces the file at `path` with `bytes` atomically: write `path.tmp`, `fsync` it,
     /// `rename` over `path`, then `fsync` the directory so the rename itself is durable
@@ -11,27 +7,24 @@ extension FD {
     /// C functions: open(2), write(2), fsync(2), rename(2), unlink(2).
     public static func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws(Errno) {
         let temporary = path + ".tmp"
-        let fd = try retryingEINTR { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        let fd = try FD.open(temporary, [.writeOnly, .create, .truncate], permissions: 0o644)
         do throws(Errno) {
             // `withUnsafeBytes` rethrows untyped errors, so carry the Errno out in a Result.
             try bytes.withUnsafeBytes { raw in Result { () throws(Errno) in try FD.writeAll(fd, raw) } }.get()
-            _ = try retryingEINTR { fsync(fd) }
+            try FD.sync(fd)
         } catch {
             FD.close(fd)
-            _ = unlink(temporary)
+            try? FileSystem.unlink(temporary)
             throw error
         }
         FD.close(fd)
         do throws(Errno) {
-            _ = try retryingEINTR { rename(temporary, path) }
+            try FileSystem.rename(temporary, to: path)
         } catch {
-            _ = unlink(temporary)
+            try? FileSystem.unlink(temporary)
             throw error
         }
         let directory = path.lastIndex(of: "/").map { i in i == path.startIndex ? "/" : String(path[..<i]) } ?? "."
-        if let dfd = try? retryingEINTR({ open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) {
-            _ = try? retryingEINTR { fsync(dfd) }
-            FD.close(dfd)
-        }
+        try? FileSystem.syncDirectory(directory)
     }
 }

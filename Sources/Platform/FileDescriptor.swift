@@ -59,10 +59,9 @@ public enum FD {
     /// growing chunks). More than `limit` bytes is `EFBIG`, or, when `truncating`, the first
     /// `limit` bytes.
     public static func readFile(_ path: String, limit: Int = 64 << 20, truncating: Bool = false) throws(Errno) -> [UInt8] {
-        let fd = try retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = try open(path)
         defer { close(fd) }
-        var st = stat()
-        let size = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
+        let size = (try? FD.size(fd)) ?? 0
         var out: [UInt8] = []
         // One byte past the limit (or past the expected size) tells "exactly" from "more";
         // procfs files report size 0.

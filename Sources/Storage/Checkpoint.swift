@@ -1,7 +1,4 @@
 import Platform
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Checkpoint files (`checkpoint.NNNNNNNN-OOOOOOOOOOOO`: the WAL position they cover, segment and
 /// offset in decimal) and their byte layout, version 1:
@@ -135,23 +132,19 @@ public enum Checkpoint {
         let bytes = encode(covers: covers, sections: sections)
         let final = directory + "/" + fileName(covers)
         let tmp = final + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw StorageError("create", tmp, .current) }
+        let fd = try StorageIO.call("create", tmp) { () throws(Errno) in
+            try FD.open(tmp, [.writeOnly, .create, .truncate], permissions: 0o640)
+        }
         do throws(StorageError) {
             try StorageIO.writeAll(fd, bytes, path: tmp)
+            try StorageIO.call("fsync", tmp) { () throws(Errno) in try FD.sync(fd) }
         } catch {
-            close(fd)
-            unlink(tmp)
+            FD.close(fd)
+            try? FileSystem.unlink(tmp)
             throw error
         }
-        guard fsync(fd) == 0 else {
-            let e = Errno.current
-            close(fd)
-            unlink(tmp)
-            throw StorageError("fsync", tmp, e)
-        }
-        close(fd)
-        guard rename(tmp, final) == 0 else { throw StorageError("rename", tmp, .current) }
+        FD.close(fd)
+        try StorageIO.call("rename", tmp) { () throws(Errno) in try FileSystem.rename(tmp, to: final) }
         try WALDirectory.syncDirectory(directory)
         return final
     }
@@ -206,6 +199,6 @@ public enum Checkpoint {
 
     static func setAside(_ path: String, because reason: String, _ onDamaged: (String, String) -> Void) {
         onDamaged(path, reason)
-        _ = rename(path, path + ".corrupt")
+        try? FileSystem.rename(path, to: path + ".corrupt")
     }
 }

@@ -1,8 +1,5 @@
 import Platform
 import Primitives
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Little-endian integers in the storage formats (WAL records, ingest records, checkpoints).
 enum LittleEndian {
@@ -27,14 +24,16 @@ enum LittleEndian {
 enum StorageIO {
     /// The names in `directory` (not `.` and `..`).
     static func names(in directory: String) throws(StorageError) -> [String] {
-        guard let dir = opendir(directory) else { throw StorageError("list", directory, .current) }
-        defer { closedir(dir) }
-        var out: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { out.append(name) }
+        try call("list", directory) { () throws(Errno) in try FileSystem.names(in: directory) }
+    }
+
+    /// Runs a Platform call; its failure becomes a `StorageError` naming `operation` and `path`.
+    static func call<T>(_ operation: String, _ path: String, _ body: () throws(Errno) -> T) throws(StorageError) -> T {
+        do throws(Errno) {
+            return try body()
+        } catch {
+            throw StorageError(operation, path, error)
         }
-        return out
     }
 
     /// Reads the whole file at `path` into `buffer` (cleared first; its storage is reused, so
@@ -42,21 +41,17 @@ enum StorageIO {
     /// per file). More than `limit` bytes is `EFBIG`.
     static func read(_ path: String, into buffer: ByteBuffer, limit: Int) throws(StorageError) {
         buffer.clear()
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StorageError("open", path, .current) }
+        let fd = try call("open", path) { () throws(Errno) in try FD.open(path) }
         defer { FD.close(fd) }
-        var st = stat()
-        let size = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
-        buffer.reserve(min(size, limit))
+        buffer.reserve(min((try? FD.size(fd)) ?? 0, limit))
         while true {
             let room = min(buffer.writableBytes, limit + 1 - buffer.writerIndex)
             var probe: UInt8 = 0
-            // Full (the size fstat gave): one more byte tells the end from a file that grew.
-            let n = room > 0 ? Glibc.read(fd, buffer.base + buffer.writerIndex, room) : Glibc.read(fd, &probe, 1)
-            if n < 0 {
-                let e = Errno.current
-                if e == .interrupted { continue }
-                throw StorageError("read", path, e)
+            // Full (the size fstat gave): one more byte tells the end from a file that grew. A
+            // regular file never answers EAGAIN (nil).
+            let n = try call("read", path) { () throws(Errno) in
+                try (room > 0 ? FD.read(fd, into: buffer.base + buffer.writerIndex, count: room)
+                              : FD.read(fd, into: &probe, count: 1)) ?? 0
             }
             if n == 0 { return }
             if room > 0 {
@@ -64,17 +59,13 @@ enum StorageIO {
             } else {
                 buffer.append(byte: probe)
             }
-            if buffer.writerIndex > limit { throw StorageError("read", path, Errno(rawValue: EFBIG)) }
+            if buffer.writerIndex > limit { throw StorageError("read", path, .fileTooLarge) }
         }
     }
 
     /// Writes all of `bytes` to `fd` (a file at `path`, named in the error).
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(StorageError) {
-        do throws(Errno) {
-            try FD.writeAll(fd, bytes)
-        } catch {
-            throw StorageError("write", path, error)
-        }
+        try call("write", path) { () throws(Errno) in try FD.writeAll(fd, bytes) }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StorageError) {

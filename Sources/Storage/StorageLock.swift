@@ -1,7 +1,4 @@
 import Platform
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// An exclusive lock on a storage directory (`DIR/lock`, `flock`), so two slod processes never
 /// write one WAL. The holder writes its PID into the file; a second process is refused with an
@@ -17,28 +14,35 @@ public final class StorageLock {
     /// Takes the lock of `directory` (which must exist), or throws.
     public init(directory: String) throws(Refused) {
         path = directory + "/lock"
-        let f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
-        guard f >= 0 else { throw Refused(description: "cannot open \(path): \(Errno.current)") }
-        guard flock(f, LOCK_EX | LOCK_NB) == 0 else {
-            let e = Errno.current
-            var holder = [UInt8](repeating: 0, count: 32)
-            let n = holder.withUnsafeMutableBytes { pread(f, $0.baseAddress, 31, 0) }
-            Glibc.close(f)
+        let f: Int32
+        do throws(Errno) {
+            f = try FD.open(path, [.readWrite, .create], permissions: 0o640)
+        } catch {
+            throw Refused(description: "cannot open \(path): \(error)")
+        }
+        let locked: Bool
+        do throws(Errno) {
+            locked = try FD.tryLockExclusive(f)
+        } catch {
+            FD.close(f)
+            throw Refused(description: "cannot lock \(path): \(error)")
+        }
+        guard locked else {
+            var holder = [UInt8](repeating: 0, count: 31)
+            let n = holder.withUnsafeMutableBytes { buffer in (try? FD.read(f, into: buffer, at: 0)) ?? 0 }
+            FD.close(f)
             let pid = n > 0 ? String(decoding: holder[..<n], as: UTF8.self).trimmingWhitespace : "unknown"
-            if e.rawValue == EWOULDBLOCK {
-                throw Refused(description: "storage directory \(directory) is in use by another slod (pid \(pid)); give each slod its own --storage-path")
-            }
-            throw Refused(description: "cannot lock \(path): \(e)")
+            throw Refused(description: "storage directory \(directory) is in use by another slod (pid \(pid)); give each slod its own --storage-path")
         }
         fd = f
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(f, 0)
-        _ = pid.withUnsafeBytes { pwrite(f, $0.baseAddress, $0.count, 0) }
+        let pid = Array("\(CurrentProcess.id)\n".utf8)
+        try? FD.truncate(f, to: 0)
+        pid.withUnsafeBytes { bytes in try? FD.write(f, bytes, at: 0) }
     }
 
     /// Releases the lock (also released when the process exits).
     public func release() {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { FD.close(fd) }
         fd = -1
     }
 

@@ -1,7 +1,4 @@
 import Platform
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A storage failure, naming the file and the system error.
 public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -74,16 +71,13 @@ public enum WALDirectory {
         var path = directory.hasPrefix("/") ? "" : "."
         for part in parts {
             path += "/" + part
-            if mkdir(path, 0o750) != 0 && errno != EEXIST { throw StorageError("create directory", path, .current) }
+            try StorageIO.call("create directory", path) { () throws(Errno) in try FileSystem.makeDirectory(path, permissions: 0o750) }
         }
     }
 
     /// fsyncs the directory itself, so a created or renamed entry survives a crash.
     public static func syncDirectory(_ directory: String) throws(StorageError) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw StorageError("open directory", directory, .current) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StorageError("fsync directory", directory, .current) }
+        try StorageIO.call("fsync directory", directory) { () throws(Errno) in try FileSystem.syncDirectory(directory) }
     }
 }
 
@@ -162,7 +156,7 @@ public final class WALWriter {
             // Leave the segment well-formed (a disk that filled up mid-record): cut the partial
             // record off, so the record that failed was never there. If even that fails, the
             // next append moves on to a new segment (replay then reads this one's tail as torn).
-            if ftruncate(fd, off_t(size)) != 0 { damaged = true }
+            do throws(Errno) { try FD.truncate(fd, to: size) } catch { damaged = true }
             throw error
         }
         let recordBytes = head.count + body.count
@@ -204,11 +198,11 @@ public final class WALWriter {
             switch rolloverSync {
             case .inline:
                 if !damaged { try sync() }
-                Glibc.close(fd)
+                FD.close(fd)
             case .deferred:
                 retired.append(fd)
             case .none:
-                Glibc.close(fd)
+                FD.close(fd)
             }
             fd = -1
             segment += 1
@@ -224,15 +218,14 @@ public final class WALWriter {
 
     /// Makes every appended record durable.
     public func sync() throws(StorageError) {
-        guard fdatasync(fd) == 0 else { throw StorageError("fsync", path(segment), .current) }
+        try StorageIO.call("fsync", path(segment)) { () throws(Errno) in try FD.syncData(fd) }
     }
 
     /// A duplicate of the current segment's descriptor, so another thread can fdatasync it
     /// without holding up appends (the caller closes it); nil when there is none.
     public func duplicateDescriptor() -> Int32? {
         guard fd >= 0 else { return nil }
-        let d = dup(fd)
-        return d >= 0 ? d : nil
+        return try? FD.duplicate(fd)
     }
 
     /// The path of the current segment.
@@ -240,11 +233,11 @@ public final class WALWriter {
 
     /// Closes the current segment and any retired ones (unsynced: call `sync` first if needed).
     public func close() {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { FD.close(fd) }
         fd = -1
         for r in retired {
-            _ = fdatasync(r)
-            Glibc.close(r)
+            try? FD.syncData(r)
+            FD.close(r)
         }
         retired = []
     }
@@ -253,18 +246,18 @@ public final class WALWriter {
 
     private func openSegment() throws(StorageError) {
         let p = path(segment)
-        let f = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0o640)
-        guard f >= 0 else { throw StorageError("create segment", p, .current) }
-        fd = f
+        fd = try StorageIO.call("create segment", p) { () throws(Errno) in
+            try FD.open(p, [.writeOnly, .create, .exclusive, .append], permissions: 0o640)
+        }
         size = 0
         do throws(StorageError) {
             try write(WALFormat.segmentHeader)
             try WALDirectory.syncDirectory(directory)
         } catch {
             // No room for even the header: remove the stub, so a later try starts clean.
-            Glibc.close(fd)
+            FD.close(fd)
             fd = -1
-            unlink(p)
+            try? FileSystem.unlink(p)
             throw error
         }
         size = WALFormat.segmentHeaderBytes
