@@ -19,43 +19,60 @@ public final class PointsRecordDecoder {
     /// Supplies an empty slice for a shard (a recycled one), or nil to allocate a new one.
     public var recycledSlice: ((Int) -> BatchSlice?)? = nil
 
+    /// One lane's definitions in the segment being replayed. Flat storage: the per-point path
+    /// reads entries by pointer, with no reference counting.
     final class LaneDictionary {
+        struct Context { var blob: Range<Int>; var resourceEnd: Int; var scopeEnd: Int; var hash: UInt64 }
+        struct Resource { var blob: Range<Int>; var hash: UInt64 }
+        struct Series { var context: Int32; var attributesStart: Int; var attributesCount: Int; var hash: UInt64 }
+        struct Bounds { var start: Int; var count: Int }
+
         var segment = -1
-        let arena = ByteBuffer(capacity: 1 << 20)
-        var contexts: [(blob: Range<Int>, resourceEnd: Int, scopeEnd: Int, hash: UInt64)] = []
-        var resources: [(blob: Range<Int>, hash: UInt64)] = []
-        var series: [(context: Int32, attributes: Range<Int>, hash: UInt64)] = []
+        /// Blobs and attribute encodings.
+        var arena = FlatArray<UInt8>(capacity: 1 << 16)
+        var contexts = FlatArray<Context>()
+        var resources = FlatArray<Resource>()
+        var series = FlatArray<Series>(capacity: 1024)
+        var boundValues = FlatArray<Double>(capacity: 256)
         /// Bounds references start at 1 (0: none).
-        var bounds: [Range<Int>] = [0..<0]
+        var bounds = FlatArray<Bounds>()
+
+        init() { bounds.append(Bounds(start: 0, count: 0)) }
 
         func startOver(segment: Int) {
             self.segment = segment
-            arena.clear()
-            contexts.removeAll(keepingCapacity: true)
-            resources.removeAll(keepingCapacity: true)
-            series.removeAll(keepingCapacity: true)
-            bounds.removeAll(keepingCapacity: true)
-            bounds.append(0..<0)
+            arena.removeAll()
+            contexts.removeAll()
+            resources.removeAll()
+            series.removeAll()
+            boundValues.removeAll()
+            bounds.removeAll()
+            bounds.append(Bounds(start: 0, count: 0))
         }
 
-        func bytes(_ r: Range<Int>) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(start: arena.base + r.lowerBound, count: r.count)
+        @inline(__always) func bytes(_ r: Range<Int>) -> UnsafeRawBufferPointer {
+            arena.bytes(at: r.lowerBound, length: r.count)
         }
 
         func store(_ b: UnsafeRawBufferPointer) -> Range<Int> {
-            let start = arena.writerIndex
-            arena.append(b)
-            return start..<arena.writerIndex
+            let start = arena.count
+            arena.append(bytes: b)
+            return start..<arena.count
         }
     }
 
     private var lanes: [Int: LaneDictionary] = [:]
     private var slices: [BatchSlice?]
+    /// Per shard: `slices[i]`'s buffer, unretained (the slice keeps it alive), so the per-point
+    /// path takes no reference count.
+    private let open: UnsafeMutablePointer<Unmanaged<ByteBuffer>?>
+    /// Per shard: points written into `slices[i]`.
+    private let pointCounts: UnsafeMutablePointer<Int>
     /// Per shard: the context reference whose record the shard's slice holds last (-1: none).
-    private var sliceContext: [Int32]
-    private var counts: [UInt64] = []
-    private var negativeCounts: [UInt64] = []
-    private var quantiles: [QuantileValue] = []
+    private let sliceContext: UnsafeMutablePointer<Int32>
+    private var counts = FlatArray<UInt64>(capacity: 64)
+    private var negativeCounts = FlatArray<UInt64>(capacity: 64)
+    private var quantiles = FlatArray<QuantileValue>(capacity: 16)
 
     /// Lanes a writer may use at most (a larger number is damage).
     public static let maxLanes = 4096
@@ -64,7 +81,18 @@ public final class PointsRecordDecoder {
         precondition(shards >= 1)
         self.shards = shards
         slices = Array(repeating: nil, count: shards)
-        sliceContext = Array(repeating: -1, count: shards)
+        open = .allocate(capacity: shards)
+        open.initialize(repeating: nil, count: shards)
+        pointCounts = .allocate(capacity: shards)
+        pointCounts.initialize(repeating: 0, count: shards)
+        sliceContext = .allocate(capacity: shards)
+        sliceContext.initialize(repeating: -1, count: shards)
+    }
+
+    deinit {
+        open.deallocate()
+        pointCounts.deallocate()
+        sliceContext.deallocate()
     }
 
     /// What a decoded record held.
@@ -91,6 +119,8 @@ public final class PointsRecordDecoder {
     public func decode(_ payload: UnsafeRawBufferPointer, segment: Int) throws(PointsRecordError) -> Decoded {
         for i in 0..<shards {
             slices[i] = nil
+            open[i] = nil
+            pointCounts[i] = 0
             sliceContext[i] = -1
         }
         var cursor = PointsRecordCursor(payload)
@@ -119,14 +149,18 @@ public final class PointsRecordDecoder {
             case .targetInfo:
                 let ref = try cursor.reference("resource", below: dictionary.resources.count)
                 let resource = dictionary.resources[ref]
-                let slice = slice(Int(resource.hash % UInt64(shards)))
-                SliceRecords.resource(slice.buffer, hash: resource.hash, blob: dictionary.bytes(resource.blob))
-                slice.pointCount += 1
+                let shard = Int(resource.hash % UInt64(shards))
+                SliceRecords.resource(buffer(shard), hash: resource.hash, blob: dictionary.bytes(resource.blob))
+                pointCounts[shard] += 1
                 points += 1
             case .intNumber, .doubleNumber, .emptyNumber, .histogram, .exponential, .summary:
                 try point(kind, head: head, &cursor, dictionary, previous: &previous)
                 points += 1
             }
+        }
+        for i in 0..<shards {
+            slices[i]?.pointCount = pointCounts[i]
+            open[i] = nil
         }
         let out = slices
         for i in 0..<shards { slices[i] = nil }
@@ -147,15 +181,15 @@ public final class PointsRecordDecoder {
         guard BlobCheck.resourcePart(resource), BlobCheck.scopePart(scope), BlobCheck.metricPart(metric) else {
             throw PointsRecordError(offset: at, "context definition is not a well-formed context blob")
         }
-        d.contexts.append((d.store(blob), resourceLength, resourceLength + scopeLength,
-                           contextHash(resource: resource, scope: scope, metric: metric)))
+        d.contexts.append(LaneDictionary.Context(blob: d.store(blob), resourceEnd: resourceLength, scopeEnd: resourceLength + scopeLength,
+                                                 hash: contextHash(resource: resource, scope: scope, metric: metric)))
     }
 
     private func defineResource(_ c: inout PointsRecordCursor, _ d: LaneDictionary) throws(PointsRecordError) {
         let at = c.offset
         let blob = try c.bytes(try c.count("resource length"))
         guard BlobCheck.resourcePart(blob) else { throw PointsRecordError(offset: at, "resource definition is not a well-formed resource blob") }
-        d.resources.append((d.store(blob), resourceHash(blob)))
+        d.resources.append(LaneDictionary.Resource(blob: d.store(blob), hash: resourceHash(blob)))
     }
 
     private func defineSeries(_ c: inout PointsRecordCursor, _ d: LaneDictionary) throws(PointsRecordError) {
@@ -164,21 +198,23 @@ public final class PointsRecordDecoder {
         let attributes = try c.bytes(try c.count("attribute encoding length"))
         guard BlobCheck.attributes(attributes) else { throw PointsRecordError(offset: at, "series definition has a malformed attribute encoding") }
         let hash = pointHash(context: d.contexts[context].hash, attributes: attributeHash(attributes))
-        d.series.append((Int32(context), d.store(attributes), hash))
+        let stored = d.store(attributes)
+        d.series.append(LaneDictionary.Series(context: Int32(context), attributesStart: stored.lowerBound, attributesCount: stored.count, hash: hash))
     }
 
     private func defineBounds(_ c: inout PointsRecordCursor, _ d: LaneDictionary) throws(PointsRecordError) {
         let n = try c.count("bound count", bytesEach: 8)
-        d.arena.align8()   // read back as doubles in place
-        let start = d.arena.writerIndex
-        for _ in 0..<n { d.arena.put(try c.double()) }
-        d.bounds.append(start..<d.arena.writerIndex)
+        let start = d.boundValues.count
+        for _ in 0..<n { d.boundValues.append(try c.double()) }
+        d.bounds.append(LaneDictionary.Bounds(start: start, count: n))
     }
 
     // MARK: Points
 
-    private func slice(_ shard: Int) -> BatchSlice {
-        if let s = slices[shard] { return s }
+    /// The buffer of `shard`'s slice, made (or taken from the recycled ones) on first use.
+    @inline(__always)
+    private func buffer(_ shard: Int) -> ByteBuffer {
+        if let b = open[shard] { return b.takeUnretainedValue() }
         let s: BatchSlice
         if let r = recycledSlice?(shard) {
             r.reset()
@@ -187,7 +223,8 @@ public final class PointsRecordDecoder {
             s = BatchSlice(capacity: 64 << 10)
         }
         slices[shard] = s
-        return s
+        open[shard] = .passUnretained(s.buffer)
+        return s.buffer
     }
 
     private func point(_ kind: PointsRecord.Kind, head: UInt8, _ c: inout PointsRecordCursor, _ d: LaneDictionary,
@@ -205,8 +242,9 @@ public final class PointsRecordDecoder {
         previous = (start, time)
         let common = PointCommon(attributes: UnsafeBufferPointer(start: nil, count: 0), startTimeUnixNano: start, timeUnixNano: time,
                                  flags: DataPointFlags(rawValue: flags))
+        let attributes = d.arena.bytes(at: series.attributesStart, length: series.attributesCount)
         let shard = Int(series.hash % UInt64(shards))
-        let out = slice(shard).buffer
+        let out = buffer(shard)
         if sliceContext[shard] != series.context {
             sliceContext[shard] = series.context
             let ctx = d.contexts[Int(series.context)]
@@ -215,49 +253,38 @@ public final class PointsRecordDecoder {
                                  scope: UnsafeRawBufferPointer(rebasing: blob[ctx.resourceEnd..<ctx.scopeEnd]),
                                  metric: UnsafeRawBufferPointer(rebasing: blob[ctx.scopeEnd...]))
         }
-        let tag: RecordTag
-        switch kind {
-        case .intNumber, .doubleNumber, .emptyNumber: tag = .number
-        case .histogram: tag = .histogram
-        case .exponential: tag = .exponential
-        default: tag = .summary
-        }
-        // Values are read before the record is begun, so a failing entry leaves no half record
-        // (the slices are dropped on failure anyway).
+        // Each kind reads its values before it begins the record: a failing entry leaves no half
+        // record (the slices are dropped on failure anyway).
         let hasSum = head & PointsRecord.hasSum != 0
         switch kind {
         case .intNumber:
             let v = try c.zigzag()
-            let record = SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: d.bytes(series.attributes))
+            let record = SliceRecords.beginPoint(out, .number, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
             SliceRecords.numberFields(out, kind: .int, bits: UInt64(bitPattern: v))
             SliceRecords.finishPoint(out, startedAt: record)
         case .doubleNumber:
             let v = try c.littleEndian64()
-            let record = SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: d.bytes(series.attributes))
+            let record = SliceRecords.beginPoint(out, .number, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
             SliceRecords.numberFields(out, kind: .double, bits: v)
             SliceRecords.finishPoint(out, startedAt: record)
         case .emptyNumber:
-            let record = SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: d.bytes(series.attributes))
+            let record = SliceRecords.beginPoint(out, .number, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
             SliceRecords.numberFields(out, kind: .none, bits: 0)
             SliceRecords.finishPoint(out, startedAt: record)
         case .histogram:
             let count = try c.varint()
             let sum: Double? = hasSum ? try c.double() : nil
-            let boundsRange = d.bounds[try c.reference("bounds", below: d.bounds.count)]
+            let boundsEntry = d.bounds[try c.reference("bounds", below: d.bounds.count)]
             try readVarints(&c, into: &counts, "bucket count")
-            let bounds = d.bytes(boundsRange)
-            let problem = counts.withUnsafeBufferPointer { cs in
-                bounds.withMemoryRebound(to: Double.self) { bs in
-                    OTLPValidation.check(histogram: HistogramPointView(common: common, count: count, sum: sum, min: nil, max: nil,
-                                                                       bucketCounts: cs, explicitBounds: bs))
-                }
+            let bounds = UnsafeBufferPointer(start: d.boundValues.base + boundsEntry.start, count: boundsEntry.count)
+            let bucketCounts = UnsafeBufferPointer(start: counts.base, count: counts.count)
+            if let problem = OTLPValidation.check(histogram: HistogramPointView(common: common, count: count, sum: sum, min: nil, max: nil,
+                                                                               bucketCounts: bucketCounts, explicitBounds: bounds)) {
+                throw PointsRecordError(offset: at, "histogram point fails the receiver's checks (\(problem))")
             }
-            if let problem { throw PointsRecordError(offset: at, "histogram point fails the receiver's checks (\(problem))") }
-            let record = SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: d.bytes(series.attributes))
-            counts.withUnsafeBytes { cs in
-                SliceRecords.histogramFields(out, count: count, sum: sum, counts: cs, countCount: counts.count,
-                                             bounds: bounds, boundCount: bounds.count / 8)
-            }
+            let record = SliceRecords.beginPoint(out, .histogram, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
+            SliceRecords.histogramFields(out, count: count, sum: sum, counts: UnsafeRawBufferPointer(bucketCounts), countCount: bucketCounts.count,
+                                         bounds: UnsafeRawBufferPointer(bounds), boundCount: bounds.count)
             SliceRecords.finishPoint(out, startedAt: record)
         case .exponential:
             let count = try c.varint()
@@ -272,46 +299,41 @@ public final class PointsRecordDecoder {
             guard let scale32 = Int32(exactly: scale), let po = Int32(exactly: positiveOffset), let no = Int32(exactly: negativeOffset) else {
                 throw PointsRecordError(offset: at, "exponential histogram scale or offset over 32 bits")
             }
-            let problem = counts.withUnsafeBufferPointer { p in
-                negativeCounts.withUnsafeBufferPointer { n in
-                    OTLPValidation.check(exponentialHistogram: ExponentialHistogramPointView(
-                        common: common, count: count, sum: sum, min: nil, max: nil, scale: scale32, zeroCount: zeroCount,
-                        zeroThreshold: zeroThreshold, positive: ExponentialBuckets(offset: po, counts: p),
-                        negative: ExponentialBuckets(offset: no, counts: n)))
-                }
+            let positive = UnsafeBufferPointer(start: counts.base, count: counts.count)
+            let negative = UnsafeBufferPointer(start: negativeCounts.base, count: negativeCounts.count)
+            if let problem = OTLPValidation.check(exponentialHistogram: ExponentialHistogramPointView(
+                common: common, count: count, sum: sum, min: nil, max: nil, scale: scale32, zeroCount: zeroCount,
+                zeroThreshold: zeroThreshold, positive: ExponentialBuckets(offset: po, counts: positive),
+                negative: ExponentialBuckets(offset: no, counts: negative))) {
+                throw PointsRecordError(offset: at, "exponential histogram point fails the receiver's checks (\(problem))")
             }
-            if let problem { throw PointsRecordError(offset: at, "exponential histogram point fails the receiver's checks (\(problem))") }
-            let record = SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: d.bytes(series.attributes))
-            counts.withUnsafeBytes { p in
-                negativeCounts.withUnsafeBytes { n in
-                    SliceRecords.exponentialFields(out, count: count, sum: sum, scale: scale32, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
-                                                   positiveOffset: po, positive: p, positiveCount: counts.count,
-                                                   negativeOffset: no, negative: n, negativeCount: negativeCounts.count)
-                }
-            }
+            let record = SliceRecords.beginPoint(out, .exponential, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
+            SliceRecords.exponentialFields(out, count: count, sum: sum, scale: scale32, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
+                                           positiveOffset: po, positive: UnsafeRawBufferPointer(positive), positiveCount: positive.count,
+                                           negativeOffset: no, negative: UnsafeRawBufferPointer(negative), negativeCount: negative.count)
             SliceRecords.finishPoint(out, startedAt: record)
         default:
             let count = try c.varint()
             let sum = try c.double()
             let n = try c.count("quantile count", bytesEach: 16)
-            quantiles.removeAll(keepingCapacity: true)
+            quantiles.removeAll()
             for _ in 0..<n { quantiles.append(QuantileValue(quantile: try c.double(), value: try c.double())) }
-            let problem = quantiles.withUnsafeBufferPointer { q in
-                OTLPValidation.check(summary: SummaryPointView(common: common, count: count, sum: sum, quantiles: q))
+            let q = UnsafeBufferPointer(start: quantiles.base, count: quantiles.count)
+            if let problem = OTLPValidation.check(summary: SummaryPointView(common: common, count: count, sum: sum, quantiles: q)) {
+                throw PointsRecordError(offset: at, "summary point fails the receiver's checks (\(problem))")
             }
-            if let problem { throw PointsRecordError(offset: at, "summary point fails the receiver's checks (\(problem))") }
-            let record = SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: d.bytes(series.attributes))
-            quantiles.withUnsafeBytes { q in
-                SliceRecords.summaryFields(out, count: count, sum: sum, quantiles: q, quantileCount: quantiles.count)
-            }
+            let record = SliceRecords.beginPoint(out, .summary, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
+            SliceRecords.summaryFields(out, count: count, sum: sum, quantiles: UnsafeRawBufferPointer(q), quantileCount: q.count)
             SliceRecords.finishPoint(out, startedAt: record)
         }
-        slices[shard]!.pointCount += 1
+        pointCounts[shard] += 1
     }
 
-    private func readVarints(_ c: inout PointsRecordCursor, into out: inout [UInt64], _ what: String) throws(PointsRecordError) {
+    @inline(__always)
+    private func readVarints(_ c: inout PointsRecordCursor, into out: inout FlatArray<UInt64>, _ what: String) throws(PointsRecordError) {
         let n = try c.count(what)
-        out.removeAll(keepingCapacity: true)
+        out.removeAll()
+        out.reserveCapacity(n)
         for _ in 0..<n { out.append(try c.varint()) }
     }
 }
