@@ -12,10 +12,10 @@ final class Connection {
         case closing
         /// A request was refused before its body was read: the answer (with `Connection: close`)
         /// is queued, and the body still arriving is read and dropped until it ends, the peer
-        /// closes, or the linger deadline passes; then the connection closes. Closing at once
-        /// with unread bytes in the socket would make the kernel send a reset, and a client
-        /// still sending its body would see an error instead of the answer (nginx's lingering
-        /// close, Go's close-after-unread-body do the same).
+        /// closes, a bound is reached or the linger deadline passes; then the connection closes.
+        /// Closing at once with unread bytes in the socket would make the kernel send a reset,
+        /// which can reach a client still sending its body before it has read the answer
+        /// (nginx's lingering close and Go's server linger likewise).
         case discarding
     }
 
@@ -57,7 +57,7 @@ final class Connection {
     var pendingConsumed = 0
     /// Bytes the current request holds in the server's `BodyMemoryBudget`.
     var heldBodyBytes = 0
-    /// While `discarding`: body bytes still expected (`Int.max` for a chunked body).
+    /// While `discarding`: body bytes still to read and drop before closing.
     var discardRemaining = 0
 
     init(fd: Int32, token: UInt64, limits: HTTPLimits, now: UInt64, headerTimeout: UInt64) {

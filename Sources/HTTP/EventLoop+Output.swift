@@ -36,6 +36,8 @@ extension EventLoop {
             return
         }
         if c.phase == .discarding {
+            // The answer is out: a client reading while it sends learns that nothing more comes.
+            Socket.shutdownWrite(c.fd)
             discard(c)
             return
         }

@@ -39,11 +39,18 @@ extension EventLoop {
             discard(c)
             return
         }
+        if c.parser.isMidRequest && turnBudget <= 0 {
+            // The loop read its share of request bytes for this turn: this request waits for the
+            // next one, behind the others (see `requestBytesPerTurn`).
+            c.readPending = true
+            schedule(c)
+            return
+        }
         var rounds = 0
         while c.phase == .active && !c.peerClosed && c.output.isEmpty && rounds < 4 {
             rounds += 1
             c.input.reserve(c.input.readableBytes < 4096 ? 8192 : Self.readRoom)
-            let space = c.input.writableBytes
+            let space = min(c.input.writableBytes, Self.maxReadBytes)
             guard let n = receive(c, into: c.input.base + c.input.writerIndex, count: space) else {
                 if connection(for: c.token) == nil { return }
                 break
@@ -53,13 +60,15 @@ extension EventLoop {
                 break
             }
             c.input.writerIndex += n
+            turnBudget -= n
             process(c)
             if connection(for: c.token) == nil { return }
             if n < space { break }
-            if rounds == 4 {
+            if rounds == 4 || (turnBudget <= 0 && c.parser.isMidRequest) {
                 // Edge-triggered: unread bytes raise no new event. Come back after the others.
                 c.readPending = true
                 schedule(c)
+                break
             }
         }
         if c.peerClosed {
@@ -194,6 +203,10 @@ extension EventLoop {
 
     /// Room `read` asks for before each receive once a request is past its first bytes.
     static let readRoom = 16 * 1024
+    /// Most bytes one receive takes. A large body's buffer has room for all of it, and the
+    /// socket may hold megabytes: unbounded, one connection's turn would copy all of them while
+    /// every other connection (a health probe among them) waits for the loop.
+    static let maxReadBytes = 64 * 1024
 
     /// Makes room for `missing` more body bytes: a large body gets a pooled buffer if the loop
     /// has one (no allocation, no page faults), else a buffer of its size (rounded up to 64 KiB
@@ -236,6 +249,7 @@ extension EventLoop {
         let request = HTTPRequest(head: head, bytes: UnsafeRawBufferPointer(rebasing: all[0..<consumed]),
                                   body: UnsafeRawBufferPointer(rebasing: all[range]), loopIndex: id)
         let responder = HTTPResponder(loop: self, token: c.token)
+        turnBudget -= range.count
         switch server.router.handler(c.routeIndex)(request, responder) {
         case .response(let r):
             respond(c, r, handler: c.routeIndex, version: head.version, keepAlive: keepAlive && !r.close, headOnly: c.headOnly)
