@@ -1,4 +1,3 @@
-import Platform
 import Primitives
 
 /// The global budget for request bodies held in memory (`BodyMemoryBudget`): reserving a body

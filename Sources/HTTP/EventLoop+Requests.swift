@@ -40,8 +40,8 @@ extension EventLoop {
             return
         }
         if c.parser.isMidRequest && turnBudget <= 0 {
-            // The loop read its share of request bytes for this turn: this request waits for the
-            // next one, behind the others (see `requestBytesPerTurn`).
+            // The loop has read its share of request bytes for this turn: this request waits for
+            // the next turn (see `requestBytesPerTurn`).
             c.readPending = true
             schedule(c)
             return
@@ -115,7 +115,11 @@ extension EventLoop {
         scheduled.append(c)
     }
 
-    /// Runs the connections `process` deferred for fairness.
+    /// Runs the connections `process` deferred for fairness. Those served keep their place: a
+    /// connection whose body is being read stays ahead of the ones behind it until its body is
+    /// in, so bodies complete one after another (each waits about its own read) rather than all
+    /// together at the end (a round robin measured 5.0 s instead of 3.3 s p99 for the accepted
+    /// requests of `slod-bench overload`, one run each).
     func runScheduled() {
         let batch = scheduled
         scheduled.removeAll(keepingCapacity: true)

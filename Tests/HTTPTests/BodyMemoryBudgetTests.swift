@@ -130,6 +130,26 @@ func eventually(_ condition: () -> Bool) -> Bool {
         }
     }
 
+    @Test func aRefusedBodyIsDrainedOnlyUpToTheLingerBound() throws {
+        let held = HeldResponders()
+        try withServer({ b in
+            b.add("/hold", methods: [.post]) { _, responder in
+                held.hold(responder)
+                return .deferred
+            }
+        }, config: { $0.maxBodyMemory = 64 << 10; $0.limits.maxBodyBytes = 64 << 20 }) { server, port in
+            let c = try TestClient(port: port)
+            c.send("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: \(64 << 20)\r\n\r\n")
+            #expect(c.read { $0.contains("retry after 1s\n") }.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
+            // slod stops reading after maxDiscardBytes and closes: the rest of the 64 MiB cannot
+            // be sent (the socket buffers hold a few MiB at most).
+            let sent = c.sendCounting([UInt8](repeating: 0x61, count: 64 << 20))
+            #expect(sent < 32 << 20, "\(sent) bytes of a refused body were taken")
+            #expect(held.calls.load(ordering: .relaxed) == 0)
+            #expect(server.bodyMemory.heldBytes == 0)
+        }
+    }
+
     @Test func aConnectionClosedMidBodyReleasesItsReservation() throws {
         try withHoldingServer { server, port, held in
             do {
