@@ -27,6 +27,10 @@
 //       fsync always vs storage off on the five fixture rows, WAL bytes per number / histogram
 //       point, replay vs live points/s, recovery after kill -9 under load (not in the default
 //       set: long), slod vs rotel; one summary table (see Durability.swift).
+//   swift run -c release slod-bench overload [--seconds N] [--connections N]
+//       wrk -c512 POSTing the 3 MB large fixture for 30 s to slod's default configuration while
+//       /-/healthy and /-/ready are probed: answers by status (200, or 503/429 with Retry-After),
+//       probe p99 (≤ 100 ms), peak RSS (≤ max_body_memory + 200 MiB), acknowledged = applied.
 //   swift run -c release slod-bench parser [--seconds N]
 //       the HTTP request parser on a typical request, in-process (no peer: a sanity number).
 import Foundation
@@ -40,8 +44,8 @@ struct Options {
     var threads = 2
 }
 
-func parseOptions(_ args: ArraySlice<String>) -> Options {
-    var o = Options()
+func parseOptions(_ args: ArraySlice<String>, defaults: Options = Options()) -> Options {
+    var o = defaults
     var it = args.makeIterator()
     while let a = it.next() {
         switch a {
@@ -343,6 +347,11 @@ case "series":
     benchSeries(parseOptions(rest[...]), series: n, only: kind)
 case "ingest": benchIngest(parseOptions(args.dropFirst()))
 case "ingest-wal": benchIngestWAL(parseOptions(args.dropFirst()))
+case "overload":
+    var o = Options()
+    o.seconds = 30
+    o.connections = 512
+    benchOverload(parseOptions(args.dropFirst(), defaults: o))
 case "replay": benchReplay(parseOptions(args.dropFirst()))
 case "durability": benchDurability(arguments: Array(args.dropFirst()))
 case "slo": runSLOBench(arguments: Array(args.dropFirst()))

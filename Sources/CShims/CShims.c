@@ -1,4 +1,5 @@
 #define _GNU_SOURCE 1
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -58,3 +59,5 @@ void *cshim_remap(void *old, size_t old_size, size_t new_size) {
 }
 
 void cshim_unmap(void *p, size_t size) { munmap(p, size); }
+
+int cshim_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }

@@ -33,6 +33,12 @@ extension ConfigLoader {
             # Largest request body as sent (before decompression), 1KiB...1GiB.
             # Larger: 413 Content Too Large.
             max_body_bytes: 16MiB
+            # Request bodies held in memory, all connections together, max_body_bytes...64GiB. Once
+            # spent, a new request with a body gets 503 with Retry-After before its body is read (and
+            # its connection closes once the client has sent it). 256MiB is 16 bodies of
+            # max_body_bytes or ~85 exports of 3MB: about a second of work for the aggregator; more
+            # would only wait in line. Watch slod_http_body_memory_bytes.
+            max_body_memory: 256MiB
 
           timeouts:
             # Time to receive a request's line and headers, 1ms...1d (defends against slowloris).

@@ -49,6 +49,12 @@ struct ConfigMapping {
         return entries[index]
     }
 
+    /// The value node of `key` if present, without marking it read (to place the report of a
+    /// rule between several keys).
+    func valueNode(_ key: String) -> YAMLNode? {
+        entries.first { $0.key.scalar == key }?.value
+    }
+
     /// Reports a problem with the value at `node` for `key` of this mapping.
     mutating func report(_ node: YAMLNode, key: String, _ message: String) {
         errors.append(ConfigError(file: file, line: node.line, column: node.column,

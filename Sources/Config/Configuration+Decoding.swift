@@ -36,6 +36,14 @@ extension SlodConfiguration.Limits: ConfigSection {
         mapping.decode("max_header_bytes", &maxHeaderBytes, as: .size(in: (1 << 10)...(16 << 20)))
         mapping.decode("max_header_count", &maxHeaderCount, as: .integer(in: 1...10_000))
         mapping.decode("max_body_bytes", &maxBodyBytes, as: .size(in: (1 << 10)...(1 << 30)))
+        mapping.decode("max_body_memory", &maxBodyMemory, as: .size(in: (1 << 10)...(64 << 30)))
+        if maxBodyMemory < maxBodyBytes {
+            // Reported where the user wrote a value (one of the two may be the default).
+            let key = mapping.valueNode("max_body_memory") != nil ? "max_body_memory" : "max_body_bytes"
+            if let node = mapping.valueNode(key) {
+                mapping.report(node, key: key, "max_body_memory (\(formatSize(maxBodyMemory))) is smaller than max_body_bytes (\(formatSize(maxBodyBytes))): a body of max_body_bytes could never be admitted; raise max_body_memory or lower max_body_bytes")
+            }
+        }
     }
 }
 

@@ -52,9 +52,14 @@ public struct SlodConfiguration: Sendable, Equatable {
         public var maxHeaderCount: Int
         /// Largest request body; larger gets `413`. 1 KiB...1 GiB, default 16 MiB.
         public var maxBodyBytes: Int
+        /// Bytes of request bodies held in memory, all connections together; a request whose
+        /// body does not fit gets `503` + `Retry-After` before its body is read. At least
+        /// `maxBodyBytes`, at most 64 GiB, default 256 MiB.
+        public var maxBodyMemory: Int
 
         public static let `default` = Limits(
-            maxRequestLineBytes: 8 << 10, maxHeaderBytes: 32 << 10, maxHeaderCount: 100, maxBodyBytes: 16 << 20)
+            maxRequestLineBytes: 8 << 10, maxHeaderBytes: 32 << 10, maxHeaderCount: 100, maxBodyBytes: 16 << 20,
+            maxBodyMemory: 256 << 20)
     }
 
     /// Connection timeouts (`server.timeouts:`). All but `shutdownGrace` are in 1ms...1d.

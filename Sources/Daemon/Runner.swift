@@ -19,6 +19,9 @@ struct Runner {
         let signals = Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup])
         Signals.ignoreSIGPIPE()
         Signals.ignoreSIGXFSZ()
+        // Large request bodies get their own mappings, so that their memory goes back to the
+        // system once a load has passed.
+        MemoryAllocator.mapAllocations(ofAtLeast: HTTPServer.largeBufferThreshold)
 
         let config: SlodConfiguration
         switch Daemon.loadConfig(path: options.configPath) {
@@ -48,6 +51,7 @@ struct Runner {
         let t = config.server.timeouts
         let serverConfig = HTTPServerConfiguration(
             address: address, eventLoops: loops, maxConnections: config.server.maxConnections, limits: limits,
+            maxBodyMemory: config.server.limits.maxBodyMemory,
             headerReadTimeout: t.headerRead, bodyReadTimeout: t.bodyRead, idleTimeout: t.idle,
             writeTimeout: t.write, shutdownGrace: t.shutdownGrace)
 

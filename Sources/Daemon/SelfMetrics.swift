@@ -10,6 +10,7 @@ func registerSelfMetrics(_ registry: MetricsRegistry, server: HTTPServer) {
                    labels: [("version", SlodVersion.version)]).set(1)
     registerProcessMetrics(registry)
     let m = server.metrics
+    let bodyMemory = server.bodyMemory
     registry.register(families: [
         "slod_http_requests_total",
         "slod_http_request_duration_seconds",
@@ -17,6 +18,8 @@ func registerSelfMetrics(_ registry: MetricsRegistry, server: HTTPServer) {
         "slod_http_connections_accepted_total",
         "slod_http_connections_refused_total",
         "slod_http_limit_rejections_total",
+        "slod_http_body_memory_bytes",
+        "slod_http_body_memory_limit_bytes",
     ]) { w in
         w.family("slod_http_requests_total", type: .counter, help: "HTTP requests answered, by handler and status code.")
         for (h, handler) in m.handlers.enumerated() {
@@ -42,6 +45,11 @@ func registerSelfMetrics(_ registry: MetricsRegistry, server: HTTPServer) {
         for (i, reason) in HTTPServerMetrics.limitReasons.enumerated() {
             w.sample("slod_http_limit_rejections_total", labels: [("reason", reason)], value: m.limitRejections[i].value)
         }
+        // Refusals for memory are counted above as reason="body_memory".
+        w.single("slod_http_body_memory_bytes", type: .gauge, help: "Bytes of request bodies held in memory (server.limits.max_body_memory budget in use).",
+                 value: Int64(bodyMemory.heldBytes))
+        w.single("slod_http_body_memory_limit_bytes", type: .gauge, help: "The server.limits.max_body_memory budget, in bytes.",
+                 value: Int64(bodyMemory.limitBytes))
     }
 }
 

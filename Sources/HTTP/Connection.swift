@@ -10,6 +10,13 @@ final class Connection {
         case awaitingResponse
         /// A final response is queued; close once it is written.
         case closing
+        /// A request was refused before its body was read: the answer (with `Connection: close`)
+        /// is queued, and the body still arriving is read and dropped until it ends, the peer
+        /// closes, a bound is reached or the linger deadline passes; then the connection closes.
+        /// Closing at once with unread bytes in the socket would make the kernel send a reset,
+        /// which can reach a client still sending its body before it has read the answer
+        /// (nginx's lingering close and Go's server linger likewise).
+        case discarding
     }
 
     /// Which deadline is armed.
@@ -19,6 +26,8 @@ final class Connection {
         case header
         case body
         case write
+        /// End of `discarding`.
+        case linger
     }
 
     let fd: Int32
@@ -46,6 +55,10 @@ final class Connection {
     var pendingVersion: HTTPVersion = .http11
     var pendingKeepAlive = true
     var pendingConsumed = 0
+    /// Bytes the current request holds in the server's `BodyMemoryBudget`.
+    var heldBodyBytes = 0
+    /// While `discarding`: body bytes still to read and drop before closing.
+    var discardRemaining = 0
 
     init(fd: Int32, token: UInt64, limits: HTTPLimits, now: UInt64, headerTimeout: UInt64) {
         self.fd = fd

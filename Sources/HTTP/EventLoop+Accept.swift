@@ -45,6 +45,9 @@ extension EventLoop {
             connections[Int(fd)] = c
             openCount += 1
             server.metrics.connectionsOpen.add(1)
+            // A client usually sends its request with the connection: answering it now saves a
+            // turn of the loop (a probe's latency under load).
+            read(c)
         }
     }
 

@@ -35,6 +35,12 @@ extension EventLoop {
             close(c)
             return
         }
+        if c.phase == .discarding {
+            // The answer is out: a client reading while it sends learns that nothing more comes.
+            Socket.shutdownWrite(c.fd)
+            discard(c)
+            return
+        }
         if c.deadlineKind == .write {
             c.deadlineKind = c.parser.isMidRequest ? .header : .idle
             c.deadline = now &+ (c.parser.isMidRequest ? server.headerTimeout : server.idleTimeout)
@@ -47,7 +53,8 @@ extension EventLoop {
         updateInterest(c)
     }
 
-    /// Reads only while active with nothing queued to write; writes while output is pending.
+    /// Reads only while active with nothing queued to write (or while discarding a refused
+    /// body); writes while output is pending.
     ///
     /// Connections are edge-triggered (`EPOLLET`): the kernel does not re-poll every ready socket
     /// on each `epoll_wait`. Changing the interest with `EPOLL_CTL_MOD` re-evaluates readiness,
@@ -55,7 +62,7 @@ extension EventLoop {
     func updateInterest(_ c: Connection) {
         var want: Epoll.Events = [.edgeTriggered]
         if !c.output.isEmpty { want.insert(.writable) }
-        if c.phase == .active && c.output.isEmpty && !c.peerClosed { want.insert(.readable) }
+        if (c.phase == .active && c.output.isEmpty || c.phase == .discarding) && !c.peerClosed { want.insert(.readable) }
         if want != c.interest {
             try? epoll.modify(c.fd, events: want, token: c.token)
             c.interest = want
@@ -70,5 +77,6 @@ extension EventLoop {
         openCount -= 1
         server.metrics.connectionsOpen.add(-1)
         server.releaseConnection()
+        releaseBody(c)
     }
 }

@@ -35,31 +35,40 @@ extension EventLoop {
     }
 
     func read(_ c: Connection) {
+        if c.phase == .discarding {
+            discard(c)
+            return
+        }
+        if c.parser.isMidRequest && turnBudget <= 0 {
+            // The loop has read its share of request bytes for this turn: this request waits for
+            // the next turn (see `requestBytesPerTurn`).
+            c.readPending = true
+            schedule(c)
+            return
+        }
         var rounds = 0
         while c.phase == .active && !c.peerClosed && c.output.isEmpty && rounds < 4 {
             rounds += 1
-            c.input.reserve(c.input.readableBytes < 4096 ? 8192 : 16384)
-            let space = c.input.writableBytes
-            let n: Int
-            do {
-                guard let r = try Socket.receive(c.fd, into: c.input.base + c.input.writerIndex, count: space) else { break }
-                n = r
-            } catch {
-                close(c)
-                return
+            c.input.reserve(c.input.readableBytes < 4096 ? 8192 : Self.readRoom)
+            let space = min(c.input.writableBytes, Self.maxReadBytes)
+            guard let n = receive(c, into: c.input.base + c.input.writerIndex, count: space) else {
+                if connection(for: c.token) == nil { return }
+                break
             }
             if n == 0 {
                 c.peerClosed = true
                 break
             }
             c.input.writerIndex += n
+            turnBudget -= n
             process(c)
             if connection(for: c.token) == nil { return }
             if n < space { break }
-            if rounds == 4 {
+            if rounds == 4 || (turnBudget <= 0 && c.parser.isMidRequest) {
                 // Edge-triggered: unread bytes raise no new event. Come back after the others.
                 c.readPending = true
                 schedule(c)
+                break
             }
         }
         if c.peerClosed {
@@ -72,6 +81,17 @@ extension EventLoop {
             } else {
                 updateInterest(c)
             }
+        }
+    }
+
+    /// One `recv` into `p`: the byte count (0 at the peer's end), or nil when nothing is there
+    /// now or the socket failed (then the connection is closed).
+    func receive(_ c: Connection, into p: UnsafeMutableRawPointer, count: Int) -> Int? {
+        do {
+            return try Socket.receive(c.fd, into: p, count: count)
+        } catch {
+            close(c)
+            return nil
         }
     }
 
@@ -95,7 +115,11 @@ extension EventLoop {
         scheduled.append(c)
     }
 
-    /// Runs the connections `process` deferred for fairness.
+    /// Runs the connections `process` deferred for fairness. Those served keep their place: a
+    /// connection whose body is being read stays ahead of the ones behind it until its body is
+    /// in, so bodies complete one after another (each waits about its own read) rather than all
+    /// together at the end (a round robin measured 5.0 s instead of 3.3 s p99 for the accepted
+    /// requests of `slod-bench overload`, one run each).
     func runScheduled() {
         let batch = scheduled
         scheduled.removeAll(keepingCapacity: true)
@@ -127,6 +151,8 @@ extension EventLoop {
                 if !c.parser.isMidRequest {
                     // Only blank lines so far: nothing to keep.
                     c.input.clear()
+                } else if c.routeIndex >= 0 && c.parser.head.isChunked {
+                    _ = reserveChunkedBody(c)
                 }
                 return false
             case .headComplete:
@@ -166,6 +192,7 @@ extension EventLoop {
             return
         }
         if hasBody {
+            guard admitBody(c) else { return }
             c.deadlineKind = .body
             c.deadline = now &+ server.bodyTimeout
             if let n = head.contentLength {
@@ -178,12 +205,22 @@ extension EventLoop {
         }
     }
 
+    /// Room `read` asks for before each receive once a request is past its first bytes.
+    static let readRoom = 16 * 1024
+    /// Most bytes one receive takes. A large body's buffer has room for all of it, and the
+    /// socket may hold megabytes: unbounded, one connection's turn would copy all of them while
+    /// every other connection (a health probe among them) waits for the loop.
+    static let maxReadBytes = 64 * 1024
+
     /// Makes room for `missing` more body bytes: a large body gets a pooled buffer if the loop
-    /// has one (no allocation, no page faults), else the input buffer grows.
+    /// has one (no allocation, no page faults), else a buffer of its size (rounded up to 64 KiB
+    /// so that buffers are reused across bodies of similar sizes; doubling would hold up to twice
+    /// the body); a small one grows the input buffer.
     func reserveBody(_ c: Connection, _ missing: Int) {
-        let total = c.input.readableBytes + missing
-        if total > LargeBufferPool.threshold, c.input.capacity < total,
-           let b = inputBuffers.take(atLeast: total) {
+        // With `readRoom` to spare, the last read of the body does not grow the buffer again.
+        let total = (c.input.readableBytes + missing + Self.readRoom + 0xFFFF) & ~0xFFFF
+        if total > LargeBufferPool.threshold, c.input.capacity < total {
+            let b = inputBuffers.take(atLeast: total) ?? (.allocate(byteCount: total, alignment: 16), total)
             let old = c.input.exchangeStorage(b.base, capacity: b.capacity)
             if old.capacity > LargeBufferPool.threshold {
                 inputBuffers.put(old.base, capacity: old.capacity, now: now)
@@ -216,6 +253,7 @@ extension EventLoop {
         let request = HTTPRequest(head: head, bytes: UnsafeRawBufferPointer(rebasing: all[0..<consumed]),
                                   body: UnsafeRawBufferPointer(rebasing: all[range]), loopIndex: id)
         let responder = HTTPResponder(loop: self, token: c.token)
+        turnBudget -= range.count
         switch server.router.handler(c.routeIndex)(request, responder) {
         case .response(let r):
             respond(c, r, handler: c.routeIndex, version: head.version, keepAlive: keepAlive && !r.close, headOnly: c.headOnly)
@@ -232,6 +270,7 @@ extension EventLoop {
 
     /// Moves past a finished request and re-arms the idle deadline (or closes after writing).
     func finishRequest(_ c: Connection, consumed: Int, keepAlive: Bool) {
+        releaseBody(c)
         c.input.readerIndex += consumed
         if c.input.isEmpty { c.input.clear() }
         c.parser.reset()

@@ -36,6 +36,8 @@ extension EventLoop {
                 server.metrics.recordLimit("write_timeout")
                 Socket.setLingerZero(c.fd)
                 close(c)
+            case .linger:
+                close(c)
             case .none:
                 break
             }

@@ -19,6 +19,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var eventLoops: Int
     public var maxConnections: Int
     public var limits: HTTPLimits
+    /// Bytes of request bodies all loops together hold at most (`BodyMemoryBudget`); a request
+    /// whose body does not fit is answered 503 with `Retry-After` before its body is read.
+    public var maxBodyMemory: Int
     public var headerReadTimeout: Duration
     public var bodyReadTimeout: Duration
     public var idleTimeout: Duration
@@ -26,18 +29,25 @@ public struct HTTPServerConfiguration: Sendable {
     public var shutdownGrace: Duration
 
     public init(address: SocketAddress, eventLoops: Int = 1, maxConnections: Int = 10_000, limits: HTTPLimits = .default,
-                headerReadTimeout: Duration = .seconds(10), bodyReadTimeout: Duration = .seconds(30),
+                maxBodyMemory: Int = HTTPServerConfiguration.defaultMaxBodyMemory, headerReadTimeout: Duration = .seconds(10), bodyReadTimeout: Duration = .seconds(30),
                 idleTimeout: Duration = .seconds(75), writeTimeout: Duration = .seconds(30), shutdownGrace: Duration = .seconds(10)) {
         self.address = address
         self.eventLoops = max(1, eventLoops)
         self.maxConnections = maxConnections
         self.limits = limits
+        self.maxBodyMemory = maxBodyMemory
         self.headerReadTimeout = headerReadTimeout
         self.bodyReadTimeout = bodyReadTimeout
         self.idleTimeout = idleTimeout
         self.writeTimeout = writeTimeout
         self.shutdownGrace = shutdownGrace
     }
+
+    /// 256 MiB: 16 bodies of the default `max_body_bytes`, or ~85 of the 3 MB OTLP exports a
+    /// busy SDK sends; about a second of the aggregator's work at full speed. Bodies beyond what
+    /// the shards can work off soon only wait in line (adding latency, not throughput) while
+    /// holding memory, so they are better told to come back.
+    public static let defaultMaxBodyMemory = 256 << 20
 }
 
 /// Immutable state the loops share, plus the global connection count.
@@ -53,6 +63,9 @@ final class HTTPServerShared: Sendable {
     let writeTimeout: UInt64
     let shutdownGrace: UInt64
     let open = Atomic<Int>(0)
+    let bodyMemory: BodyMemoryBudget
+    /// The `503` for a request whose body does not fit in `bodyMemory` (built once).
+    let bodyMemoryRefusal: HTTPResponse
     /// The metrics handler index used when no route applies.
     let noneHandler: Int
 
@@ -67,6 +80,9 @@ final class HTTPServerShared: Sendable {
         idleTimeout = c.idleTimeout.nanoseconds
         writeTimeout = c.writeTimeout.nanoseconds
         shutdownGrace = c.shutdownGrace.nanoseconds
+        bodyMemory = BodyMemoryBudget(limitBytes: c.maxBodyMemory)
+        bodyMemoryRefusal = .text(.serviceUnavailable, message: "slod holds its budget of \(c.maxBodyMemory) bytes of request bodies in memory (server.limits.max_body_memory); this body was not read; retry after 1s\n",
+                                  headers: [("Retry-After", "1")], close: true)
         noneHandler = router.routeNames.count
     }
 
@@ -173,6 +189,13 @@ public final class HTTPServer: Sendable {
         let now = Clock.monotonicNanos()
         return loops.allSatisfy { now &- $0.heartbeat.load(ordering: .relaxed) < nanos }
     }
+
+    /// Input buffers of at least this many bytes are kept by the loops between requests
+    /// (`LargeBufferPool`) and are worth their own mappings (`MemoryAllocator`).
+    public static var largeBufferThreshold: Int { LargeBufferPool.threshold }
+
+    /// Request bodies held in memory by all loops, against `maxBodyMemory`.
+    public var bodyMemory: BodyMemoryBudget { shared.bodyMemory }
 
     /// Connections currently open across all loops.
     public var openConnections: Int { shared.open.load(ordering: .relaxed) }

@@ -9,6 +9,7 @@ public final class HTTPServerMetrics: Sendable {
     public static let limitReasons: [String] = [
         "request_line", "header_bytes", "header_count", "body_bytes", "syntax", "version",
         "length_required", "transfer_coding", "expect", "header_timeout", "body_timeout", "write_timeout", "max_connections",
+        "body_memory",
     ]
 
     /// Handler label values: route names, then "none" (no route matched or the request was invalid).

@@ -18,6 +18,7 @@ import Testing
                 max_header_bytes: 65536
                 max_header_count: 50
                 max_body_bytes: 2MB
+                max_body_memory: 1GiB
               timeouts:
                 header_read: 5s
                 body_read: 1m
@@ -32,7 +33,7 @@ import Testing
         expected.server.eventLoops = 4
         expected.server.maxConnections = 500
         expected.server.limits = .init(maxRequestLineBytes: 4096, maxHeaderBytes: 65536, maxHeaderCount: 50,
-                                       maxBodyBytes: 2_000_000)
+                                       maxBodyBytes: 2_000_000, maxBodyMemory: 1 << 30)
         expected.server.timeouts = .init(headerRead: .seconds(5), bodyRead: .seconds(60), idle: .seconds(5400),
                                          write: .milliseconds(500), shutdownGrace: .zero)
         expected.log.level = .debug
@@ -163,6 +164,18 @@ import Testing
             let errors = configErrors(text)
             #expect(errors.count == 1 && errors[0].message == message, "\(errors)")
         }
+    }
+
+    @Test func bodyMemoryBudgetMustHoldTheLargestBody() throws {
+        // Reported where the value was written, whichever of the two keys it is.
+        let smallBudget = configErrors("server:\n  limits:\n    max_body_memory: 8MiB\n")
+        #expect(smallBudget.map { "\($0.line):\($0.column) \($0.keyPath)" } == ["3:22 server.limits.max_body_memory"])
+        #expect(smallBudget.first?.message == "max_body_memory (8MiB) is smaller than max_body_bytes (16MiB): a body of max_body_bytes could never be admitted; raise max_body_memory or lower max_body_bytes")
+        let largeBody = configErrors("server:\n  limits:\n    max_body_bytes: 512MiB\n")
+        #expect(largeBody.map { "\($0.line):\($0.column) \($0.keyPath)" } == ["3:21 server.limits.max_body_bytes"])
+        let both = try loadConfig("server:\n  limits:\n    max_body_bytes: 1MiB\n    max_body_memory: 1MiB\n").get()
+        #expect(both.server.limits.maxBodyMemory == 1 << 20)
+        #expect(SlodConfiguration.default.server.limits.maxBodyMemory == 256 << 20)
     }
 
     @Test func quotedIntegerIsRejectedWithHint() {

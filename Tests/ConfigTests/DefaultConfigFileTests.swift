@@ -33,7 +33,7 @@ import Testing
         #expect(d.server.eventLoops == 0)
         #expect(d.server.maxConnections == 10_000)
         #expect(d.server.limits == .init(maxRequestLineBytes: 8192, maxHeaderBytes: 32768, maxHeaderCount: 100,
-                                         maxBodyBytes: 16 << 20))
+                                         maxBodyBytes: 16 << 20, maxBodyMemory: 256 << 20))
         #expect(d.server.timeouts == .init(headerRead: .seconds(10), bodyRead: .seconds(30), idle: .seconds(75),
                                            write: .seconds(30), shutdownGrace: .seconds(10)))
         #expect(d.log.level == .info)

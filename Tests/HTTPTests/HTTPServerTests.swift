@@ -30,13 +30,17 @@ final class TestClient {
     }
 
     /// Sends all of `bytes` (blocking; the server reads concurrently).
-    func sendAll(_ bytes: [UInt8]) {
+    func sendAll(_ bytes: [UInt8]) { _ = sendCounting(bytes) }
+
+    /// Sends `bytes` until done or the connection fails; returns the bytes sent.
+    func sendCounting(_ bytes: [UInt8]) -> Int {
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
+            if n <= 0 { return sent }
             sent += n
         }
+        return sent
     }
 
     /// Reads until `predicate` holds on everything read so far, EOF, or the 5 s receive timeout.

@@ -1,6 +1,6 @@
 #ifndef SLOD_CSHIMS_H
 #define SLOD_CSHIMS_H
-// What Glibc does not import for Swift: epoll, eventfd, accept4, errno, CPU affinity.
+// What Glibc does not import for Swift: epoll, eventfd, accept4, errno, CPU affinity, mallopt.
 // No logic lives here; Platform wraps every call. No _GNU_SOURCE in this header: it would
 // change struct definitions that Swift's Glibc module also imports.
 #include <errno.h>
@@ -28,6 +28,8 @@ int cshim_ignore_sigxfsz(void);
 void cshim_set_thread_name(const char *name);
 /// Anonymous private read-write pages (mmap); NULL on failure. Untouched pages use no memory.
 void *cshim_map_anonymous(size_t size);
+/// mallopt(M_MMAP_THRESHOLD, bytes) (glibc's <malloc.h>); returns mallopt's result (1 on success).
+int cshim_set_mmap_threshold(int bytes);
 /// Grows or moves a mapping made by cshim_map_anonymous (mremap with MREMAP_MAYMOVE, which Swift
 /// cannot call: it is variadic); NULL on failure.
 void *cshim_remap(void *old, size_t old_size, size_t new_size);
