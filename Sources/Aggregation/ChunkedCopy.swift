@@ -5,11 +5,12 @@
 /// at a time). Once `isComplete`, the copy is immutable and may be read on any thread (after a
 /// happens-before edge from the shard, e.g. `ShardRuntime`'s request countdown).
 ///
-/// Why chunks of 64 elements: a slice of points scattered over a million series makes the shard
+/// Why chunks of 8 elements: a slice of points scattered over a million series makes the shard
 /// copy one chunk per point it touches first; small chunks keep that extra work per slice small
-/// (a few KB per point at most), and the per-chunk flag stays cheap.
+/// (8 states, ~400 bytes for counters, per point at most), and a flag per chunk stays cheap
+/// (one byte per 8 elements).
 final class ChunkedCopy<Element>: @unchecked Sendable {
-    static var chunkShift: Int { 6 }
+    static var chunkShift: Int { 3 }
     let count: Int
     let base: UnsafeMutablePointer<Element>
     private var copied: [Bool]

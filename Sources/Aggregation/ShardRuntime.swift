@@ -38,10 +38,16 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         public var state: any ShardStateCopy
         /// The SLO deltas collected up to the cut (since the last report).
         public var sloDeltas: [SLODelta]
-        /// The longest time the shard stopped applying some ring's slices because of the cut:
-        /// waiting for the marker in its other rings, taking the report and beginning the copy,
-        /// or one step of filling the copy.
-        public var longestStallNanos: UInt64
+        /// How long the shard stopped taking some ring's slices at the marker: waiting for the
+        /// marker in its other rings, taking the report and beginning the copy.
+        public var markerNanos: UInt64
+        /// The longest step of filling the copy between slices.
+        public var longestStepNanos: UInt64
+        /// The thread CPU time of the longer of the two (the rest is time the OS ran other threads).
+        public var longestStallCPUNanos: UInt64
+
+        /// The longest time the shard stopped applying (some ring's) slices because of the cut.
+        public var longestStallNanos: UInt64 { max(markerNanos, longestStepNanos) }
     }
 
     /// Bytes of state a shard copies for a checkpoint between two rounds of slices (a step
@@ -254,7 +260,9 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
     /// Call only while no producer can push (the WAL gate held: every commit pushes under it):
     /// the marker is then behind exactly the requests committed so far, and the caller is the
     /// rings' producer for the moment. Returns false, pushing nothing, when a ring has no room
-    /// (only when earlier cuts' markers still fill the slot kept for them).
+    /// (only when earlier cuts' markers still fill the slot kept for them). Call `wakeShards`
+    /// once the producers are let go again (a wake-up may hand the CPU to a shard at once, so
+    /// not while they are held).
     public func cutCheckpoint(_ done: @escaping @Sendable ([ShardCut]) -> Void) -> Bool {
         for s in shards {
             for ring in s.rings where ring.count >= ring.capacity { return false }
@@ -265,9 +273,13 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
                 let pushed = ring.tryPush(.cut(request))
                 precondition(pushed, "ring filled up between the room check and the push (second producer?)")
             }
-            s.wakeup.signal()
         }
         return true
+    }
+
+    /// Wakes every shard thread (after `cutCheckpoint`).
+    public func wakeShards() {
+        for s in shards { s.wakeup.signal() }
     }
 
     // MARK: - Readers
@@ -311,10 +323,14 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
         /// Rings whose marker the shard has met (it takes nothing more from them meanwhile).
         var reached: [Bool]
         var firstReached: UInt64
+        var firstReachedCPU: UInt64
         /// Set once every ring's marker was met: the SLO deltas and the copy being filled.
         var deltas: [SLODelta] = []
         var state: (any ShardStateCopy)? = nil
-        var longestStall: UInt64 = 0
+        var markerNanos: UInt64 = 0
+        var markerCPUNanos: UInt64 = 0
+        var longestStep: UInt64 = 0
+        var longestStepCPU: UInt64 = 0
     }
 
     func run(_ shard: Shard) {
@@ -340,7 +356,7 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
                         if cut?.state != nil { advanceCut(&cut, shard, stepBytes: .max) }
                         if cut == nil {
                             cut = CutProgress(request: request, reached: shard.rings.map { _ in false },
-                                              firstReached: Clock.monotonicNanos())
+                                              firstReached: Clock.monotonicNanos(), firstReachedCPU: Clock.threadCPUNanos())
                         }
                         cut!.reached[r] = true
                         return false
@@ -392,13 +408,17 @@ public final class ShardRuntime: IngestBackend, @unchecked Sendable {
             c.state = shard.worker.beginStateCopy()
             // The rings are taken from again from here: the copy is filled between slices.
             c.reached = c.reached.map { _ in false }
-            c.longestStall = Clock.monotonicNanos() &- c.firstReached
+            c.markerNanos = Clock.monotonicNanos() &- c.firstReached
+            c.markerCPUNanos = Clock.threadCPUNanos() &- c.firstReachedCPU
         }
-        let start = Clock.monotonicNanos()
+        let start = Clock.monotonicNanos(), startCPU = Clock.threadCPUNanos()
         let complete = shard.worker.continueStateCopy(bytes: stepBytes)
-        c.longestStall = max(c.longestStall, Clock.monotonicNanos() &- start)
+        c.longestStep = max(c.longestStep, Clock.monotonicNanos() &- start)
+        c.longestStepCPU = max(c.longestStepCPU, Clock.threadCPUNanos() &- startCPU)
         if complete {
-            c.request.finish(shard: shard.index, [ShardCut(state: c.state!, sloDeltas: c.deltas, longestStallNanos: c.longestStall)])
+            c.request.finish(shard: shard.index, [ShardCut(state: c.state!, sloDeltas: c.deltas, markerNanos: c.markerNanos,
+                                                           longestStepNanos: c.longestStep,
+                                                           longestStallCPUNanos: max(c.markerCPUNanos, c.longestStepCPU))])
             cut = nil
         } else {
             cut = c

@@ -406,6 +406,7 @@ final class StorageService: @unchecked Sendable {
         case .success(let s): (covers, gateNanos) = s
         case .failure(let f): return .failure(f)
         }
+        runtime.wakeShards()
         // A shard stuck for a minute: abandon the checkpoint (SLO sums it hands over later are lost).
         guard let parts = answer.wait(seconds: 60) else {
             return .failure(CutFailure(reason: "the shards did not reach the cut and copy their state within 60 s"))

@@ -174,6 +174,7 @@ import Testing
         }
         let cut = PThreadLocked<[ShardRuntime.ShardCut]?>(nil)
         #expect(runtime.cutCheckpoint { parts in cut.withLock { $0 = parts } })
+        runtime.wakeShards()
         // The ring keeps a slot for the marker: a full ring still takes it.
         for tag in 6..<12 {
             let e = try commit(tag, loop: tag % 2)
