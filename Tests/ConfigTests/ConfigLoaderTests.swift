@@ -165,13 +165,13 @@ import Testing
         }
     }
 
-    /// `storage.checkpoint_wal_bytes`: a size in 16MiB...1TiB, errors at the value's position.
+    /// `storage.checkpoint_wal_bytes`: a size in 16MiB...1024GiB, errors at the value's position.
     @Test func checkpointWALBytesIsASizeInItsRange() throws {
         let config = try loadConfig("storage:\n  checkpoint_wal_bytes: 512MiB\n").get()
         #expect(config.storage.checkpointWALBytes == 512 << 20)
         let cases: [(String, String)] = [
-            ("storage:\n  checkpoint_wal_bytes: 1MiB\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: size 1MiB is out of range: expected 16MiB...1TiB"),
-            ("storage:\n  checkpoint_wal_bytes: 2TiB\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: size 2TiB is out of range: expected 16MiB...1TiB"),
+            ("storage:\n  checkpoint_wal_bytes: 1MiB\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: size 1MiB is out of range: expected 16MiB...1024GiB"),
+            ("storage:\n  checkpoint_wal_bytes: 1025GiB\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: size 1025GiB is out of range: expected 16MiB...1024GiB"),
             ("storage:\n  checkpoint_wal_bytes: lots\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: expected a size like 16MiB, got \"lots\""),
         ]
         for (text, message) in cases {

@@ -13,37 +13,44 @@ import Testing
 /// before its WAL position, so a recovery (checkpoint, then the WAL after it) counts every
 /// acknowledged point once; and the checkpoint the WAL's size triggers.
 @Suite(.serialized) struct CheckpointCutTests {
-    /// A request adding 1 to the delta counter `c_total` (one series).
-    static let body = Array(#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"c","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[{"timeUnixNano":"1000","asDouble":1}]}}]}]}]}"#.utf8)
+    /// Request `n`, adding 1 to the delta counter `c_total` (one series) at time `n`.
+    static func body(_ n: Int) -> [UInt8] {
+        Array(#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"c","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[{"timeUnixNano":"\#(1_000 + n)","asDouble":1}]}}]}]}]}"#.utf8)
+    }
 
     /// Feeds `body` through the durable backend (WAL append, then the shards) until `stop`,
     /// one request at a time; counts the acknowledged ones.
-    final class Feeder: @unchecked Sendable {
+    final class Feeder: Sendable {
         let acked = Atomic<Int>(0)
         let stop = Atomic<Bool>(false)
-        let thread: Thread
+        let backend: DurableBackend
 
-        init(backend: DurableBackend) {
-            let acked = self.acked, stop = self.stop
-            thread = Thread {
-                let decoder = OTLPJSONDecoder()
-                while !stop.load(ordering: .relaxed) {
-                    let done = Atomic<Bool>(false)
-                    let committed = CheckpointCutTests.body.withUnsafeBytes { raw -> Bool in
-                        _ = try? decoder.decode(raw, context: RequestContext(encoding: .json), into: backend.makeSink(loop: 0))
-                        let info = IngestRequestInfo(body: raw, encoding: .json, coding: .identity, tenant: .empty,
-                                                     receivedNanos: 1)
-                        switch backend.commit(loop: 0, request: info, completion: { c in
-                            if c.rejected == 0 { acked.wrappingAdd(1, ordering: .relaxed) }
-                            done.store(true, ordering: .releasing)
-                        }) {
-                        case .pending: return true
-                        case .done, .unavailable: return false
-                        }
+        init(backend: DurableBackend) { self.backend = backend }
+
+        func start() {
+            Thread { [self] in run() }.start()
+        }
+
+        private func run() {
+            let decoder = OTLPJSONDecoder()
+            var n = 0
+            while !stop.load(ordering: .relaxed) {
+                let done = Atomic<Bool>(false)
+                n += 1
+                let committed = CheckpointCutTests.body(n).withUnsafeBytes { raw -> Bool in
+                    _ = try? decoder.decode(raw, context: RequestContext(encoding: .json), into: backend.makeSink(loop: 0))
+                    let info = IngestRequestInfo(body: raw, encoding: .json, coding: .identity, tenant: .empty, receivedNanos: 1)
+                    switch backend.commit(loop: 0, request: info, completion: { [self] c in
+                        if c.rejected == 0 { acked.wrappingAdd(1, ordering: .relaxed) }
+                        done.store(true, ordering: .releasing)
+                    }) {
+                    case .pending: return true
+                    case .done, .unavailable: return false
                     }
-                    if committed { while !done.load(ordering: .acquiring) { usleep(50) } } else { usleep(200) }
                 }
+                if committed { while !done.load(ordering: .acquiring) { usleep(50) } } else { usleep(200) }
             }
+            stop.store(false, ordering: .releasing)   // tells `finish` the loop has ended
         }
 
         func waitFor(acked n: Int) -> Bool {
@@ -53,8 +60,8 @@ import Testing
         }
 
         func finish() {
-            stop.store(true, ordering: .relaxed)
-            while !thread.isFinished { usleep(1000) }
+            stop.store(true, ordering: .releasing)
+            while stop.load(ordering: .acquiring) { usleep(1000) }
         }
     }
 
@@ -90,7 +97,7 @@ import Testing
         do {
             let (storage, runtime, slo, _, _) = try Self.open(dir)
             let feeder = Feeder(backend: DurableBackend(runtime: runtime, wal: storage.wal))
-            feeder.thread.start()
+            feeder.start()
             #expect(feeder.waitFor(acked: 200))
             #expect(storage.checkpoint(runtime: runtime, slo: slo, reason: "test"))
             let afterCheckpoint = feeder.acked.load(ordering: .relaxed)
@@ -129,7 +136,7 @@ import Testing
         let (storage, runtime, slo, _, _) = try Self.open(dir, config: config)
         try storage.start(runtime: runtime, slo: slo)
         let feeder = Feeder(backend: DurableBackend(runtime: runtime, wal: storage.wal))
-        feeder.thread.start()
+        feeder.start()
         let deadline = Date().addingTimeInterval(15)
         while (try Checkpoint.list(dir)).isEmpty && Date() < deadline { usleep(10_000) }
         feeder.finish()
