@@ -55,8 +55,9 @@ final class StorageService: @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
     private let timerWake: EventFD
     private let timerThread = Mutex<OSThread?>(nil)
-    /// `metrics.bytes` when the last checkpoint was cut.
-    private let walBytesAtLastCut = Atomic<UInt64>(0)
+    /// `metrics.bytes` when the last checkpoint was cut; `noCutYet` before the first.
+    private let walBytesAtLastCut = Atomic<UInt64>(StorageService.noCutYet)
+    private static let noCutYet = UInt64.max
     /// How long the last checkpoint held ingestion (nanoseconds; see `Cut.pausedNanos`).
     let lastIngestionPauseNanos = Atomic<UInt64>(0)
 
@@ -288,9 +289,12 @@ final class StorageService: @unchecked Sendable {
         timerThread.withLock { $0 = t }
     }
 
-    /// WAL bytes appended since the last checkpoint was cut.
+    /// WAL bytes behind the last checkpoint: appended since it was cut, or before the first
+    /// one, appended since start-up plus those replayed at start-up (no checkpoint covers them).
     var walBytesSinceCheckpoint: UInt64 {
-        UInt64(metrics.bytes.value) &- walBytesAtLastCut.load(ordering: .relaxed)
+        let atCut = walBytesAtLastCut.load(ordering: .relaxed)
+        if atCut == Self.noCutYet { return metrics.bytes.value &+ metrics.replayedBytes.value }
+        return metrics.bytes.value &- atCut
     }
 
     /// Stops the timer, writes the shutdown checkpoint (call after the server drained, before
@@ -394,7 +398,7 @@ final class StorageService: @unchecked Sendable {
             } catch {
                 return .failure(CutFailure(reason: "cannot start a new WAL segment: \(error)"))
             }
-            walBytesAtLastCut.store(UInt64(metrics.bytes.value), ordering: .relaxed)
+            walBytesAtLastCut.store(metrics.bytes.value, ordering: .relaxed)
             guard runtime.cutCheckpoint({ answer.deliver($0) }) else {
                 // The new segment is harmless: the next checkpoint covers it.
                 return .failure(CutFailure(reason: "the shards have not yet reached the previous checkpoint's cut"))
