@@ -2,7 +2,8 @@ import Foundation
 import SLO
 import SLOEngine
 
-/// `slod-bench checkpoint [--instances N] [--rounds N]`: the SLO engine's checkpoint.
+/// `slod-bench checkpoint [--instances N] [--rounds N]`: the SLO engine's checkpoint (with
+/// `--series N`: the ingestion pause of a series checkpoint, `CheckpointPause.swift`).
 /// N instances (default 10,000) of the tick benchmarks' 30-day SLO (`benchGroupedSpec`), each
 /// with every bucket of every tier filled (points every 10 s over the last hour, every minute
 /// over 6 h, every 5 minutes over 3 days and every 30 minutes over 30 days: what a
@@ -11,6 +12,20 @@ import SLOEngine
 /// adopt) and the first `evaluate`, which takes the states in (target: load ≤ 2 s).
 /// Checks that the restored snapshot equals the original's.
 func runCheckpointBench(arguments: [String]) {
+    if let i = arguments.firstIndex(of: "--series") {
+        var rest = arguments
+        let series = i + 1 < rest.count ? Int(rest[i + 1]) ?? 1_000_000 : 1_000_000
+        rest.removeSubrange(i..<min(i + 2, rest.count))
+        var shards = 2
+        if let j = rest.firstIndex(of: "--shards") {
+            shards = j + 1 < rest.count ? Int(rest[j + 1]) ?? shards : shards
+            rest.removeSubrange(j..<min(j + 2, rest.count))
+        }
+        var rounds = 3, unused = 0
+        parseRoundsAndInstances(rest, rounds: &rounds, instances: &unused)
+        runCheckpointPauseBench(series: series, shards: max(1, shards), rounds: rounds)
+        return
+    }
     var rounds = 1
     var instances = 10_000
     parseRoundsAndInstances(arguments, rounds: &rounds, instances: &instances)

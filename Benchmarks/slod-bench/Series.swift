@@ -33,7 +33,8 @@ func benchSeries(_ o: Options, series n: Int, only: String? = nil) {
     }
     for kind in [only == "counter" ? MetricKind.sum : .histogram] {
         let shard = AggregatorShard(maxSeries: n + 1, maxSeriesPerMetric: n + 1, seriesTTL: UInt64.max)
-        let feeder = SeriesFeeder(kind: kind)
+        let sink = ShardingSink(shards: 1)
+        let feeder = SeriesFeeder(kind: kind, sink: sink)
         let before = residentBytes()
         var labelBytes = 0
         var created = 0
@@ -41,7 +42,6 @@ func benchSeries(_ o: Options, series n: Int, only: String? = nil) {
         while start < n {
             let count = min(10_000, n - start)
             labelBytes += feeder.request(from: start, count: count)
-            let sink = feeder.sink
             guard let slice = sink.takeSlices()[0] else { fail("no slice") }
             let outcome = shard.apply(slice, now: 1)
             created += outcome.applied
@@ -78,10 +78,10 @@ func residentBytes() -> UInt64 {
     ProcessStats.current().residentMemoryBytes ?? 0
 }
 
-/// Builds requests of synthetic series into a reused `ShardingSink`.
+/// Builds requests of synthetic series into a reused sink.
 final class SeriesFeeder {
     let kind: MetricKind
-    let sink = ShardingSink(shards: 1)
+    let sink: MetricsSink
     private var strings: [[UInt8]] = []
     private let methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
     private let routes = (0..<20).map { "/api/v1/resource\($0)/{id}" }
@@ -90,7 +90,10 @@ final class SeriesFeeder {
     private let bounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
     private let counts: [UInt64] = Array(repeating: 1, count: 15)
 
-    init(kind: MetricKind) { self.kind = kind }
+    init(kind: MetricKind, sink: MetricsSink) {
+        self.kind = kind
+        self.sink = sink
+    }
 
     /// Feeds points for series `from..<from+count`; returns the label bytes of those series
     /// (names and values, as exposed: sanitized names, `job`/`instance` included).

@@ -360,6 +360,6 @@ case "alerts":
     let rest = Array(args.dropFirst())
     if rest.contains("--e2e") { runAlertsE2E(arguments: rest) } else { runAlertsBench(arguments: rest) }
 default:
-    print("usage: slod-bench http|accept|ingest|ingest-wal|replay [--seconds N] [--connections N] [--rounds N] | slod-bench durability [--part P,…] | slod-bench decode|aggregate|parser|slo|checkpoint|alerts")
+    print("usage: slod-bench http|accept|ingest|ingest-wal|replay|overload [--seconds N] [--connections N] [--rounds N] | slod-bench durability [--part P,…] | slod-bench decode|aggregate|parser|slo|checkpoint [--series N --shards N]|alerts")
     exit(args.first == nil ? 0 : 2)
 }

@@ -158,6 +158,7 @@ extension AggregatorShard {
             series[i].sloLinks = contexts[Int(e.ctx)].map { linkSLOs($0, e.kind, e.slot, labels) } ?? -1
         }
         // Raw identity headers carry a copy of their series' links.
+        completeStateCopy()
         forEachRaw { w, h, _ in
             let record = UnsafeMutableRawPointer(rawArena.pointer(at: w))
             var header = h

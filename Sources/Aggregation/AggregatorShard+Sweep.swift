@@ -14,6 +14,7 @@ extension AggregatorShard {
             }
         }
         if expired.isEmpty { return }
+        completeStateCopy()   // raw records change below
         // Tenant counts first: a series' context may be released below.
         for s in expired {
             let e = series[Int(s)]

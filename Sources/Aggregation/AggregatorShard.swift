@@ -164,6 +164,9 @@ public final class AggregatorShard: ShardWorker {
     var exponentials = FlatPool<ExponentialHistogramState>()
     var summaries = FlatPool<SummaryState>()
 
+    /// The checkpoint copy being made (`AggregatorShard+StateCopy.swift`), nil otherwise.
+    var stateCopy: SeriesStateCopy?
+
     /// SLO accounting (nil when no SLO is configured). A `let`: the per-point path reads it
     /// without retaining it.
     let slo: ShardSLO?
@@ -417,19 +420,39 @@ public final class AggregatorShard: ShardWorker {
 
 /// A pool of state values with a free list (slots are reused after sweeps), in flat storage so
 /// the per-point path reaches a state through a pointer (no array retain, no uniqueness check).
+///
+/// While a checkpoint copy of the pool is being made (`checkpointCopy`), every access that may
+/// write a slot (`pointer`, `add`, `remove`) first has that slot's chunk copied, so the copy
+/// keeps the states as they were at the cut.
 struct FlatPool<T>: ~Copyable {
     var items = FlatArray<T>(capacity: 256)
     var free: [Int32] = []
+    var checkpointCopy: ChunkedCopy<T>? = nil
 
     mutating func add(_ t: T) -> Int32 {
-        if let i = free.popLast() { items[Int(i)] = t; return i }
+        if let i = free.popLast() {
+            willWrite(i)
+            items[Int(i)] = t
+            return i
+        }
         items.append(t)
         return Int32(items.count - 1)
     }
 
-    mutating func remove(_ i: Int32, blank: T) { items[Int(i)] = blank; free.append(i) }
+    mutating func remove(_ i: Int32, blank: T) {
+        willWrite(i)
+        items[Int(i)] = blank
+        free.append(i)
+    }
 
-    @inline(__always) func pointer(_ i: Int32) -> UnsafeMutablePointer<T> { items.pointer(at: Int(i)) }
+    @inline(__always) func willWrite(_ i: Int32) {
+        if let c = checkpointCopy { c.ensure(Int(i), from: items.base) }
+    }
+
+    @inline(__always) func pointer(_ i: Int32) -> UnsafeMutablePointer<T> {
+        willWrite(i)
+        return items.pointer(at: Int(i))
+    }
     @inline(__always) subscript(i: Int32) -> T { items[Int(i)] }
     var memoryBytes: Int { items.memoryBytes + free.capacity * 4 }
 }

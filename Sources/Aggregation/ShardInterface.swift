@@ -65,6 +65,19 @@ public protocol ShardWorker: AnyObject, SendableMetatype {
     func sweep(now: UInt64)
     /// Hands over what this shard collected for SLO instances since the last call.
     func sloReport() -> [SLODelta]
+    /// Starts a copy of this shard's state as it is now, for a checkpoint (between slices; must
+    /// be cheap: the copy is filled by `continueStateCopy`, the shard applying slices meanwhile
+    /// without the copy seeing them).
+    func beginStateCopy() -> any ShardStateCopy
+    /// Fills about `bytes` more of the copy begun last; true once no copy is unfinished (the
+    /// copy may then be encoded on any thread).
+    func continueStateCopy(bytes: Int) -> Bool
+}
+
+/// A shard's state as it was at a checkpoint cut (`ShardWorker.beginStateCopy`).
+public protocol ShardStateCopy: AnyObject, Sendable {
+    /// Appends the state's checkpoint section. Any thread, once the copy is complete.
+    func encode(into out: inout [UInt8])
 }
 
 /// Self-metric instruments of one aggregator shard. Give every shard its own instance: `series`

@@ -18,6 +18,13 @@ import Synchronization
 /// Readers (`snapshot`) go through a small per-shard control queue (a mutex taken once per
 /// scrape, never per point) and are answered by each shard on its own thread.
 ///
+/// A checkpoint cut (`cutCheckpoint`) is a marker pushed behind the slices queued in every ring
+/// (each ring keeps one slot for it). A shard that meets the marker in one ring takes nothing
+/// more from that ring until it met it in all of its rings: it then holds exactly the slices
+/// committed before the cut. There it hands over its SLO deltas and begins a copy of its state
+/// (`ShardWorker.beginStateCopy`), which it fills a bounded step at a time between slices; the
+/// state is encoded by whoever waits for the cut, while the shards go on applying.
+///
 /// Generic over the shard type: the daemon runs `AggregatorShard`s and reaches their own API
 /// (reconfiguring SLOs, encoding series for a checkpoint) through `onEachShard`/`collect`;
 /// the runtime's tests run doubles that only implement the `ShardWorker` contract.
@@ -26,7 +33,31 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
     enum Job: @unchecked Sendable {
         /// `from`: the loop whose sink wrote the slice (its buffer goes back there).
         case apply(BatchSlice, Completion, slot: Int, from: Int)
+        /// Everything before this in every ring of the shard is before the checkpoint cut.
+        case cut(ShardRequest<ShardCut>)
     }
+
+    /// What a shard hands over at a checkpoint cut.
+    public struct ShardCut: @unchecked Sendable {
+        /// The shard's state at the cut (complete: encode it on any thread).
+        public var state: any ShardStateCopy
+        /// The SLO deltas collected up to the cut (since the last report).
+        public var sloDeltas: [SLODelta]
+        /// How long the shard stopped taking some ring's slices at the marker: waiting for the
+        /// marker in its other rings, taking the report and beginning the copy.
+        public var markerNanos: UInt64
+        /// The longest step of filling the copy between slices.
+        public var longestStepNanos: UInt64
+        /// The thread CPU time of the longer of the two (the rest is time the OS ran other threads).
+        public var longestStallCPUNanos: UInt64
+
+        /// The longest time the shard stopped applying (some ring's) slices because of the cut.
+        public var longestStallNanos: UInt64 { max(markerNanos, longestStepNanos) }
+    }
+
+    /// Bytes of state a shard copies for a checkpoint between two rounds of slices (a step
+    /// takes well under a millisecond).
+    static var stateCopyStepBytes: Int { 256 << 10 }
 
     /// Collects the outcomes of one request's slices; the last shard to finish completes it.
     ///
@@ -115,13 +146,16 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
             self.index = index
             self.worker = worker
             wakeup = try EventFD()
-            rings = (0..<loops).map { _ in SPSCRing<Job>(capacity: ringCapacity) }
+            // One slot more than the slices a commit may fill: room for a cut marker.
+            rings = (0..<loops).map { _ in SPSCRing<Job>(capacity: ringCapacity + 1) }
             returns = (0..<loops).map { _ in SPSCRing<BatchSlice>(capacity: ShardRuntime.recycledSlicesPerLoop) }
         }
     }
 
     let shards: [Shard]
     let sinks: [ShardingSink]
+    /// Slices a ring takes from commits (its capacity less the cut marker's slot).
+    let sliceCapacity: Int
     let sweepIntervalNanos: UInt64
     let clock: @Sendable () -> UInt64
     let threads = Mutex<[OSThread]>([])
@@ -133,9 +167,10 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
     public init(loops: Int, workers: [Worker], ringCapacity: Int = 64, sweepInterval: Duration = .seconds(10),
                 clock: @escaping @Sendable () -> UInt64 = { Clock.monotonicNanos() }) throws(Errno) {
         precondition(!workers.isEmpty)
+        sliceCapacity = SPSCRing<Job>(capacity: max(1, ringCapacity)).capacity
         var s: [Shard] = []
         for (i, w) in workers.enumerated() {
-            s.append(try Shard(index: i, worker: w, loops: max(1, loops), ringCapacity: ringCapacity))
+            s.append(try Shard(index: i, worker: w, loops: max(1, loops), ringCapacity: sliceCapacity))
         }
         shards = s
         sinks = (0..<max(1, loops)).map { _ in ShardingSink(shards: workers.count) }
@@ -197,7 +232,7 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
     /// True when every shard that `slices` has records for has room in ring `ring` (the ring's
     /// only producer is the caller, so the room stays until it pushes).
     func hasRoom(for slices: [BatchSlice?], ring: Int) -> Bool {
-        for (i, s) in slices.enumerated() where s != nil && shards[i].rings[ring].count >= shards[i].rings[ring].capacity {
+        for (i, s) in slices.enumerated() where s != nil && shards[i].rings[ring].count >= sliceCapacity {
             return false
         }
         return true
@@ -223,6 +258,34 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
 
     /// True when no slice is queued for any shard (approximate unless no loop is committing).
     public var ringsEmpty: Bool { shards.allSatisfy { $0.rings.allSatisfy(\.isEmpty) } }
+
+    /// Cuts a checkpoint: a marker behind the slices queued in every ring of every shard; `done`
+    /// gets one `ShardCut` per shard, in shard order, on the last shard's thread.
+    ///
+    /// Call only while no producer can push (the WAL gate held: every commit pushes under it):
+    /// the marker is then behind exactly the requests committed so far, and the caller is the
+    /// rings' producer for the moment. Returns false, pushing nothing, when a ring has no room
+    /// (only when earlier cuts' markers still fill the slot kept for them). Call `wakeShards`
+    /// once the producers are let go again (a wake-up may hand the CPU to a shard at once, so
+    /// not while they are held).
+    public func cutCheckpoint(_ done: @escaping @Sendable ([ShardCut]) -> Void) -> Bool {
+        for s in shards {
+            for ring in s.rings where ring.count >= ring.capacity { return false }
+        }
+        let request = ShardRequest<ShardCut>(shards: shards.count) { parts in done(parts.map { $0[0] }) }
+        for s in shards {
+            for ring in s.rings {
+                let pushed = ring.tryPush(.cut(request))
+                precondition(pushed, "ring filled up between the room check and the push (second producer?)")
+            }
+        }
+        return true
+    }
+
+    /// Wakes every shard thread (after `cutCheckpoint`).
+    public func wakeShards() {
+        for s in shards { s.wakeup.signal() }
+    }
 
     // MARK: - Readers
 
@@ -259,13 +322,30 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
 
     // MARK: - Shard thread
 
+    /// A shard's progress through a checkpoint cut (its thread only).
+    struct CutProgress {
+        var request: ShardRequest<ShardCut>
+        /// Rings whose marker the shard has met (it takes nothing more from them meanwhile).
+        var reached: [Bool]
+        var firstReached: UInt64
+        var firstReachedCPU: UInt64
+        /// Set once every ring's marker was met: the SLO deltas and the copy being filled.
+        var deltas: [SLODelta] = []
+        var state: (any ShardStateCopy)? = nil
+        var markerNanos: UInt64 = 0
+        var markerCPUNanos: UInt64 = 0
+        var longestStep: UInt64 = 0
+        var longestStepCPU: UInt64 = 0
+    }
+
     func run(_ shard: Shard) {
         var nextSweep = clock() &+ sweepIntervalNanos
+        var cut: CutProgress? = nil
         while true {
             let running = shard.running.load(ordering: .acquiring)
             var didWork = false
-            for ring in shard.rings {
-                let n = ring.drain(max: 64) { job in
+            for (r, ring) in shard.rings.enumerated() where cut?.reached[r] != true {
+                let n = ring.drain(upTo: 64, continuing: { job in
                     switch job {
                     case .apply(let slice, let completion, let slot, let loop):
                         let outcome = shard.worker.apply(slice, now: clock())
@@ -275,10 +355,21 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
                         if slice.buffer.capacity <= Self.maxRecycledSliceBytes {
                             _ = shard.returns[loop].tryPushOrReturn(slice)
                         }
+                        return true
+                    case .cut(let request):
+                        // A later cut: the copy for the earlier one is completed first.
+                        if cut?.state != nil { advanceCut(&cut, shard, stepBytes: .max) }
+                        if cut == nil {
+                            cut = CutProgress(request: request, reached: shard.rings.map { _ in false },
+                                              firstReached: Clock.monotonicNanos(), firstReachedCPU: Clock.threadCPUNanos())
+                        }
+                        cut!.reached[r] = true
+                        return false
                     }
-                }
+                })
                 if n > 0 { didWork = true }
             }
+            if cut != nil { advanceCut(&cut, shard, stepBytes: Self.stateCopyStepBytes) }
             let requests = shard.control.withLock { q -> [ControlRequest] in
                 let r = q
                 q.removeAll()
@@ -304,10 +395,38 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
                 shard.worker.sweep(now: now)
                 nextSweep = now &+ sweepIntervalNanos
             }
-            if !running && !didWork && shard.rings.allSatisfy(\.isEmpty) { return }
-            if !didWork && requests.isEmpty {
+            if !running && !didWork && cut == nil && shard.rings.allSatisfy(\.isEmpty) { return }
+            if !didWork && requests.isEmpty && cut == nil {
                 shard.wakeup.wait(timeoutMilliseconds: 1000)
             }
+        }
+    }
+
+    /// Once the shard met the cut marker in every ring: takes the SLO deltas and begins the
+    /// state copy (the rings are held until then); afterwards fills the copy one step per call
+    /// and hands the cut over when it is complete.
+    func advanceCut(_ cut: inout CutProgress?, _ shard: Shard, stepBytes: Int) {
+        guard var c = cut else { return }
+        if c.state == nil {
+            guard c.reached.allSatisfy({ $0 }) else { return }
+            c.deltas = shard.worker.sloReport()
+            c.state = shard.worker.beginStateCopy()
+            // The rings are taken from again from here: the copy is filled between slices.
+            c.reached = c.reached.map { _ in false }
+            c.markerNanos = Clock.monotonicNanos() &- c.firstReached
+            c.markerCPUNanos = Clock.threadCPUNanos() &- c.firstReachedCPU
+        }
+        let start = Clock.monotonicNanos(), startCPU = Clock.threadCPUNanos()
+        let complete = shard.worker.continueStateCopy(bytes: stepBytes)
+        c.longestStep = max(c.longestStep, Clock.monotonicNanos() &- start)
+        c.longestStepCPU = max(c.longestStepCPU, Clock.threadCPUNanos() &- startCPU)
+        if complete {
+            c.request.finish(shard: shard.index, [ShardCut(state: c.state!, sloDeltas: c.deltas, markerNanos: c.markerNanos,
+                                                           longestStepNanos: c.longestStep,
+                                                           longestStallCPUNanos: max(c.markerCPUNanos, c.longestStepCPU))])
+            cut = nil
+        } else {
+            cut = c
         }
     }
 }

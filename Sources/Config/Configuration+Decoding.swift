@@ -16,6 +16,7 @@ extension SlodConfiguration.Storage: ConfigSection {
         mapping.decode("fsync", &fsync, as: .oneOf)
         mapping.decode("fsync_interval", &fsyncInterval, as: .duration(in: .milliseconds(10)...(.seconds(60))))
         mapping.decode("checkpoint_interval", &checkpointInterval, as: .duration(in: .seconds(10)...(.seconds(86_400))))
+        mapping.decode("checkpoint_wal_bytes", &checkpointWALBytes, as: .size(in: (16 << 20)...(1 << 40)))
         mapping.decode("segment_bytes", &segmentBytes, as: .size(in: (1 << 20)...(1 << 30)))
     }
 }

@@ -131,8 +131,8 @@ final class SLOService: Sendable {
     }
 
     /// The SLO part of a checkpoint: waits for a running tick (ticks are held off meanwhile),
-    /// runs `barrier` — which stops ingestion, lets the shards drain and returns their SLO
-    /// deltas (nil: the checkpoint is abandoned) — adds those deltas in one evaluation, and
+    /// runs `barrier` — which cuts the checkpoint and returns the shards' SLO deltas up to the
+    /// cut (nil: the checkpoint is abandoned) — adds those deltas in one evaluation, and
     /// encodes the engine's instance states and the alert states, which then hold exactly what
     /// the barrier's WAL position covers.
     func checkpointState(barrier: () -> [[SLODelta]]?) -> (engine: [UInt8], alerts: [UInt8])? {

@@ -7,9 +7,6 @@ import Primitives
 import SLOEngine
 import Storage
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Durability for the daemon (DESIGN §3): the storage directory and its lock, recovery at
 /// start-up (newest valid checkpoint, then the WAL after it through the normal decode path),
@@ -25,10 +22,16 @@ import Glibc
 /// | 3 | the alert states (`AlertEvaluator.encodeCheckpoint`) |
 /// | 4 | metadata: slod version, the wall-clock time and the reason of the checkpoint (text, `key=value` lines) |
 ///
-/// A checkpoint is cut at a barrier (`WriteAheadLog` gate held, WAL moved to a new segment,
-/// shards drained), so it covers whole segments. The two newest checkpoints are kept, and the
-/// WAL segments the older of them covers are deleted: if the newest turns out damaged at the
-/// next start, the one before it and the WAL after it are still there.
+/// A checkpoint is cut under the `WriteAheadLog` gate, held only to move the WAL to a new segment
+/// and push a cut marker behind the slices queued for the shards (`ShardRuntime.cutCheckpoint`),
+/// so it covers whole segments; each shard, at the marker, holds exactly the records before the
+/// cut, hands over its SLO deltas and copies its state between slices, and the encoding runs
+/// on the checkpoint thread while ingestion goes on. Checkpoints are cut every
+/// `checkpoint_interval`, and sooner when the WAL appended since the last one passes
+/// `checkpoint_wal_bytes` (so the replay at the next start stays bounded whatever the load).
+/// The two newest checkpoints are kept, and the WAL segments the older of them covers are
+/// deleted: if the newest turns out damaged at the next start, the one before it and the WAL
+/// after it are still there.
 final class StorageService: @unchecked Sendable {
     static let seriesSection: UInt8 = 1
     static let sloSection: UInt8 = 2
@@ -48,6 +51,11 @@ final class StorageService: @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
     private let timerWake: EventFD
     private let timerThread = Mutex<OSThread?>(nil)
+    /// `metrics.bytes` when the last checkpoint was cut; `noCutYet` before the first.
+    private let walBytesAtLastCut = Atomic<UInt64>(StorageService.noCutYet)
+    private static let noCutYet = UInt64.max
+    /// How long the last checkpoint held ingestion (nanoseconds; see `Cut.pausedNanos`).
+    let lastIngestionPauseNanos = Atomic<UInt64>(0)
 
     struct SetupError: Error, CustomStringConvertible {
         var description: String
@@ -242,19 +250,46 @@ final class StorageService: @unchecked Sendable {
 
     // MARK: - Checkpoints
 
-    /// Starts the WAL's sync thread and the checkpoint timer.
+    /// How often the checkpoint thread compares the WAL appended since the last checkpoint
+    /// with `checkpoint_wal_bytes` (one atomic load; the overshoot is at most this much of
+    /// appends, ~0.3 GB at the disk's full speed).
+    static let walSizeCheckMillis: Int32 = 1_000
+
+    /// Starts the WAL's sync thread and the checkpoint thread: a checkpoint every
+    /// `checkpoint_interval` after the previous one, or once the WAL appended since it passes
+    /// `checkpoint_wal_bytes`.
     func start(runtime: ShardRuntime<AggregatorShard>, slo: SLOService) throws(Errno) {
         try wal.start()
-        let interval = config.checkpointInterval
+        let interval = config.checkpointInterval.nanoseconds
         let t = try OSThread.spawn(name: "slod-checkpoint") { [self] in
-            let millis = Int32(clamping: interval.nanoseconds / 1_000_000)
+            var last = Clock.monotonicNanos()
             while !stopped.load(ordering: .acquiring) {
-                timerWake.wait(timeoutMilliseconds: millis)
+                let due = last &+ interval
+                let now = Clock.monotonicNanos()
+                let left = due > now ? due - now : 0
+                timerWake.wait(timeoutMilliseconds: min(Self.walSizeCheckMillis, Int32(clamping: (left + 999_999) / 1_000_000)))
                 if stopped.load(ordering: .acquiring) { return }
-                checkpoint(runtime: runtime, slo: slo, reason: "interval")
+                let reason: String
+                if Clock.monotonicNanos() >= due {
+                    reason = "interval"
+                } else if walBytesSinceCheckpoint >= UInt64(config.checkpointWALBytes) {
+                    reason = "wal_size"
+                } else {
+                    continue
+                }
+                checkpoint(runtime: runtime, slo: slo, reason: reason)
+                last = Clock.monotonicNanos()
             }
         }
         timerThread.withLock { $0 = t }
+    }
+
+    /// WAL bytes behind the last checkpoint: appended since it was cut, or before the first
+    /// one, appended since start-up plus those replayed at start-up (no checkpoint covers them).
+    var walBytesSinceCheckpoint: UInt64 {
+        let atCut = walBytesAtLastCut.load(ordering: .relaxed)
+        if atCut == Self.noCutYet { return metrics.bytes.value &+ metrics.replayedBytes.value }
+        return metrics.bytes.value &- atCut
     }
 
     /// Stops the timer, writes the shutdown checkpoint (call after the server drained, before
@@ -282,12 +317,12 @@ final class StorageService: @unchecked Sendable {
                 logger.error("checkpoint failed", ["reason": reason, "error": error])
                 return false
             }
-            // The SLO evaluation is held while the barrier runs, so the engine takes the shards'
-            // last sums before its states are encoded.
+            // The SLO evaluation is held from the cut until the engine has taken the shards'
+            // deltas up to the cut, so its states are encoded exactly as of the cut.
             var cut: Result<Cut, CutFailure>? = nil
             let state = slo.checkpointState {
                 cut = self.cut(runtime: runtime)
-                return try? cut?.get().deltas
+                return try? cut?.get().parts.map(\.sloDeltas)
             }
             let c: Cut
             switch cut {
@@ -296,7 +331,12 @@ final class StorageService: @unchecked Sendable {
             case nil: return failed("the SLO evaluation stayed busy for 30 s")
             }
             guard let state else { return failed("the SLO evaluation stayed busy for 30 s") }
-            var sections = c.series.map { Checkpoint.Section(kind: Self.seriesSection, body: $0) }
+            // The encoding runs here, on the checkpoint thread: the shards are applying again.
+            var sections = c.parts.map { part in
+                var body: [UInt8] = []
+                part.state.encode(into: &body)
+                return Checkpoint.Section(kind: Self.seriesSection, body: body)
+            }
             sections.append(Checkpoint.Section(kind: Self.sloSection, body: state.engine))
             sections.append(Checkpoint.Section(kind: Self.alertSection, body: state.alerts))
             let meta = "version=\(SlodVersion.version)\nunix_nanos=\(Clock.wallNanos())\nreason=\(reason)\n"
@@ -315,17 +355,20 @@ final class StorageService: @unchecked Sendable {
             prune()
             logger.info("checkpoint written", ["reason": reason, "file": path, "bytes": String(bytes),
                                                "seconds": format3(seconds),
-                                               "ingestion_paused_ms": format3(Double(c.pausedNanos) / 1e6)])
+                                               "ingestion_paused_ms": format3(Double(c.pausedNanos) / 1e6),
+                                               "gate_held_ms": format3(Double(c.gateNanos) / 1e6)])
             return true
         }
     }
 
-    /// What the barrier hands over: the WAL position the state covers, each shard's series and
-    /// SLO deltas, and how long ingestion was held.
+    /// What a cut hands over: the WAL position the state covers, each shard's part (state copy
+    /// and SLO deltas), and how long ingestion was held.
     struct Cut {
         var covers: WALPosition
-        var series: [[UInt8]]
-        var deltas: [[SLODelta]]
+        var parts: [ShardRuntime<AggregatorShard>.ShardCut]
+        /// How long the WAL gate was held (no request committed meanwhile).
+        var gateNanos: UInt64
+        /// The ingestion pause: the gate hold plus the longest stall of a shard (`ShardCut.longestStallNanos`).
         var pausedNanos: UInt64
     }
 
@@ -333,12 +376,15 @@ final class StorageService: @unchecked Sendable {
         var reason: String
     }
 
-    /// The barrier, under the gate (no request is committed meanwhile): the WAL moves on to a
-    /// new segment, the shards drain their rings — after which they hold exactly the records
-    /// before the old segment's end — and hand over their series and SLO sums.
+    /// The cut. Under the gate (no request is committed meanwhile) only: the WAL moves on to a
+    /// new segment and a marker goes behind the slices queued for the shards. Then, with
+    /// ingestion going on, it waits (bounded) until every shard has met the marker — holding
+    /// exactly the records before the new segment — and handed over its SLO deltas and a
+    /// complete copy of its state.
     func cut(runtime: ShardRuntime<AggregatorShard>) -> Result<Cut, CutFailure> {
-        wal.gate.withLock { g -> Result<Cut, CutFailure> in
-            let paused = Clock.monotonicNanos()
+        let answer = Answer<[ShardRuntime<AggregatorShard>.ShardCut]>()
+        let started = wal.gate.withLock { g -> Result<(covers: WALPosition, gateNanos: UInt64), CutFailure> in
+            let held = Clock.monotonicNanos()
             guard let w = g.writer else { return .failure(CutFailure(reason: "the WAL is not open")) }
             let covers: WALPosition
             do throws(StorageError) {
@@ -347,25 +393,27 @@ final class StorageService: @unchecked Sendable {
             } catch {
                 return .failure(CutFailure(reason: "cannot start a new WAL segment: \(error)"))
             }
-            var polls = 0
-            while !runtime.ringsEmpty && polls < 60_000 {
-                usleep(100)
-                polls += 1
+            walBytesAtLastCut.store(metrics.bytes.value, ordering: .relaxed)
+            guard runtime.cutCheckpoint({ answer.deliver($0) }) else {
+                // The new segment is harmless: the next checkpoint covers it.
+                return .failure(CutFailure(reason: "the shards have not yet reached the previous checkpoint's cut"))
             }
-            guard runtime.ringsEmpty else { return .failure(CutFailure(reason: "the shards did not drain within 6 s")) }
-            guard let series = Self.wait({ done in
-                runtime.collect({ worker in
-                    var out: [UInt8] = []
-                    worker.encodeSeries(into: &out)
-                    return out
-                }, done: done)
-            }) else { return .failure(CutFailure(reason: "the shards did not hand over their series within 60 s")) }
-            // A shard stuck for a minute: abandon the checkpoint (sums it hands over later are lost to the SLOs).
-            guard let deltas = Self.wait({ done in runtime.sloReports(done) }) else {
-                return .failure(CutFailure(reason: "the shards did not hand over their SLO sums within 60 s"))
-            }
-            return .success(Cut(covers: covers, series: series, deltas: deltas, pausedNanos: Clock.monotonicNanos() &- paused))
+            return .success((covers, Clock.monotonicNanos() &- held))
         }
+        let (covers, gateNanos): (WALPosition, UInt64)
+        switch started {
+        case .success(let s): (covers, gateNanos) = s
+        case .failure(let f): return .failure(f)
+        }
+        runtime.wakeShards()
+        // A shard stuck for a minute: abandon the checkpoint (SLO sums it hands over later are lost).
+        guard let parts = answer.wait(until: .after(.seconds(60))) else {
+            return .failure(CutFailure(reason: "the shards did not reach the cut and copy their state within 60 s"))
+        }
+        let stall = parts.map(\.longestStallNanos).max() ?? 0
+        let paused = gateNanos &+ stall
+        lastIngestionPauseNanos.store(paused, ordering: .relaxed)
+        return .success(Cut(covers: covers, parts: parts, gateNanos: gateNanos, pausedNanos: paused))
     }
 
     /// Keeps the two newest checkpoints and the WAL after the older of them.
@@ -385,9 +433,22 @@ final class StorageService: @unchecked Sendable {
         }
     }
 
-    /// Runs an asynchronous request and waits for its answer; nil after 60 s without one.
-    static func wait<T: Sendable>(_ start: (@escaping @Sendable (T) -> Void) -> Void) -> T? {
-        Deadline.after(.seconds(60)).answer(of: start)
+    /// An answer delivered by another thread, waited for with a deadline (the cut is started
+    /// under the gate and waited for outside it, so `Deadline.answer(of:)` does not fit).
+    final class Answer<T: Sendable>: Sendable {
+        private let value = ConditionLocked<T?>(nil)
+
+        func deliver(_ v: T) { value.withLock { $0 = v } }
+
+        /// The answer, or nil when none came by `deadline`.
+        func wait(until deadline: Deadline) -> T? {
+            var answer: T? = nil
+            _ = value.wait(until: deadline) { v in
+                answer = v
+                return v != nil
+            }
+            return answer
+        }
     }
 
     /// Number of WAL segment files now.
@@ -408,7 +469,7 @@ func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService
         "slod_wal_bytes_total", "slod_wal_segments", "slod_wal_segments_created_total", "slod_wal_write_failures_total",
         "slod_wal_fsync_failures_total", "slod_wal_fsync_duration_seconds", "slod_wal_loss_window_seconds",
         "slod_checkpoint_duration_seconds", "slod_checkpoint_failures_total", "slod_checkpoint_age_seconds",
-        "slod_checkpoint_bytes", "slod_wal_replay_duration_seconds", "slod_wal_replayed_records_total",
+        "slod_checkpoint_bytes", "slod_checkpoint_ingestion_paused_seconds", "slod_wal_replay_duration_seconds", "slod_wal_replayed_records_total",
         "slod_wal_replayed_bytes_total", "slod_wal_replayed_points_total", "slod_wal_points_total",
         "slod_storage_corruptions_total", "slod_wal_torn_tails_total",
     ]) { w in
@@ -443,6 +504,9 @@ func registerStorageMetrics(_ registry: MetricsRegistry, storage: StorageService
                  value: max(0, Clock.wallSeconds() - Double(m.lastCheckpointUnix.load(ordering: .relaxed))))
         w.single("slod_checkpoint_bytes", type: .gauge, help: "Size of the sections of the last checkpoint written.",
                  value: Double(m.checkpointBytes.value))
+        w.single("slod_checkpoint_ingestion_paused_seconds", type: .gauge,
+                 help: "How long the last checkpoint held ingestion: the WAL gate hold plus the longest stall of a shard at the cut.",
+                 value: Double(storage.lastIngestionPauseNanos.load(ordering: .relaxed)) / 1e9)
         w.single("slod_wal_replay_duration_seconds", type: .gauge, help: "Time the start-up replay of the WAL took.",
                  value: Double(bitPattern: m.replaySeconds.load(ordering: .relaxed)))
         w.single("slod_wal_replayed_records_total", type: .counter, help: "WAL records replayed at start-up.",

@@ -12,6 +12,14 @@ public enum Clock {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
+    /// CPU time the calling thread has used (`CLOCK_THREAD_CPUTIME_ID`), in nanoseconds: set
+    /// against a `monotonicNanos` difference, it tells work from time the thread was not running.
+    public static func threadCPUNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
     /// Seconds since the Unix epoch (`CLOCK_REALTIME`) as a Double.
     public static func wallSeconds() -> Double {
         var ts = timespec()

@@ -167,6 +167,18 @@ public final class SPSCRing<Element: ~Copyable> {
     @inlinable
     @discardableResult
     public func drain(max: Int, _ body: (consuming Element) -> Void) -> Int {
+        drain(upTo: max, continuing: { element in
+            body(element)
+            return true
+        })
+    }
+
+    /// Consumer only. As `drain(max:_:)`, but stops right after the first element for which
+    /// `body` returns false (that element is taken; the ones behind it stay queued): a consumer
+    /// that meets a marker in the stream can stop there without taking what follows it.
+    @inlinable
+    @discardableResult
+    public func drain(upTo max: Int, continuing body: (consuming Element) -> Bool) -> Int {
         guard max > 0 else { return 0 }
         let h = _head.load(ordering: .relaxed)  // relaxed: only this thread writes `head`
         var available = _consumerCachedTail &- h
@@ -180,12 +192,13 @@ public final class SPSCRing<Element: ~Copyable> {
         var i = h
         let end = h &+ n
         while i != end {
-            body((_consumerStorage + (i & _consumerMask)).move())
+            let more = body((_consumerStorage + (i & _consumerMask)).move())
             i &+= 1
+            if !more { break }
         }
         // Release: every move above happens-before the producer reuses those slots.
-        _head.store(end, ordering: .releasing)
-        return n
+        _head.store(i, ordering: .releasing)
+        return i &- h
     }
 }
 

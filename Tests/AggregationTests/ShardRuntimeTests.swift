@@ -29,8 +29,25 @@ import Testing
         }
         func sweep(now: UInt64) {}
         func sloReport() -> [SLODelta] {
-            [SLODelta(instance: Int32(index), time: 0, good: 0, total: 0)]
+            [SLODelta(instance: Int32(index), time: 0, good: Int64(applied.load(ordering: .relaxed)), total: 0)]
         }
+        /// The copy holds the points applied at the cut and takes `copySteps` steps to fill.
+        var copySteps = 3
+        var stepsLeft = 0
+        func beginStateCopy() -> any ShardStateCopy {
+            stepsLeft = copySteps
+            return FakeCopy(appliedAtCut: applied.load(ordering: .relaxed))
+        }
+        func continueStateCopy(bytes: Int) -> Bool {
+            stepsLeft = max(0, stepsLeft - 1)
+            return stepsLeft == 0
+        }
+    }
+
+    final class FakeCopy: ShardStateCopy {
+        let appliedAtCut: Int
+        init(appliedAtCut: Int) { self.appliedAtCut = appliedAtCut }
+        func encode(into out: inout [UInt8]) { out.append(contentsOf: String(appliedAtCut).utf8) }
     }
 
     /// A JSON request with `n` gauge points, each its own series.
@@ -141,6 +158,46 @@ import Testing
         workers[0].gate.store(true, ordering: .releasing)
         runtime.stop()
         #expect(workers.map { $0.applied.load(ordering: .relaxed) } == expected, "each shard applied exactly its slices of the accepted requests")
+    }
+
+    /// Slices committed before the cut (on every loop) are in each shard's copy and SLO deltas,
+    /// slices committed after it are not, though all were queued when the shards reached it.
+    @Test func checkpointCutHoldsExactlyTheSlicesBeforeIt() throws {
+        let workers = (0..<2).map { FakeWorker(index: $0) }
+        for w in workers { w.gate.store(false, ordering: .releasing) }   // the rings fill up
+        let runtime = try ShardRuntime(loops: 2, workers: workers, ringCapacity: 8)
+        let pipeline = IngestPipeline(runtime: runtime, journal: NoJournal())
+        try runtime.start()
+        var before = [0, 0], all = [0, 0]
+        func commit(_ tag: Int, loop: Int) throws -> [Int] {
+            try decode(Self.request(7 + tag, tag: tag), into: pipeline.makeSink(loop: loop))
+            guard case .pending = pipeline.commit(loop: loop, request: Self.requestInfo, completion: { _ in }) else {
+                Issue.record("commit \(tag) refused")
+                return [0, 0]
+            }
+            return try expectedPerShard(Self.request(7 + tag, tag: tag), shards: 2)
+        }
+        for tag in 0..<6 {
+            let e = try commit(tag, loop: tag % 2)
+            for s in 0..<2 { before[s] += e[s]; all[s] += e[s] }
+        }
+        let cut = PThreadLocked<[ShardRuntime<FakeWorker>.ShardCut]?>(nil)
+        #expect(runtime.cutCheckpoint { parts in cut.withLock { $0 = parts } })
+        runtime.wakeShards()
+        // The ring keeps a slot for the marker: a full ring still takes it.
+        for tag in 6..<12 {
+            let e = try commit(tag, loop: tag % 2)
+            for s in 0..<2 { all[s] += e[s] }
+        }
+        for w in workers { w.gate.store(true, ordering: .releasing) }
+        let deadline = Date().addingTimeInterval(10)
+        while cut.withLock({ $0 == nil }) && Date() < deadline { usleep(1000) }
+        let parts = try #require(cut.withLock { $0 })
+        runtime.stop()
+        #expect(parts.map { ($0.state as? FakeCopy)?.appliedAtCut } == before.map { Optional($0) })
+        #expect(parts.map { $0.sloDeltas.map(\.good) } == before.map { [Int64($0)] })
+        #expect(workers.map { $0.applied.load(ordering: .relaxed) } == all)
+        #expect(before != all)
     }
 
     @Test func snapshotGathersOnePartPerShard() throws {

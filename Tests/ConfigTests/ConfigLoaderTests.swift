@@ -178,6 +178,20 @@ import Testing
         #expect(SlodConfiguration.default.server.limits.maxBodyMemory == 256 << 20)
     }
 
+    /// `storage.checkpoint_wal_bytes`: a size in 16MiB...1024GiB, errors at the value's position.
+    @Test func checkpointWALBytesIsASizeInItsRange() throws {
+        let config = try loadConfig("storage:\n  checkpoint_wal_bytes: 512MiB\n").get()
+        #expect(config.storage.checkpointWALBytes == 512 << 20)
+        let cases: [(String, String)] = [
+            ("storage:\n  checkpoint_wal_bytes: 1MiB\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: size 1MiB is out of range: expected 16MiB...1024GiB"),
+            ("storage:\n  checkpoint_wal_bytes: 1025GiB\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: size 1025GiB is out of range: expected 16MiB...1024GiB"),
+            ("storage:\n  checkpoint_wal_bytes: lots\n", "slod.yaml:2:25: storage.checkpoint_wal_bytes: expected a size like 16MiB, got \"lots\""),
+        ]
+        for (text, message) in cases {
+            #expect(configErrors(text).map(\.description) == [message])
+        }
+    }
+
     @Test func quotedIntegerIsRejectedWithHint() {
         let errors = configErrors("server:\n  event_loops: \"4\"\n")
         #expect(errors.first?.message == "expected an integer in 0...256, got the string \"4\" (remove the quotes)")

@@ -75,6 +75,30 @@ struct SPSCRingTests {
         }
     }
 
+    /// `drain(upTo:continuing:)` stops right after the element its body refuses; the rest stays
+    /// queued in order, and a later drain resumes behind it.
+    @Test(arguments: [1, 2, 4, 8])
+    func drainStopsAfterTheRefusedElement(capacity: Int) {
+        for fill in 0...capacity {
+            for stopAt in 0...capacity {
+                let ring = SPSCRing<Int>(capacity: capacity)
+                for i in 0..<fill { _ = ring.tryPush(i) }
+                var seen: [Int] = []
+                let n = ring.drain(upTo: capacity + 1, continuing: { v in
+                    seen.append(v)
+                    return v != stopAt
+                })
+                let expected = stopAt < fill ? stopAt + 1 : fill
+                #expect(n == expected)
+                #expect(seen == Array(0..<expected))
+                #expect(ring.count == fill - expected)
+                var rest: [Int] = []
+                ring.drain(max: capacity) { rest.append($0) }
+                #expect(rest == Array(expected..<fill))
+            }
+        }
+    }
+
     /// A long pseudo-random interleaving of pushes, pops and drains against an array model; the
     /// indices wrap the storage many thousands of times.
     @Test(arguments: [1, 2, 4, 8, 16])
