@@ -118,7 +118,25 @@ struct PointsRecordCursor {
         return base.load(fromByteOffset: offset, as: UInt8.self)
     }
 
+    /// One- and two-byte varints (nearly all of them: references, small counts, deltas) are
+    /// read inline; longer ones by `longVarint`.
     @inline(__always) mutating func varint() throws(PointsRecordError) -> UInt64 {
+        if let base, count &- offset >= 2 {
+            let b0 = base.load(fromByteOffset: offset, as: UInt8.self)
+            if b0 < 0x80 {
+                offset &+= 1
+                return UInt64(b0)
+            }
+            let b1 = base.load(fromByteOffset: offset &+ 1, as: UInt8.self)
+            if b1 < 0x80 {
+                offset &+= 2
+                return UInt64(b0 & 0x7F) | UInt64(b1) << 7
+            }
+        }
+        return try longVarint()
+    }
+
+    mutating func longVarint() throws(PointsRecordError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

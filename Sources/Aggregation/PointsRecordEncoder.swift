@@ -30,10 +30,16 @@ public final class PointsRecordEncoder {
     private var resourceIndex: [UInt64: Int32] = [:]
     private var resourceBlobs: [Range<Int>] = []
     private var seriesIndex = HashIndex(capacity: 1024)
-    private var seriesContext: [Int32] = []
-    private var seriesAttributes: [Range<Int>] = []
-    /// Per series: the bounds reference of its last histogram point (0: none yet).
-    private var seriesBounds: [Int32] = []
+    /// One defined series: its context reference, where its attribute encoding lies in the
+    /// arena, and the bounds reference of its last histogram point (0: none yet). Flat storage:
+    /// the per-point lookup reads it by pointer, with no reference counting.
+    struct Series {
+        var context: Int32
+        var bounds: Int32
+        var attributesStart: Int
+        var attributesCount: Int
+    }
+    private var series = FlatArray<Series>(capacity: 1024)
     private var boundsIndex: [UInt64: Int32] = [:]
     /// Bounds references start at 1; index 0 is a placeholder for "no bounds".
     private var boundsArrays: [Range<Int>] = [0..<0]
@@ -112,10 +118,8 @@ public final class PointsRecordEncoder {
         contextBlobs.removeAll(keepingCapacity: true)
         resourceIndex.removeAll(keepingCapacity: true)
         resourceBlobs.removeAll(keepingCapacity: true)
-        seriesIndex = HashIndex(capacity: max(1024, seriesContext.count))
-        seriesContext.removeAll(keepingCapacity: true)
-        seriesAttributes.removeAll(keepingCapacity: true)
-        seriesBounds.removeAll(keepingCapacity: true)
+        seriesIndex = HashIndex(capacity: max(1024, series.count))
+        series.removeAll()
         boundsIndex.removeAll(keepingCapacity: true)
         boundsArrays.removeAll(keepingCapacity: true)
         boundsArrays.append(0..<0)
@@ -163,14 +167,17 @@ public final class PointsRecordEncoder {
 
     @inline(__always)
     private func seriesReference(hash: UInt64, context: Int32, attributes: UnsafeRawBufferPointer) -> Int32 {
+        let entries = series.base
+        let arenaBase = UnsafeRawPointer(arena.base)
         let found = seriesIndex.find(hash: hash) { ref in
-            seriesContext[Int(ref)] == context && sameBytes(arenaBytes(seriesAttributes[Int(ref)]), attributes)
+            let e = entries[Int(ref)]
+            return e.context == context && e.attributesCount == attributes.count
+                && (e.attributesCount == 0 || bytesEqual(arenaBase + e.attributesStart, attributes.baseAddress!, e.attributesCount))
         }
         if let found { return found }
-        let ref = Int32(seriesContext.count)
-        seriesContext.append(context)
-        seriesAttributes.append(store(attributes))
-        seriesBounds.append(0)
+        let ref = Int32(series.count)
+        let stored = store(attributes)
+        series.append(Series(context: context, bounds: 0, attributesStart: stored.lowerBound, attributesCount: stored.count))
         // A colliding hash with other bytes: both stay findable (the index compares keys).
         seriesIndex.insert(hash: hash, value: ref)
         payload.put(PointsRecord.Kind.series.rawValue)
@@ -185,17 +192,17 @@ public final class PointsRecordEncoder {
     private func boundsReference(_ bounds: UnsafeBufferPointer<Double>, series: Int32) -> Int32 {
         if bounds.isEmpty { return 0 }
         let raw = UnsafeRawBufferPointer(bounds)
-        let last = seriesBounds[Int(series)]
+        let last = self.series[Int(series)].bounds
         if last != 0 && sameBytes(arenaBytes(boundsArrays[Int(last)]), raw) { return last }
         let hash = Hash64.hash(raw, seed: 0)
         if let ref = boundsIndex[hash], sameBytes(arenaBytes(boundsArrays[Int(ref)]), raw) {
-            seriesBounds[Int(series)] = ref
+            self.series.pointer(at: Int(series)).pointee.bounds = ref
             return ref
         }
         let ref = Int32(boundsArrays.count)
         boundsArrays.append(store(raw))
         boundsIndex[hash] = ref
-        seriesBounds[Int(series)] = ref
+        self.series.pointer(at: Int(series)).pointee.bounds = ref
         payload.put(PointsRecord.Kind.bounds.rawValue)
         payload.putVarint(UInt64(bounds.count))
         for b in bounds { payload.putLittleEndian(b.bitPattern) }

@@ -11,9 +11,10 @@ import Synchronization
 /// reach the shards, and makes it durable by the configured policy (DESIGN §3).
 ///
 /// **The gate.** One lock covers "append the record, hand the slices to the shards" for every
-/// request, and the checkpoint barrier takes the same lock: so when a checkpoint holds it and
-/// the shards have drained their rings, the shards' state contains exactly the records before
-/// the WAL's current end — the position the checkpoint covers. The lock is taken once per
+/// request, and a checkpoint cut takes the same lock to start a new segment and push its marker
+/// behind the slices queued in every ring (`ShardRuntime.cutCheckpoint`): so a shard that
+/// reaches the marker holds exactly the records before the old segment's end — the position
+/// the checkpoint covers — while ingestion goes on. The lock is taken once per
 /// request, never per point; the record is encoded before it is taken, so two event loops contend
 /// for it only as long as one `write(2)` of a record and a few ring pushes.
 ///
