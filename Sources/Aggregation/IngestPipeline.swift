@@ -46,7 +46,8 @@ public final class IngestPipeline<Worker: ShardWorker>: IngestBackend, @unchecke
     func ingest(_ slices: [BatchSlice?], lane: Int, ring: Int, receivedNanos: Int64, journal: IngestJournal,
                 completion: @escaping @Sendable (IngestCommit) -> Void) -> IngestCommitStart {
         guard slices.contains(where: { $0 != nil }) else { return .done(IngestCommit()) }
-        // Step 2: all or nothing; the lane is its rings' only producer, so room only grows.
+        // Step 2: all or nothing. The lane is its rings' only producer of slices, so their room
+        // for slices only grows (a checkpoint's cut marker has a slot of its own).
         guard runtime.hasRoom(for: slices, ring: ring) else { return .unavailable(retryAfter: 1, reason: "aggregation is behind") }
         // Step 4, prepared first: the shards' outcome, then the record's durability.
         let receipt = JournalReceipt()
