@@ -1,5 +1,4 @@
 import OTLP
-import Platform
 
 /// The path of a decoded request to the shards — one function, `ingest`, shared by live
 /// ingestion (`commit`, on an event loop) and WAL replay (`replay`, on a replay lane):

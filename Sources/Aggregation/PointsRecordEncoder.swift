@@ -49,9 +49,6 @@ public final class PointsRecordEncoder {
         self.lane = lane
     }
 
-    /// Bytes of the dictionaries (grows with the series a segment sees).
-    public var dictionaryBytes: Int { arena.capacity + seriesIndex.memoryBytes }
-
     /// The record for `slices` in segment `segment`. Definitions start over when `segment` is
     /// not the segment of the previous record, so it must be the segment the record will really
     /// go to (replay starts a lane's dictionaries over exactly there): the caller encodes against
@@ -223,62 +220,45 @@ public final class PointsRecordEncoder {
         var values = RecordReader(base: record, offset: PointRecordLayout.attributes + n, end: length)
         let series = seriesReference(hash: hash, context: context, attributes: attributes)
 
-        var kind: PointsRecord.Kind
-        var extra: UInt8 = 0
-        var number = SliceRecords.NumberFields(kind: .none, bits: 0)
-        var histogram: SliceRecords.HistogramFields? = nil
-        var exponential: SliceRecords.ExponentialFields? = nil
-        var summary: SliceRecords.SummaryFields? = nil
+        /// The entry's first byte and the point header (definitions it needs are written before).
+        func header(_ kind: PointsRecord.Kind, _ extra: UInt8 = 0) {
+            var head = kind.rawValue | extra
+            if start != previous.start { head |= PointsRecord.startChanged }
+            if time != previous.time { head |= PointsRecord.timeChanged }
+            if flags != 0 { head |= PointsRecord.hasFlags }
+            payload.put(head)
+            payload.putVarint(UInt64(series))
+            if start != previous.start { payload.putZigzag(Int64(bitPattern: start &- previous.start)) }
+            if time != previous.time { payload.putZigzag(Int64(bitPattern: time &- previous.time)) }
+            if flags != 0 { payload.putVarint(UInt64(flags)) }
+            previous = (start, time)
+        }
+
         switch tag {
         case .number:
-            number = SliceRecords.readNumber(&values)
-            kind = switch number.kind {
-            case .int: .intNumber
-            case .double: .doubleNumber
-            case .none: .emptyNumber
+            let number = SliceRecords.readNumber(&values)
+            switch number.kind {
+            case .int:
+                header(.intNumber)
+                payload.putZigzag(Int64(bitPattern: number.bits))
+            case .double:
+                header(.doubleNumber)
+                payload.putLittleEndian(number.bits)
+            case .none:
+                header(.emptyNumber)
             }
         case .histogram:
             let h = SliceRecords.readHistogram(&values)
-            kind = .histogram
-            if h.sum != nil { extra = PointsRecord.hasSum }
-            histogram = h
-        case .exponential:
-            let e = SliceRecords.readExponential(&values)
-            kind = .exponential
-            if e.sum != nil { extra = PointsRecord.hasSum }
-            exponential = e
-        case .summary:
-            kind = .summary
-            summary = SliceRecords.readSummary(&values)
-        case .context, .resource:
-            preconditionFailure("not a point record")
-        }
-        // The bounds definition must precede the point entry that refers to it.
-        let bounds = histogram.map { boundsReference($0.bounds, series: series) } ?? 0
-
-        var head = kind.rawValue | extra
-        if start != previous.start { head |= PointsRecord.startChanged }
-        if time != previous.time { head |= PointsRecord.timeChanged }
-        if flags != 0 { head |= PointsRecord.hasFlags }
-        payload.put(head)
-        payload.putVarint(UInt64(series))
-        if start != previous.start { payload.putZigzag(Int64(bitPattern: start &- previous.start)) }
-        if time != previous.time { payload.putZigzag(Int64(bitPattern: time &- previous.time)) }
-        if flags != 0 { payload.putVarint(UInt64(flags)) }
-        previous = (start, time)
-
-        switch kind {
-        case .intNumber: payload.putZigzag(Int64(bitPattern: number.bits))
-        case .doubleNumber: payload.putLittleEndian(number.bits)
-        case .histogram:
-            let h = histogram!
+            let bounds = boundsReference(h.bounds, series: series)
+            header(.histogram, h.sum == nil ? 0 : PointsRecord.hasSum)
             payload.putVarint(h.count)
             if let sum = h.sum { payload.putLittleEndian(sum.bitPattern) }
             payload.putVarint(UInt64(bounds))
             payload.putVarint(UInt64(h.counts.count))
             for c in h.counts { payload.putVarint(c) }
         case .exponential:
-            let e = exponential!
+            let e = SliceRecords.readExponential(&values)
+            header(.exponential, e.sum == nil ? 0 : PointsRecord.hasSum)
             payload.putVarint(e.count)
             if let sum = e.sum { payload.putLittleEndian(sum.bitPattern) }
             payload.putZigzag(Int64(e.scale))
@@ -291,15 +271,17 @@ public final class PointsRecordEncoder {
             payload.putVarint(UInt64(e.negative.count))
             for c in e.negative { payload.putVarint(c) }
         case .summary:
-            let s = summary!
-            payload.putVarint(s.count)
-            payload.putLittleEndian(s.sum.bitPattern)
-            payload.putVarint(UInt64(s.quantiles.count))
-            for q in s.quantiles {
-                payload.putLittleEndian(q.quantile.bitPattern)
-                payload.putLittleEndian(q.value.bitPattern)
+            let q = SliceRecords.readSummary(&values)
+            header(.summary)
+            payload.putVarint(q.count)
+            payload.putLittleEndian(q.sum.bitPattern)
+            payload.putVarint(UInt64(q.quantiles.count))
+            for v in q.quantiles {
+                payload.putLittleEndian(v.quantile.bitPattern)
+                payload.putLittleEndian(v.value.bitPattern)
             }
-        default: break
+        case .context, .resource:
+            preconditionFailure("not a point record")
         }
     }
 }
