@@ -37,11 +37,15 @@ import Primitives
 /// | 9 double number | point header, double |
 /// | 10 number without value | point header |
 /// | 11 histogram | point header, varint count, [double sum], varint bounds ref (0: none), varint n, n varint counts |
+/// | 14 histogram, packed counts | as 11, but after n one byte w (1–8) and n counts of w bytes, little-endian |
 /// | 12 exponential | point header, varint count, [double sum], zigzag scale, varint zero count, double zero threshold, zigzag positive offset, varint n, n varints, zigzag negative offset, varint n, n varints |
 /// | 13 summary | point header, varint count, double sum, varint n, n × (double quantile, double value) |
 ///
 /// Point header: varint series ref; zigzag (start − previous start) if `startChanged`; zigzag
-/// (time − previous time) if `timeChanged`; varint flags if `hasFlags`. "Previous" is the
+/// (time − previous time) if `timeChanged`; varint flags if `hasFlags`. Histograms are written as
+/// kind 14: fifteen bucket counts as varints cost more CPU to write than everything else about
+/// a point (each varint's length is data-dependent), at a width the largest count needs they
+/// are plain stores. Kind 11 is still read. "Previous" is the
 /// point before it in the record (0 for the first). Refs count from 0 per lane and segment in
 /// the order of definition (bounds from 1).
 public enum PointsRecord {
@@ -50,6 +54,14 @@ public enum PointsRecord {
     enum Kind: UInt8 {
         case context = 1, resource = 2, series = 3, bounds = 4, targetInfo = 5, forget = 6
         case intNumber = 8, doubleNumber = 9, emptyNumber = 10, histogram = 11, exponential = 12, summary = 13
+        case packedHistogram = 14
+    }
+
+    /// Bytes per count (1–8) that hold the largest of `counts`.
+    @inline(__always) static func packedWidth(_ counts: UnsafeBufferPointer<UInt64>) -> Int {
+        var all: UInt64 = 0
+        for c in counts { all |= c }
+        return max(1, (64 - all.leadingZeroBitCount + 7) / 8)
     }
 
     static let kindMask: UInt8 = 0x0F
@@ -65,15 +77,44 @@ public enum PointsRecord {
 extension ByteBuffer {
     @inline(__always) func putVarint(_ value: UInt64) {
         reserve(10)
-        var v = value
+        writerIndex = Self.storeVarint(value, at: base + writerIndex) - base
+    }
+
+    /// `values` as varints back to back (bucket counts): the write position stays in a register
+    /// for the whole run instead of going back to the buffer after every value.
+    @inline(__always) func putVarints(_ values: UnsafeBufferPointer<UInt64>) {
+        reserve(values.count &* 10)
         var p = base + writerIndex
+        for value in values { p = Self.storeVarint(value, at: p) }
+        writerIndex = p - base
+    }
+
+    /// Writes `value` as a LEB128 varint at `p` (which has room for 10 bytes); returns the byte
+    /// after it. (A branch-free variant that spreads the seven-bit groups into one word measured
+    /// slower here: the length computation costs more than the well-predicted loop.)
+    @inline(__always) static func storeVarint(_ value: UInt64, at p: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        var v = value
+        var p = p
         while v >= 0x80 {
             p.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, as: UInt8.self)
             p += 1
             v >>= 7
         }
         p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
-        writerIndex = p + 1 - base
+        return p + 1
+    }
+
+    /// `values` as little-endian integers of `width` bytes each (1–8, wide enough for the
+    /// largest): whole 8-byte words stored `width` bytes apart, each overwriting the previous
+    /// one's spare high bytes, so no store depends on a value's size.
+    @inline(__always) func putPacked(_ values: UnsafeBufferPointer<UInt64>, width: Int) {
+        reserve(values.count &* width &+ 8)
+        var p = base + writerIndex
+        for value in values {
+            p.storeBytes(of: value.littleEndian, as: UInt64.self)
+            p += width
+        }
+        writerIndex = p - base
     }
 
     @inline(__always) func putZigzag(_ value: Int64) {

@@ -153,7 +153,7 @@ public final class PointsRecordDecoder {
                 SliceRecords.resource(buffer(shard), hash: resource.hash, blob: dictionary.bytes(resource.blob))
                 pointCounts[shard] += 1
                 points += 1
-            case .intNumber, .doubleNumber, .emptyNumber, .histogram, .exponential, .summary:
+            case .intNumber, .doubleNumber, .emptyNumber, .histogram, .packedHistogram, .exponential, .summary:
                 try point(kind, head: head, &cursor, dictionary, previous: &previous)
                 points += 1
             }
@@ -271,11 +271,15 @@ public final class PointsRecordDecoder {
             let record = SliceRecords.beginPoint(out, .number, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
             SliceRecords.numberFields(out, kind: .none, bits: 0)
             SliceRecords.finishPoint(out, startedAt: record)
-        case .histogram:
+        case .histogram, .packedHistogram:
             let count = try c.varint()
             let sum: Double? = hasSum ? try c.double() : nil
             let boundsEntry = d.bounds[try c.reference("bounds", below: d.bounds.count)]
-            try readVarints(&c, into: &counts, "bucket count")
+            if kind == .packedHistogram {
+                try readPacked(&c, into: &counts, "bucket count")
+            } else {
+                try readVarints(&c, into: &counts, "bucket count")
+            }
             let bounds = UnsafeBufferPointer(start: d.boundValues.base + boundsEntry.start, count: boundsEntry.count)
             let bucketCounts = UnsafeBufferPointer(start: counts.base, count: counts.count)
             if let problem = OTLPValidation.check(histogram: HistogramPointView(common: common, count: count, sum: sum, min: nil, max: nil,
@@ -335,6 +339,30 @@ public final class PointsRecordDecoder {
         out.removeAll()
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try c.varint()) }
+    }
+
+    /// A packed run (`ByteBuffer.putPacked`): n, the width, n little-endian integers.
+    private func readPacked(_ c: inout PointsRecordCursor, into out: inout FlatArray<UInt64>, _ what: String) throws(PointsRecordError) {
+        let n = try c.count(what)
+        let width = Int(try c.byte())
+        guard (1...8).contains(width) else { throw c.fail("\(what) width \(width) is not 1 to 8 bytes") }
+        let packed = try c.bytes(n * width)
+        out.removeAll()
+        out.reserveCapacity(n)
+        guard let base = packed.baseAddress else { return }
+        let mask: UInt64 = width == 8 ? .max : (1 << UInt64(8 * width)) - 1
+        var i = 0
+        // Whole words while 8 bytes remain in the run, then byte by byte (never past its end).
+        while i < n && i * width + 8 <= packed.count {
+            out.append(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * width, as: UInt64.self)) & mask)
+            i += 1
+        }
+        while i < n {
+            var value: UInt64 = 0
+            for k in 0..<width { value |= UInt64(base.load(fromByteOffset: i * width + k, as: UInt8.self)) << UInt64(8 * k) }
+            out.append(value)
+            i += 1
+        }
     }
 }
 

@@ -30,16 +30,22 @@ public final class PointsRecordEncoder {
     private var resourceIndex: [UInt64: Int32] = [:]
     private var resourceBlobs: [Range<Int>] = []
     private var seriesIndex = HashIndex(capacity: 1024)
-    /// One defined series: its context reference, where its attribute encoding lies in the
-    /// arena, and the bounds reference of its last histogram point (0: none yet). Flat storage:
-    /// the per-point lookup reads it by pointer, with no reference counting.
+    /// One defined series: its point hash, its context reference, where its attribute encoding
+    /// lies in the arena, and the bounds reference of its last histogram point (0: none yet).
+    /// Flat storage: the per-point lookup reads it by pointer, with no reference counting.
     struct Series {
+        var hash: UInt64
         var context: Int32
         var bounds: Int32
         var attributesStart: Int
         var attributesCount: Int
     }
     private var series = FlatArray<Series>(capacity: 1024)
+    /// The series right after the previous point's. A sender repeats its series in the same
+    /// order request after request, and references count in the order first seen, so this is
+    /// usually the next point's series: checked like any key, it spares the index probe (a
+    /// cache miss per point at a few thousand series).
+    private var expectedSeries: Int32 = 0
     private var boundsIndex: [UInt64: Int32] = [:]
     /// Bounds references start at 1; index 0 is a placeholder for "no bounds".
     private var boundsArrays: [Range<Int>] = [0..<0]
@@ -117,6 +123,7 @@ public final class PointsRecordEncoder {
         resourceBlobs.removeAll(keepingCapacity: true)
         seriesIndex = HashIndex(capacity: max(1024, series.count))
         series.removeAll()
+        expectedSeries = 0
         boundsIndex.removeAll(keepingCapacity: true)
         boundsArrays.removeAll(keepingCapacity: true)
         boundsArrays.append(0..<0)
@@ -166,17 +173,25 @@ public final class PointsRecordEncoder {
     private func seriesReference(hash: UInt64, context: Int32, attributes: UnsafeRawBufferPointer) -> Int32 {
         let entries = series.base
         let arenaBase = UnsafeRawPointer(arena.base)
-        let found = seriesIndex.find(hash: hash) { ref in
+        @inline(__always) func isSeries(_ ref: Int32) -> Bool {
             let e = entries[Int(ref)]
-            return e.context == context && e.attributesCount == attributes.count
+            return e.hash == hash && e.context == context && e.attributesCount == attributes.count
                 && (e.attributesCount == 0 || bytesEqual(arenaBase + e.attributesStart, attributes.baseAddress!, e.attributesCount))
         }
-        if let found { return found }
+        if expectedSeries < series.count && isSeries(expectedSeries) {
+            defer { expectedSeries &+= 1 }
+            return expectedSeries
+        }
+        if let found = seriesIndex.find(hash: hash, where: isSeries) {
+            expectedSeries = found &+ 1
+            return found
+        }
         let ref = Int32(series.count)
         let stored = store(attributes)
-        series.append(Series(context: context, bounds: 0, attributesStart: stored.lowerBound, attributesCount: stored.count))
+        series.append(Series(hash: hash, context: context, bounds: 0, attributesStart: stored.lowerBound, attributesCount: stored.count))
         // A colliding hash with other bytes: both stay findable (the index compares keys).
         seriesIndex.insert(hash: hash, value: ref)
+        expectedSeries = ref &+ 1
         payload.put(PointsRecord.Kind.series.rawValue)
         payload.putVarint(UInt64(context))
         payload.putVarint(UInt64(attributes.count))
@@ -250,12 +265,14 @@ public final class PointsRecordEncoder {
         case .histogram:
             let h = SliceRecords.readHistogram(&values)
             let bounds = boundsReference(h.bounds, series: series)
-            header(.histogram, h.sum == nil ? 0 : PointsRecord.hasSum)
+            header(.packedHistogram, h.sum == nil ? 0 : PointsRecord.hasSum)
             payload.putVarint(h.count)
             if let sum = h.sum { payload.putLittleEndian(sum.bitPattern) }
             payload.putVarint(UInt64(bounds))
             payload.putVarint(UInt64(h.counts.count))
-            for c in h.counts { payload.putVarint(c) }
+            let width = PointsRecord.packedWidth(h.counts)
+            payload.put(UInt8(width))
+            payload.putPacked(h.counts, width: width)
         case .exponential:
             let e = SliceRecords.readExponential(&values)
             header(.exponential, e.sum == nil ? 0 : PointsRecord.hasSum)
@@ -266,10 +283,10 @@ public final class PointsRecordEncoder {
             payload.putLittleEndian(e.zeroThreshold.bitPattern)
             payload.putZigzag(Int64(e.positiveOffset))
             payload.putVarint(UInt64(e.positive.count))
-            for c in e.positive { payload.putVarint(c) }
+            payload.putVarints(e.positive)
             payload.putZigzag(Int64(e.negativeOffset))
             payload.putVarint(UInt64(e.negative.count))
-            for c in e.negative { payload.putVarint(c) }
+            payload.putVarints(e.negative)
         case .summary:
             let q = SliceRecords.readSummary(&values)
             header(.summary)

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Aggregation
 import OTLP
+import Primitives
 import Testing
 
 /// The WAL's points records: what replay makes of a record is byte for byte the slices live
@@ -145,6 +146,89 @@ import Testing
         let unknownRef: [UInt8] = [0] + [UInt8](repeating: 0, count: 8) + [PointsRecord.Kind.intNumber.rawValue, 5, 2]
         #expect(throws: PointsRecordError(offset: 10, "series reference 5 was never defined (0 are)")) {
             _ = try unknownRef.withUnsafeBytes { try PointsRecordDecoder(shards: 1).decode($0, segment: 1) }
+        }
+    }
+
+    /// Every varint length, its edges and zigzag extremes read back as written, singly and in
+    /// runs (the word-at-a-time writer must not leave a stale byte or a wrong length).
+    @Test func varintsReadBackAtEveryLength() throws {
+        var values: [UInt64] = [0, 1, 0x7F, 0x80, 0x3FFF, 0x4000, UInt64.max, UInt64.max - 1]
+        for bits in stride(from: 7, through: 63, by: 7) {
+            values += [(1 << UInt64(bits)) - 1, 1 << UInt64(bits), (1 << UInt64(bits)) + 1]
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1_000 { values.append(UInt64.random(in: 0...UInt64.max, using: &generator) >> UInt64.random(in: 0...63, using: &generator)) }
+        let signed: [Int64] = [0, -1, 1, Int64.min, Int64.max, -64, 64]
+        let buffer = ByteBuffer(capacity: 64)
+        for v in values { buffer.putVarint(v) }
+        values.withUnsafeBufferPointer { buffer.putVarints($0) }
+        for v in signed { buffer.putZigzag(v) }
+        var cursor = PointsRecordCursor(UnsafeRawBufferPointer(buffer.readable))
+        for v in values + values { #expect(try cursor.varint() == v) }
+        for v in signed { #expect(try cursor.zigzag() == v) }
+        #expect(cursor.atEnd)
+    }
+
+    /// Histograms are written with packed bucket counts (kind 14); a record of kind-11 entries
+    /// (varint counts) replays to the very same slices.
+    @Test func histogramsWithVarintCountsReplayAsPackedOnesDo() throws {
+        let url = Self.fixtures.appendingPathComponent("http-server/metrics_medium.json")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let body = try Self.keepingOnly("http.server.request.duration", in: document)
+        let live = try Self.liveSlices(body, json: true, shards: 2, sink: ShardingSink(shards: 2))
+        let packed = Array(PointsRecordEncoder(lane: 0).encode(live, receivedNanos: 7, segment: 1))
+        let varints = try Self.withVarintCounts(packed)
+        #expect(varints.count != packed.count)
+        for record in [packed, varints] {
+            let replayed = try record.withUnsafeBytes { try PointsRecordDecoder(shards: 2).decode($0, segment: 1) }
+            #expect(Self.bytes(replayed.slices) == Self.bytes(live))
+        }
+    }
+
+    /// `record` with every packed histogram entry rewritten as kind 11. Knows only the entries the
+    /// histogram fixture has.
+    static func withVarintCounts(_ record: [UInt8]) throws -> [UInt8] {
+        try record.withUnsafeBytes { bytes throws -> [UInt8] in
+            var c = PointsRecordCursor(bytes)
+            let out = ByteBuffer(capacity: record.count * 2)
+            out.putVarint(try c.varint())
+            out.putLittleEndian(try c.littleEndian64())
+            func copyVarint() throws { out.putVarint(try c.varint()) }
+            func copyBytes(_ n: Int) throws { out.append(try c.bytes(n)) }
+            while !c.atEnd {
+                let head = try c.byte()
+                let kind = try #require(PointsRecord.Kind(rawValue: head & PointsRecord.kindMask))
+                out.put(kind == .packedHistogram ? (head & ~PointsRecord.kindMask) | PointsRecord.Kind.histogram.rawValue : head)
+                switch kind {
+                case .context:
+                    let lengths = [try c.varint(), try c.varint(), try c.varint()]
+                    for n in lengths { out.putVarint(n) }
+                    try copyBytes(Int(lengths.reduce(0, +)))
+                case .resource: let n = try c.varint(); out.putVarint(n); try copyBytes(Int(n))
+                case .series: try copyVarint(); let n = try c.varint(); out.putVarint(n); try copyBytes(Int(n))
+                case .bounds: let n = try c.varint(); out.putVarint(n); try copyBytes(Int(n) * 8)
+                case .targetInfo: try copyVarint()
+                case .packedHistogram:
+                    try copyVarint()   // series
+                    if head & PointsRecord.startChanged != 0 { try copyVarint() }
+                    if head & PointsRecord.timeChanged != 0 { try copyVarint() }
+                    if head & PointsRecord.hasFlags != 0 { try copyVarint() }
+                    try copyVarint()   // count
+                    if head & PointsRecord.hasSum != 0 { try copyBytes(8) }
+                    try copyVarint()   // bounds
+                    let n = Int(try c.varint())
+                    out.putVarint(UInt64(n))
+                    let width = Int(try c.byte())
+                    let counts = try c.bytes(n * width)
+                    for i in 0..<n {
+                        var value: UInt64 = 0
+                        for k in 0..<width { value |= UInt64(counts[i * width + k]) << UInt64(8 * k) }
+                        out.putVarint(value)
+                    }
+                default: throw PointsRecordError(offset: c.offset, "the histogram fixture has no \(kind) entry")
+                }
+            }
+            return Array(UnsafeRawBufferPointer(out.readable))
         }
     }
 }
