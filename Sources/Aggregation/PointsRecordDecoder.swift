@@ -24,7 +24,8 @@ public final class PointsRecordDecoder {
     final class LaneDictionary {
         struct Context { var blob: Range<Int>; var resourceEnd: Int; var scopeEnd: Int; var hash: UInt64 }
         struct Resource { var blob: Range<Int>; var hash: UInt64 }
-        struct Series { var context: Int32; var attributesStart: Int; var attributesCount: Int; var hash: UInt64 }
+        /// `shard`: the hash's shard, worked out once at the definition (a division per point otherwise).
+        struct Series { var context: Int32; var shard: Int32; var attributesStart: Int; var attributesCount: Int; var hash: UInt64 }
         struct Bounds { var start: Int; var count: Int }
 
         var segment = -1
@@ -199,7 +200,8 @@ public final class PointsRecordDecoder {
         guard BlobCheck.attributes(attributes) else { throw PointsRecordError(offset: at, "series definition has a malformed attribute encoding") }
         let hash = pointHash(context: d.contexts[context].hash, attributes: attributeHash(attributes))
         let stored = d.store(attributes)
-        d.series.append(LaneDictionary.Series(context: Int32(context), attributesStart: stored.lowerBound, attributesCount: stored.count, hash: hash))
+        d.series.append(LaneDictionary.Series(context: Int32(context), shard: Int32(hash % UInt64(shards)), attributesStart: stored.lowerBound,
+                                              attributesCount: stored.count, hash: hash))
     }
 
     private func defineBounds(_ c: inout PointsRecordCursor, _ d: LaneDictionary) throws(PointsRecordError) {
@@ -243,7 +245,7 @@ public final class PointsRecordDecoder {
         let common = PointCommon(attributes: UnsafeBufferPointer(start: nil, count: 0), startTimeUnixNano: start, timeUnixNano: time,
                                  flags: DataPointFlags(rawValue: flags))
         let attributes = d.arena.bytes(at: series.attributesStart, length: series.attributesCount)
-        let shard = Int(series.hash % UInt64(shards))
+        let shard = Int(series.shard)
         let out = buffer(shard)
         if sliceContext[shard] != series.context {
             sliceContext[shard] = series.context
@@ -346,14 +348,16 @@ public final class PointsRecordDecoder {
         let n = try c.count(what)
         let width = Int(try c.byte())
         guard (1...8).contains(width) else { throw c.fail("\(what) width \(width) is not 1 to 8 bytes") }
+        // Whole words may be loaded up to the end of the record, not only of the run.
+        let readable = c.count - c.offset
         let packed = try c.bytes(n * width)
         out.removeAll()
         out.reserveCapacity(n)
         guard let base = packed.baseAddress else { return }
         let mask: UInt64 = width == 8 ? .max : (1 << UInt64(8 * width)) - 1
         var i = 0
-        // Whole words while 8 bytes remain in the run, then byte by byte (never past its end).
-        while i < n && i * width + 8 <= packed.count {
+        // Whole words while 8 bytes remain in the record, then byte by byte (never past its end).
+        while i < n && i * width + 8 <= readable {
             out.append(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * width, as: UInt64.self)) & mask)
             i += 1
         }

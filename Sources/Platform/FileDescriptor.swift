@@ -47,6 +47,27 @@ public enum FD {
         }
     }
 
+    /// Writes `first` and then `second` to a blocking descriptor with one `writev(2)` (a file's
+    /// record header and payload: one system call instead of two), retrying short writes.
+    public static func writeAll(_ fd: Int32, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) throws(Errno) {
+        var written = 0
+        while written < first.count {
+            var parts = (iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress! + written), iov_len: first.count - written),
+                         iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count))
+            let n = withUnsafeMutablePointer(to: &parts) { p in
+                p.withMemoryRebound(to: iovec.self, capacity: 2) { Glibc.writev(fd, $0, 2) }
+            }
+            if n < 0 {
+                let e = cshim_errno()
+                if e == EINTR { continue }
+                throw Errno(rawValue: e)
+            }
+            written += n
+        }
+        let rest = written - first.count
+        if rest < second.count { try writeAll(fd, UnsafeRawBufferPointer(rebasing: second[rest...])) }
+    }
+
     /// `fcntl(F_SETFL, O_NONBLOCK)`.
     public static func setNonBlocking(_ fd: Int32) throws(Errno) {
         let flags = try retryingEINTR { fcntl(fd, F_GETFL) }

@@ -68,6 +68,19 @@ enum StorageIO {
         try call("write", path) { () throws(Errno) in try FD.writeAll(fd, bytes) }
     }
 
+    /// Writes `head` and then `body` to `fd` in one system call where the kernel allows.
+    static func writeAll(_ fd: Int32, _ head: [UInt8], _ body: UnsafeRawBufferPointer, path: String) throws(StorageError) {
+        let failure: StorageError? = head.withUnsafeBytes { raw in
+            do throws(StorageError) {
+                try call("write", path) { () throws(Errno) in try FD.writeAll(fd, raw, body) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StorageError) {
         let failure: StorageError? = bytes.withUnsafeBytes { raw in
             do throws(StorageError) {

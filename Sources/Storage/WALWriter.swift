@@ -150,8 +150,7 @@ public final class WALWriter {
     /// Writes a record's header (in `scratch`) and payload at the end of the current segment.
     private func writeRecord(head: [UInt8], body: UnsafeRawBufferPointer) throws(StorageError) -> WALPosition {
         do throws(StorageError) {
-            try write(head)
-            if !body.isEmpty { try write(body) }
+            try StorageIO.writeAll(fd, head, body, path: path(segment))
         } catch {
             // Leave the segment well-formed (a disk that filled up mid-record): cut the partial
             // record off, so the record that failed was never there. If even that fails, the
@@ -265,5 +264,4 @@ public final class WALWriter {
 
     private func write(_ bytes: [UInt8]) throws(StorageError) { try StorageIO.writeAll(fd, bytes, path: path(segment)) }
 
-    private func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) { try StorageIO.writeAll(fd, bytes, path: path(segment)) }
 }

@@ -176,7 +176,9 @@ import Testing
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let body = try Self.keepingOnly("http.server.request.duration", in: document)
         let live = try Self.liveSlices(body, json: true, shards: 2, sink: ShardingSink(shards: 2))
-        let packed = Array(PointsRecordEncoder(lane: 0).encode(live, receivedNanos: 7, segment: 1))
+        let encoder = PointsRecordEncoder(lane: 0)
+        // The encoder owns the bytes `encode` returns: it must outlive the copy.
+        let packed = withExtendedLifetime(encoder) { Array(encoder.encode(live, receivedNanos: 7, segment: 1)) }
         let varints = try Self.withVarintCounts(packed)
         #expect(varints.count != packed.count)
         for record in [packed, varints] {
