@@ -151,7 +151,7 @@ public final class PointsRecordDecoder {
                 let ref = try cursor.reference("resource", below: dictionary.resources.count)
                 let resource = dictionary.resources[ref]
                 let shard = Int(resource.hash % UInt64(shards))
-                SliceRecords.resource(buffer(shard), hash: resource.hash, blob: dictionary.bytes(resource.blob))
+                SliceRecords.resource(buffer(shard).takeUnretainedValue(), hash: resource.hash, blob: dictionary.bytes(resource.blob))
                 pointCounts[shard] += 1
                 points += 1
             case .intNumber, .doubleNumber, .emptyNumber, .histogram, .packedHistogram, .exponential, .summary:
@@ -213,10 +213,11 @@ public final class PointsRecordDecoder {
 
     // MARK: Points
 
-    /// The buffer of `shard`'s slice, made (or taken from the recycled ones) on first use.
+    /// The buffer of `shard`'s slice (unretained: the slice keeps it alive), made or taken from
+    /// the recycled ones on first use.
     @inline(__always)
-    private func buffer(_ shard: Int) -> ByteBuffer {
-        if let b = open[shard] { return b.takeUnretainedValue() }
+    private func buffer(_ shard: Int) -> Unmanaged<ByteBuffer> {
+        if let b = open[shard] { return b }
         let s: BatchSlice
         if let r = recycledSlice?(shard) {
             r.reset()
@@ -226,7 +227,17 @@ public final class PointsRecordDecoder {
         }
         slices[shard] = s
         open[shard] = .passUnretained(s.buffer)
-        return s.buffer
+        return open[shard]!
+    }
+
+    /// A point's values, read and checked before anything is written, so a failing entry
+    /// leaves no half record. Bucket counts and quantiles are in the decoder's scratch arrays.
+    private enum PointValues {
+        case number(SliceRecords.NumberValueKind, bits: UInt64)
+        case histogram(count: UInt64, sum: Double?, bounds: UnsafeBufferPointer<Double>)
+        case exponential(count: UInt64, sum: Double?, scale: Int32, zeroCount: UInt64, zeroThreshold: Double,
+                         positiveOffset: Int32, negativeOffset: Int32)
+        case summary(count: UInt64, sum: Double)
     }
 
     private func point(_ kind: PointsRecord.Kind, head: UInt8, _ c: inout PointsRecordCursor, _ d: LaneDictionary,
@@ -244,35 +255,61 @@ public final class PointsRecordDecoder {
         previous = (start, time)
         let common = PointCommon(attributes: UnsafeBufferPointer(start: nil, count: 0), startTimeUnixNano: start, timeUnixNano: time,
                                  flags: DataPointFlags(rawValue: flags))
-        let attributes = d.arena.bytes(at: series.attributesStart, length: series.attributesCount)
+        let values = try pointValues(kind, head: head, &c, d, common: common, at: at)
         let shard = Int(series.shard)
-        let out = buffer(shard)
-        if sliceContext[shard] != series.context {
-            sliceContext[shard] = series.context
-            let ctx = d.contexts[Int(series.context)]
-            let blob = d.bytes(ctx.blob)
-            SliceRecords.context(out, hash: ctx.hash, resource: UnsafeRawBufferPointer(rebasing: blob[0..<ctx.resourceEnd]),
-                                 scope: UnsafeRawBufferPointer(rebasing: blob[ctx.resourceEnd..<ctx.scopeEnd]),
-                                 metric: UnsafeRawBufferPointer(rebasing: blob[ctx.scopeEnd...]))
+        let attributes = d.arena.bytes(at: series.attributesStart, length: series.attributesCount)
+        // Unretained: the slice keeps its buffer alive, and a point costs no reference count.
+        buffer(shard)._withUnsafeGuaranteedRef { out in
+            if sliceContext[shard] != series.context {
+                sliceContext[shard] = series.context
+                let ctx = d.contexts[Int(series.context)]
+                let blob = d.bytes(ctx.blob)
+                SliceRecords.context(out, hash: ctx.hash, resource: UnsafeRawBufferPointer(rebasing: blob[0..<ctx.resourceEnd]),
+                                     scope: UnsafeRawBufferPointer(rebasing: blob[ctx.resourceEnd..<ctx.scopeEnd]),
+                                     metric: UnsafeRawBufferPointer(rebasing: blob[ctx.scopeEnd...]))
+            }
+            func begin(_ tag: RecordTag) -> Int {
+                SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
+            }
+            let record: Int
+            switch values {
+            case .number(let kind, let bits):
+                record = begin(.number)
+                SliceRecords.numberFields(out, kind: kind, bits: bits)
+            case .histogram(let count, let sum, let bounds):
+                record = begin(.histogram)
+                SliceRecords.histogramFields(out, count: count, sum: sum, counts: UnsafeRawBufferPointer(start: counts.base, count: counts.count * 8),
+                                             countCount: counts.count, bounds: UnsafeRawBufferPointer(bounds), boundCount: bounds.count)
+            case .exponential(let count, let sum, let scale, let zeroCount, let zeroThreshold, let positiveOffset, let negativeOffset):
+                record = begin(.exponential)
+                SliceRecords.exponentialFields(out, count: count, sum: sum, scale: scale, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
+                                               positiveOffset: positiveOffset,
+                                               positive: UnsafeRawBufferPointer(start: counts.base, count: counts.count * 8), positiveCount: counts.count,
+                                               negativeOffset: negativeOffset,
+                                               negative: UnsafeRawBufferPointer(start: negativeCounts.base, count: negativeCounts.count * 8),
+                                               negativeCount: negativeCounts.count)
+            case .summary(let count, let sum):
+                record = begin(.summary)
+                SliceRecords.summaryFields(out, count: count, sum: sum, quantiles: UnsafeRawBufferPointer(start: quantiles.base, count: quantiles.count * 16),
+                                           quantileCount: quantiles.count)
+            }
+            SliceRecords.finishPoint(out, startedAt: record)
         }
-        // Each kind reads its values before it begins the record: a failing entry leaves no half
-        // record (the slices are dropped on failure anyway).
+        pointCounts[shard] += 1
+    }
+
+    /// Reads a point entry's values after its header and applies the receiver's checks to them.
+    @inline(__always)
+    private func pointValues(_ kind: PointsRecord.Kind, head: UInt8, _ c: inout PointsRecordCursor, _ d: LaneDictionary,
+                             common: PointCommon, at: Int) throws(PointsRecordError) -> PointValues {
         let hasSum = head & PointsRecord.hasSum != 0
         switch kind {
         case .intNumber:
-            let v = try c.zigzag()
-            let record = SliceRecords.beginPoint(out, .number, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
-            SliceRecords.numberFields(out, kind: .int, bits: UInt64(bitPattern: v))
-            SliceRecords.finishPoint(out, startedAt: record)
+            return .number(.int, bits: UInt64(bitPattern: try c.zigzag()))
         case .doubleNumber:
-            let v = try c.littleEndian64()
-            let record = SliceRecords.beginPoint(out, .number, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
-            SliceRecords.numberFields(out, kind: .double, bits: v)
-            SliceRecords.finishPoint(out, startedAt: record)
+            return .number(.double, bits: try c.littleEndian64())
         case .emptyNumber:
-            let record = SliceRecords.beginPoint(out, .number, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
-            SliceRecords.numberFields(out, kind: .none, bits: 0)
-            SliceRecords.finishPoint(out, startedAt: record)
+            return .number(.none, bits: 0)
         case .histogram, .packedHistogram:
             let count = try c.varint()
             let sum: Double? = hasSum ? try c.double() : nil
@@ -288,10 +325,7 @@ public final class PointsRecordDecoder {
                                                                                bucketCounts: bucketCounts, explicitBounds: bounds)) {
                 throw PointsRecordError(offset: at, "histogram point fails the receiver's checks (\(problem))")
             }
-            let record = SliceRecords.beginPoint(out, .histogram, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
-            SliceRecords.histogramFields(out, count: count, sum: sum, counts: UnsafeRawBufferPointer(bucketCounts), countCount: bucketCounts.count,
-                                         bounds: UnsafeRawBufferPointer(bounds), boundCount: bounds.count)
-            SliceRecords.finishPoint(out, startedAt: record)
+            return .histogram(count: count, sum: sum, bounds: bounds)
         case .exponential:
             let count = try c.varint()
             let sum: Double? = hasSum ? try c.double() : nil
@@ -313,11 +347,8 @@ public final class PointsRecordDecoder {
                 negative: ExponentialBuckets(offset: no, counts: negative))) {
                 throw PointsRecordError(offset: at, "exponential histogram point fails the receiver's checks (\(problem))")
             }
-            let record = SliceRecords.beginPoint(out, .exponential, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
-            SliceRecords.exponentialFields(out, count: count, sum: sum, scale: scale32, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
-                                           positiveOffset: po, positive: UnsafeRawBufferPointer(positive), positiveCount: positive.count,
-                                           negativeOffset: no, negative: UnsafeRawBufferPointer(negative), negativeCount: negative.count)
-            SliceRecords.finishPoint(out, startedAt: record)
+            return .exponential(count: count, sum: sum, scale: scale32, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
+                                positiveOffset: po, negativeOffset: no)
         default:
             let count = try c.varint()
             let sum = try c.double()
@@ -328,11 +359,8 @@ public final class PointsRecordDecoder {
             if let problem = OTLPValidation.check(summary: SummaryPointView(common: common, count: count, sum: sum, quantiles: q)) {
                 throw PointsRecordError(offset: at, "summary point fails the receiver's checks (\(problem))")
             }
-            let record = SliceRecords.beginPoint(out, .summary, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
-            SliceRecords.summaryFields(out, count: count, sum: sum, quantiles: UnsafeRawBufferPointer(q), quantileCount: q.count)
-            SliceRecords.finishPoint(out, startedAt: record)
+            return .summary(count: count, sum: sum)
         }
-        pointCounts[shard] += 1
     }
 
     @inline(__always)
@@ -351,21 +379,21 @@ public final class PointsRecordDecoder {
         // Whole words may be loaded up to the end of the record, not only of the run.
         let readable = c.count - c.offset
         let packed = try c.bytes(n * width)
-        out.removeAll()
-        out.reserveCapacity(n)
-        guard let base = packed.baseAddress else { return }
+        guard let base = packed.baseAddress else { return out.removeAll() }
         let mask: UInt64 = width == 8 ? .max : (1 << UInt64(8 * width)) - 1
-        var i = 0
-        // Whole words while 8 bytes remain in the record, then byte by byte (never past its end).
-        while i < n && i * width + 8 <= readable {
-            out.append(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * width, as: UInt64.self)) & mask)
-            i += 1
-        }
-        while i < n {
-            var value: UInt64 = 0
-            for k in 0..<width { value |= UInt64(base.load(fromByteOffset: i * width + k, as: UInt8.self)) << UInt64(8 * k) }
-            out.append(value)
-            i += 1
+        out.replaceAll(count: n) { values in
+            var i = 0
+            // Whole words while 8 bytes remain in the record, then byte by byte (never past its end).
+            while i < n && i * width + 8 <= readable {
+                values[i] = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i * width, as: UInt64.self)) & mask
+                i += 1
+            }
+            while i < n {
+                var value: UInt64 = 0
+                for k in 0..<width { value |= UInt64(base.load(fromByteOffset: i * width + k, as: UInt8.self)) << UInt64(8 * k) }
+                values[i] = value
+                i += 1
+            }
         }
     }
 }

@@ -138,6 +138,19 @@ public struct FlatArray<Element>: ~Copyable {
     }
 }
 
+extension FlatArray where Element: BitwiseCopyable {
+    /// Replaces the contents with `n` elements that `fill` writes through the storage's base
+    /// (all `n` of them): a decoding loop keeps its write position in a register instead of
+    /// storing and reloading the count after every element.
+    @inlinable @inline(__always)
+    public mutating func replaceAll(count n: Int, fill: (UnsafeMutablePointer<Element>) -> Void) {
+        _count = 0
+        if n > _capacity { grow(to: n) }
+        fill(_base)
+        _count = n
+    }
+}
+
 extension FlatArray where Element == UInt8 {
     /// Appends raw bytes (an arena of keys).
     @inlinable @inline(__always)
