@@ -27,6 +27,13 @@ public struct Deadline: Sendable, Comparable {
 
     public static func < (a: Deadline, b: Deadline) -> Bool { a.nanos < b.nanos }
 
+    /// Blocks the calling thread until the deadline (a deliberate pause, e.g. to let work
+    /// gather; a wait for something that can be signalled waits on the signal instead).
+    public func sleep() {
+        var at = timespec(tv_sec: Int(nanos / 1_000_000_000), tv_nsec: Int(nanos % 1_000_000_000))
+        while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nil) == EINTR {}
+    }
+
     /// Checks `condition` every `interval` (the last sleep cut to the deadline) until it holds
     /// or the deadline passes; returns whether it held. For conditions nothing signals (e.g.
     /// room in a ring whose consumer does not report it); where a signal exists, wait on it
