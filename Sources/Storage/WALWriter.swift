@@ -263,5 +263,4 @@ public final class WALWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws(StorageError) { try StorageIO.writeAll(fd, bytes, path: path(segment)) }
-
 }
