@@ -175,8 +175,8 @@ public final class PointsRecordEncoder {
         let arenaBase = UnsafeRawPointer(arena.base)
         @inline(__always) func isSeries(_ ref: Int32) -> Bool {
             let e = entries[Int(ref)]
-            return e.hash == hash && e.context == context && e.attributesCount == attributes.count
-                && (e.attributesCount == 0 || bytesEqual(arenaBase + e.attributesStart, attributes.baseAddress!, e.attributesCount))
+            return e.hash == hash && e.context == context
+                && sameBytes(UnsafeRawBufferPointer(start: arenaBase + e.attributesStart, count: e.attributesCount), attributes)
         }
         if expectedSeries < series.count && isSeries(expectedSeries) {
             defer { expectedSeries &+= 1 }

@@ -45,9 +45,7 @@ public struct Deadline: Sendable, Comparable {
             if left == 0 { return false }
             // Until the next check or the deadline, whichever comes first (absolute, so a
             // signal that interrupts the sleep does not stretch it).
-            let wake = nanos - left + min(left, max(interval.nanoseconds, 1))
-            var at = timespec(tv_sec: Int(wake / 1_000_000_000), tv_nsec: Int(wake % 1_000_000_000))
-            while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nil) == EINTR {}
+            Deadline(monotonicNanos: nanos - left + min(left, max(interval.nanoseconds, 1))).sleep()
         }
     }
 }

@@ -82,14 +82,6 @@ enum StorageIO {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StorageError) {
-        let failure: StorageError? = bytes.withUnsafeBytes { raw in
-            do throws(StorageError) {
-                try writeAll(fd, raw, path: path)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw failure }
+        try writeAll(fd, bytes, UnsafeRawBufferPointer(start: nil, count: 0), path: path)
     }
 }
