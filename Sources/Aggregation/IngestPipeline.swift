@@ -10,7 +10,8 @@ import OTLP
 /// 3. **Journal append and hand-over**: the journal (the write-ahead log) appends the request's
 ///    record and, under the same lock, the slices are pushed into the rings — so a checkpoint
 ///    cut sees a request either logged and handed over, or neither. A request replayed from the
-///    log, or any request with storage disabled, has `NoJournal`: nothing to append.
+///    log, or any request with storage disabled, has `NoJournal`: nothing to append. The shards
+///    are woken after the lock is released.
 /// 4. **Completion**: the response waits for every shard to apply its slice, then for the
 ///    journal to make the record durable under its policy (`fsync: always`).
 public final class IngestPipeline<Worker: ShardWorker>: IngestBackend, @unchecked Sendable {
@@ -66,6 +67,8 @@ public final class IngestPipeline<Worker: ShardWorker>: IngestBackend, @unchecke
         }) {
             return .unavailable(retryAfter: 1, reason: failure)
         }
+        // Step 3b, once the journal's lock is released (see `ShardRuntime.handOver`).
+        runtime.wakeShards(for: slices)
         return .pending
     }
 }

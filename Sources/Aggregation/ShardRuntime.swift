@@ -240,15 +240,21 @@ public final class ShardRuntime<Worker: ShardWorker>: @unchecked Sendable {
 
     /// Pushes the slices into ring `ring` of their shards; `completion` runs once every shard
     /// applied its slice, on the last one's thread. `from`: the loop whose sink buffers they are
-    /// (they go back there for reuse). Call only after `hasRoom` held.
+    /// (they go back there for reuse). Call only after `hasRoom` held, and `wakeShards(for:)`
+    /// afterwards — outside the journal's lock: a wake-up may hand this CPU to the shard at once,
+    /// and a loop preempted while holding that lock stalls the other loops' appends.
     func handOver(_ slices: [BatchSlice?], ring: Int, from loop: Int, completion: @escaping @Sendable (IngestCommit) -> Void) {
         let targets = slices.indices.filter { slices[$0] != nil }
         let c = Completion(slices: targets.count, done: completion)
         for (slot, i) in targets.enumerated() {
             let pushed = shards[i].rings[ring].tryPush(.apply(slices[i]!, c, slot: slot, from: loop))
             precondition(pushed, "ring filled up between the room check and the push (second producer?)")
-            shards[i].wakeup.signal()
         }
+    }
+
+    /// Wakes the shards `handOver` pushed `slices` to.
+    func wakeShards(for slices: [BatchSlice?]) {
+        for i in slices.indices where slices[i] != nil { shards[i].wakeup.signal() }
     }
 
     /// An emptied slice for `shard` that loop `loop`'s sink wrote before (nil: none to reuse).

@@ -119,7 +119,7 @@ final class WriteAheadLog: IngestJournal, @unchecked Sendable {
         let encoder = encoders[lane]
         // Against the segment the lane's last record went to: its dictionaries describe that one.
         var payload = encoder.encode(slices, receivedNanos: receivedNanos, segment: encoder.segment)
-        return gate.withLock { g -> String? in
+        let failure = gate.withLock { g -> String? in
             guard let w = g.writer else {
                 encoder.recordLost()
                 return "storage is not open yet"
@@ -145,9 +145,11 @@ final class WriteAheadLog: IngestJournal, @unchecked Sendable {
             metrics.points.add(UInt64(encoder.points))
             receipt.sequence = w.appendedBytes
             handOver()
-            if policy == .always { wake.signal() }
             return nil
         }
+        // Outside the gate, like the shards' wake-ups: the sync thread may take this CPU at once.
+        if failure == nil && policy == .always { wake.signal() }
+        return failure
     }
 
     /// Counts and logs (once per outage, then every 1,000 failures) an append that failed.
