@@ -125,6 +125,7 @@ final class PauseFeed: @unchecked Sendable {
         }
         var waitsForDurability: Bool { false }
         func whenDurable(_ receipt: JournalReceipt, _ done: @escaping @Sendable (String?) -> Void) { done(nil) }
+        func recorder(lane: Int) -> PointsRecordEncoder? { nil }
     }
 
     let runtime: ShardRuntime<AggregatorShard>

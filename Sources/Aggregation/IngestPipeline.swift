@@ -22,6 +22,9 @@ public final class IngestPipeline<Worker: ShardWorker>: IngestBackend, @unchecke
     public init(runtime: ShardRuntime<Worker>, journal: IngestJournal) {
         self.runtime = runtime
         self.journal = journal
+        // Each loop's sink gives its slice records to the journal's encoder for that loop as it
+        // writes them (the record is then ready when the request is committed).
+        for loop in 0..<runtime.sinkCount { runtime.sink(loop: loop).recorder = journal.recorder(lane: loop) }
     }
 
     public func makeSink(loop: Int) -> MetricsSink { runtime.sink(loop: loop) }
@@ -82,6 +85,9 @@ public protocol IngestJournal: AnyObject, Sendable {
     func append(_ slices: [BatchSlice?], lane: Int, receivedNanos: Int64, receipt: JournalReceipt, handOver: () -> Void) -> String?
     /// Whether a response waits for `whenDurable` (`fsync: always`).
     var waitsForDurability: Bool { get }
+    /// The points-record encoder of lane `lane`, which that loop's sink feeds during its pass (nil:
+    /// the journal keeps no points records).
+    func recorder(lane: Int) -> PointsRecordEncoder?
     /// Calls `done` once the record of `receipt` is durable (nil), or with why it cannot be.
     func whenDurable(_ receipt: JournalReceipt, _ done: @escaping @Sendable (String?) -> Void)
 }
@@ -104,4 +110,5 @@ public final class NoJournal: IngestJournal {
     }
     public var waitsForDurability: Bool { false }
     public func whenDurable(_ receipt: JournalReceipt, _ done: @escaping @Sendable (String?) -> Void) { done(nil) }
+    public func recorder(lane: Int) -> PointsRecordEncoder? { nil }
 }

@@ -72,9 +72,52 @@ public enum PointsRecord {
 
     /// Bytes before the entries at most (lane varint and receive time).
     static let maxHeaderBytes = 10 + 8
+    /// Bytes of a point entry's first byte and point header at most: kind, series ref, start
+    /// and time deltas, flags.
+    static let maxPointHeaderBytes = 1 + 5 + 10 + 10 + 5
+}
+
+/// Writes one entry of a points record at a position the buffer has reserved room for: the
+/// position stays in a register for the whole entry, with no capacity check per field.
+struct EntryWriter {
+    var position: UnsafeMutableRawPointer
+
+    @inline(__always) mutating func byte(_ v: UInt8) {
+        position.storeBytes(of: v, as: UInt8.self)
+        position += 1
+    }
+
+    @inline(__always) mutating func varint(_ v: UInt64) { position = ByteBuffer.storeVarint(v, at: position) }
+
+    @inline(__always) mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
+    @inline(__always) mutating func littleEndian(_ v: UInt64) {
+        position.storeBytes(of: v.littleEndian, as: UInt64.self)
+        position += 8
+    }
+
+    /// `values` as little-endian integers of `width` bytes each (1–8, wide enough for the
+    /// largest): whole 8-byte words stored `width` bytes apart, each overwriting the previous
+    /// one's spare high bytes, so no store depends on a value's size. Needs 8 spare bytes after them.
+    @inline(__always) mutating func packed(_ values: UnsafeBufferPointer<UInt64>, width: Int) {
+        for value in values {
+            position.storeBytes(of: value.littleEndian, as: UInt64.self)
+            position += width
+        }
+    }
 }
 
 extension ByteBuffer {
+    /// A writer for an entry of at most `bytes` bytes at the end of the buffer; `commit` it.
+    @inline(__always) func entryWriter(reserving bytes: Int) -> EntryWriter {
+        reserve(bytes)
+        return EntryWriter(position: base + writerIndex)
+    }
+
+    /// Takes what `writer` wrote into the buffer.
+    @inline(__always) func commit(_ writer: EntryWriter) {
+        writerIndex = writer.position - base
+    }
     @inline(__always) func putVarint(_ value: UInt64) {
         reserve(10)
         writerIndex = Self.storeVarint(value, at: base + writerIndex) - base
@@ -102,19 +145,6 @@ extension ByteBuffer {
         }
         p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
         return p + 1
-    }
-
-    /// `values` as little-endian integers of `width` bytes each (1–8, wide enough for the
-    /// largest): whole 8-byte words stored `width` bytes apart, each overwriting the previous
-    /// one's spare high bytes, so no store depends on a value's size.
-    @inline(__always) func putPacked(_ values: UnsafeBufferPointer<UInt64>, width: Int) {
-        reserve(values.count &* width &+ 8)
-        var p = base + writerIndex
-        for value in values {
-            p.storeBytes(of: value.littleEndian, as: UInt64.self)
-            p += width
-        }
-        writerIndex = p - base
     }
 
     @inline(__always) func putZigzag(_ value: Int64) {

@@ -371,7 +371,7 @@ public final class PointsRecordDecoder {
         for _ in 0..<n { out.append(try c.varint()) }
     }
 
-    /// A packed run (`ByteBuffer.putPacked`): n, the width, n little-endian integers.
+    /// A packed run (`EntryWriter.packed`): n, the width, n little-endian integers.
     private func readPacked(_ c: inout PointsRecordCursor, into out: inout FlatArray<UInt64>, _ what: String) throws(PointsRecordError) {
         let n = try c.count(what)
         let width = Int(try c.byte())

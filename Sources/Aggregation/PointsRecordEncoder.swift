@@ -9,8 +9,19 @@ import Primitives
 /// a record that never got there (`recordLost`), and the next record starts the lane's
 /// dictionaries over (a `forget` entry), so no record refers to a definition the log lacks.
 ///
-/// Keys are never trusted by hash alone: a series is found by its point hash and then compared
-/// (context reference and attribute bytes), a context by its prefix hash and its blob; a
+/// Two ways to make a record, with the same dictionaries:
+/// - **During the sink's pass** (`beginRequest`, then `context` / `targetInfo` / `point` for each
+///   slice record the loop's `ShardingSink` writes, then `takeRecord`): each point is encoded
+///   while its slice record is still in the L1 cache, and a series is recognised by the
+///   `RawAttributeCache` entry its attributes came from — within one cache generation an entry's
+///   bytes never change, so "same context, same entry, same generation" is the same series
+///   without comparing the attribute bytes.
+/// - **From the slices** (`encode`): a walk over the request's slices, for a record that must be
+///   made for another segment than the pass assumed (a rollover or a checkpoint moved the log
+///   on), and for callers without a sink.
+///
+/// Otherwise keys are never trusted by hash alone: a series is found by its point hash and then
+/// compared (context reference and attribute bytes), a context by its prefix hash and its blob; a
 /// colliding key is simply defined again.
 ///
 /// Not thread-safe: one per event loop.
@@ -39,6 +50,8 @@ public final class PointsRecordEncoder {
         var bounds: Int32
         var attributesStart: Int
         var attributesCount: Int
+        /// The raw-attribute-cache entry its attributes came from last (`AttributesKey`).
+        var attributesKey: AttributesKey
     }
     private var series = FlatArray<Series>(capacity: 1024)
     /// The series right after the previous point's. A sender repeats its series in the same
@@ -50,9 +63,30 @@ public final class PointsRecordEncoder {
     /// Bounds references start at 1; index 0 is a placeholder for "no bounds".
     private var boundsArrays: [Range<Int>] = [0..<0]
     private var mustForget = false
+    /// Start and time of the record's previous point (points store their deltas).
+    private var previous = (start: UInt64(0), time: UInt64(0))
+    /// The context reference of the slice records that follow (-1: none yet).
+    private var currentContext: Int32 = -1
+    /// A record made during a sink pass that `takeRecord` has not taken yet.
+    private var passRecordPending = false
+    /// Where the pass's record keeps the time the request was received (patched by `takeRecord`).
+    private var receivedAt = 0
 
     public init(lane: Int) {
         self.lane = lane
+    }
+
+    /// Where a point's attribute encoding came from: a `RawAttributeCache` entry of a cache
+    /// generation, or `unknown` (no cache entry: the attribute bytes are compared).
+    public struct AttributesKey: Equatable, Sendable {
+        public var entry: Int32
+        public var generation: Int32
+        public init(entry: Int32, generation: Int) {
+            self.entry = entry
+            self.generation = Int32(truncatingIfNeeded: generation)
+        }
+        public static let unknown = AttributesKey(entry: -1, generation: 0)
+        var isKnown: Bool { entry >= 0 }
     }
 
     /// The record for `slices` in segment `segment`. Definitions start over when `segment` is
@@ -65,44 +99,24 @@ public final class PointsRecordEncoder {
             mustForget = false
             self.segment = segment
         }
-        payload.clear()
-        points = 0
-        payload.putVarint(UInt64(lane))
-        payload.putLittleEndian(UInt64(bitPattern: receivedNanos))
-        if mustForget {
-            payload.put(PointsRecord.Kind.forget.rawValue)
-            mustForget = false
-        }
-        var previous = (start: UInt64(0), time: UInt64(0))
+        passRecordPending = false
+        startRecord(receivedNanos: receivedNanos)
         for case let slice? in slices {
             let records = UnsafeRawBufferPointer(slice.buffer.readable)
             guard let base = records.baseAddress else { continue }
-            var context: Int32 = -1
             var offset = 0
             while true {
                 offset = (offset &+ 7) & ~7
                 if offset >= records.count { break }
-                let tag = RecordTag(rawValue: base.load(fromByteOffset: offset, as: UInt8.self))!
+                let record = base + offset
+                let tag = RecordTag(rawValue: record.load(as: UInt8.self))!
                 switch tag {
-                case .context, .resource:
-                    let hash = base.loadUnaligned(fromByteOffset: offset + BlobRecordLayout.hash, as: UInt64.self)
-                    let length = Int(base.loadUnaligned(fromByteOffset: offset + BlobRecordLayout.blobLength, as: UInt32.self))
-                    let blob = UnsafeRawBufferPointer(start: base + offset + BlobRecordLayout.blob, count: length)
-                    offset += BlobRecordLayout.blob + length
-                    if tag == .context {
-                        context = contextReference(hash: hash, blob: blob)
-                    } else {
-                        let ref = resourceReference(hash: hash, blob: blob)
-                        payload.put(PointsRecord.Kind.targetInfo.rawValue)
-                        payload.putVarint(UInt64(ref))
-                        points += 1
-                    }
+                case .context:
+                    offset += context(record)
+                case .resource:
+                    offset += targetInfo(record)
                 case .number, .histogram, .exponential, .summary:
-                    let record = base + offset
-                    let length = Int(record.load(fromByteOffset: PointRecordLayout.length, as: UInt32.self))
-                    offset += length
-                    point(tag, record, length: length, context: context, previous: &previous)
-                    points += 1
+                    offset += point(tag, record, attributesKey: .unknown)
                 }
             }
         }
@@ -115,6 +129,68 @@ public final class PointsRecordEncoder {
         mustForget = true
     }
 
+    // MARK: Recording during the sink's pass
+
+    /// Starts the record of the request the loop's sink is about to decode, for the segment of
+    /// the lane's last record. A pass record nobody took (the request was refused after it was
+    /// decoded) is a lost record: what it defined is not in the log.
+    public func beginRequest() {
+        if passRecordPending && payload.writerIndex > receivedAt + 8 { recordLost() }
+        passRecordPending = true
+        startRecord(receivedNanos: 0)
+    }
+
+    /// The pass's record, once the request is committed, if it was made for `segment`; nil when
+    /// there is none (encode the slices instead).
+    public func takeRecord(receivedNanos: Int64, segment: Int) -> UnsafeRawBufferPointer? {
+        guard passRecordPending && segment == self.segment else { return nil }
+        passRecordPending = false
+        (payload.base + receivedAt).storeBytes(of: UInt64(bitPattern: receivedNanos).littleEndian, as: UInt64.self)
+        return UnsafeRawBufferPointer(payload.readable)
+    }
+
+    /// The header every record starts with: lane, time received, and `forget` after a lost record.
+    private func startRecord(receivedNanos: Int64) {
+        payload.clear()
+        points = 0
+        previous = (0, 0)
+        currentContext = -1
+        payload.putVarint(UInt64(lane))
+        receivedAt = payload.writerIndex
+        payload.putLittleEndian(UInt64(bitPattern: receivedNanos))
+        if mustForget {
+            payload.put(PointsRecord.Kind.forget.rawValue)
+            mustForget = false
+        }
+    }
+
+    /// A context slice record at `record`: the point records after it refer to it. Returns the
+    /// record's length.
+    @discardableResult
+    func context(_ record: UnsafeRawPointer) -> Int {
+        let (hash, blob) = Self.blobRecord(record)
+        currentContext = contextReference(hash: hash, blob: blob)
+        return BlobRecordLayout.blob + blob.count
+    }
+
+    /// A resource (target_info) slice record at `record`. Returns the record's length.
+    @discardableResult
+    func targetInfo(_ record: UnsafeRawPointer) -> Int {
+        let (hash, blob) = Self.blobRecord(record)
+        let ref = resourceReference(hash: hash, blob: blob)
+        payload.put(PointsRecord.Kind.targetInfo.rawValue)
+        payload.putVarint(UInt64(ref))
+        points += 1
+        return BlobRecordLayout.blob + blob.count
+    }
+
+    @inline(__always)
+    private static func blobRecord(_ record: UnsafeRawPointer) -> (hash: UInt64, blob: UnsafeRawBufferPointer) {
+        let hash = record.loadUnaligned(fromByteOffset: BlobRecordLayout.hash, as: UInt64.self)
+        let length = Int(record.loadUnaligned(fromByteOffset: BlobRecordLayout.blobLength, as: UInt32.self))
+        return (hash, UnsafeRawBufferPointer(start: record + BlobRecordLayout.blob, count: length))
+    }
+
     private func startOver() {
         arena.clear()
         contextIndex.removeAll(keepingCapacity: true)
@@ -124,6 +200,7 @@ public final class PointsRecordEncoder {
         seriesIndex = HashIndex(capacity: max(1024, series.count))
         series.removeAll()
         expectedSeries = 0
+        currentContext = -1
         boundsIndex.removeAll(keepingCapacity: true)
         boundsArrays.removeAll(keepingCapacity: true)
         boundsArrays.append(0..<0)
@@ -170,7 +247,7 @@ public final class PointsRecordEncoder {
     }
 
     @inline(__always)
-    private func seriesReference(hash: UInt64, context: Int32, attributes: UnsafeRawBufferPointer) -> Int32 {
+    private func seriesReference(hash: UInt64, context: Int32, attributes: UnsafeRawBufferPointer, key: AttributesKey) -> Int32 {
         let entries = series.base
         let arenaBase = UnsafeRawPointer(arena.base)
         @inline(__always) func isSeries(_ ref: Int32) -> Bool {
@@ -178,17 +255,28 @@ public final class PointsRecordEncoder {
             return e.hash == hash && e.context == context
                 && sameBytes(UnsafeRawBufferPointer(start: arenaBase + e.attributesStart, count: e.attributesCount), attributes)
         }
-        if expectedSeries < series.count && isSeries(expectedSeries) {
-            defer { expectedSeries &+= 1 }
-            return expectedSeries
+        if expectedSeries < series.count {
+            let e = entries[Int(expectedSeries)]
+            // Same context and the same cache entry of the same generation: the same bytes.
+            if key.isKnown && e.attributesKey == key && e.context == context {
+                defer { expectedSeries &+= 1 }
+                return expectedSeries
+            }
+            if isSeries(expectedSeries) {
+                entries[Int(expectedSeries)].attributesKey = key
+                defer { expectedSeries &+= 1 }
+                return expectedSeries
+            }
         }
         if let found = seriesIndex.find(hash: hash, where: isSeries) {
+            entries[Int(found)].attributesKey = key
             expectedSeries = found &+ 1
             return found
         }
         let ref = Int32(series.count)
         let stored = store(attributes)
-        series.append(Series(hash: hash, context: context, bounds: 0, attributesStart: stored.lowerBound, attributesCount: stored.count))
+        series.append(Series(hash: hash, context: context, bounds: 0, attributesStart: stored.lowerBound, attributesCount: stored.count,
+                             attributesKey: key))
         // A colliding hash with other bytes: both stay findable (the index compares keys).
         seriesIndex.insert(hash: hash, value: ref)
         expectedSeries = ref &+ 1
@@ -223,9 +311,11 @@ public final class PointsRecordEncoder {
 
     // MARK: Points
 
-    @inline(__always)
-    private func point(_ tag: RecordTag, _ record: UnsafeRawPointer, length: Int, context: Int32,
-                       previous: inout (start: UInt64, time: UInt64)) {
+    /// A point slice record at `record` (of the context last given), its attributes from the
+    /// raw-attribute-cache entry `attributesKey`. Returns the record's length.
+    @inline(__always) @discardableResult
+    func point(_ tag: RecordTag, _ record: UnsafeRawPointer, attributesKey: AttributesKey) -> Int {
+        let length = Int(record.load(fromByteOffset: PointRecordLayout.length, as: UInt32.self))
         let hash = record.load(fromByteOffset: PointRecordLayout.hash, as: UInt64.self)
         let start = record.load(fromByteOffset: PointRecordLayout.start, as: UInt64.self)
         let time = record.load(fromByteOffset: PointRecordLayout.time, as: UInt64.self)
@@ -233,73 +323,85 @@ public final class PointsRecordEncoder {
         let n = Int(record.load(fromByteOffset: PointRecordLayout.attributeLength, as: UInt32.self))
         let attributes = UnsafeRawBufferPointer(start: record + PointRecordLayout.attributes, count: n)
         var values = RecordReader(base: record, offset: PointRecordLayout.attributes + n, end: length)
-        let series = seriesReference(hash: hash, context: context, attributes: attributes)
+        let series = seriesReference(hash: hash, context: currentContext, attributes: attributes, key: attributesKey)
+        points += 1
 
         /// The entry's first byte and the point header (definitions it needs are written before).
-        func header(_ kind: PointsRecord.Kind, _ extra: UInt8 = 0) {
+        func header(_ w: inout EntryWriter, _ kind: PointsRecord.Kind, _ extra: UInt8 = 0) {
             var head = kind.rawValue | extra
             if start != previous.start { head |= PointsRecord.startChanged }
             if time != previous.time { head |= PointsRecord.timeChanged }
             if flags != 0 { head |= PointsRecord.hasFlags }
-            payload.put(head)
-            payload.putVarint(UInt64(series))
-            if start != previous.start { payload.putZigzag(Int64(bitPattern: start &- previous.start)) }
-            if time != previous.time { payload.putZigzag(Int64(bitPattern: time &- previous.time)) }
-            if flags != 0 { payload.putVarint(UInt64(flags)) }
+            w.byte(head)
+            w.varint(UInt64(series))
+            if start != previous.start { w.zigzag(Int64(bitPattern: start &- previous.start)) }
+            if time != previous.time { w.zigzag(Int64(bitPattern: time &- previous.time)) }
+            if flags != 0 { w.varint(UInt64(flags)) }
             previous = (start, time)
         }
 
+        // Each entry is written through one cursor after one capacity check for its largest size.
         switch tag {
         case .number:
             let number = SliceRecords.readNumber(&values)
+            var w = payload.entryWriter(reserving: PointsRecord.maxPointHeaderBytes + 10)
             switch number.kind {
             case .int:
-                header(.intNumber)
-                payload.putZigzag(Int64(bitPattern: number.bits))
+                header(&w, .intNumber)
+                w.zigzag(Int64(bitPattern: number.bits))
             case .double:
-                header(.doubleNumber)
-                payload.putLittleEndian(number.bits)
+                header(&w, .doubleNumber)
+                w.littleEndian(number.bits)
             case .none:
-                header(.emptyNumber)
+                header(&w, .emptyNumber)
             }
+            payload.commit(w)
         case .histogram:
             let h = SliceRecords.readHistogram(&values)
             let bounds = boundsReference(h.bounds, series: series)
-            header(.packedHistogram, h.sum == nil ? 0 : PointsRecord.hasSum)
-            payload.putVarint(h.count)
-            if let sum = h.sum { payload.putLittleEndian(sum.bitPattern) }
-            payload.putVarint(UInt64(bounds))
-            payload.putVarint(UInt64(h.counts.count))
             let width = PointsRecord.packedWidth(h.counts)
-            payload.put(UInt8(width))
-            payload.putPacked(h.counts, width: width)
+            var w = payload.entryWriter(reserving: PointsRecord.maxPointHeaderBytes + 10 + 8 + 5 + 10 + 1 + h.counts.count &* width &+ 8)
+            header(&w, .packedHistogram, h.sum == nil ? 0 : PointsRecord.hasSum)
+            w.varint(h.count)
+            if let sum = h.sum { w.littleEndian(sum.bitPattern) }
+            w.varint(UInt64(bounds))
+            w.varint(UInt64(h.counts.count))
+            w.byte(UInt8(width))
+            w.packed(h.counts, width: width)
+            payload.commit(w)
         case .exponential:
             let e = SliceRecords.readExponential(&values)
-            header(.exponential, e.sum == nil ? 0 : PointsRecord.hasSum)
-            payload.putVarint(e.count)
-            if let sum = e.sum { payload.putLittleEndian(sum.bitPattern) }
-            payload.putZigzag(Int64(e.scale))
-            payload.putVarint(e.zeroCount)
-            payload.putLittleEndian(e.zeroThreshold.bitPattern)
-            payload.putZigzag(Int64(e.positiveOffset))
-            payload.putVarint(UInt64(e.positive.count))
-            payload.putVarints(e.positive)
-            payload.putZigzag(Int64(e.negativeOffset))
-            payload.putVarint(UInt64(e.negative.count))
-            payload.putVarints(e.negative)
+            var w = payload.entryWriter(reserving: PointsRecord.maxPointHeaderBytes + 10 + 8 + 10 + 10 + 8
+                                        + 2 * (10 + 10) + 10 &* (e.positive.count &+ e.negative.count))
+            header(&w, .exponential, e.sum == nil ? 0 : PointsRecord.hasSum)
+            w.varint(e.count)
+            if let sum = e.sum { w.littleEndian(sum.bitPattern) }
+            w.zigzag(Int64(e.scale))
+            w.varint(e.zeroCount)
+            w.littleEndian(e.zeroThreshold.bitPattern)
+            w.zigzag(Int64(e.positiveOffset))
+            w.varint(UInt64(e.positive.count))
+            for v in e.positive { w.varint(v) }
+            w.zigzag(Int64(e.negativeOffset))
+            w.varint(UInt64(e.negative.count))
+            for v in e.negative { w.varint(v) }
+            payload.commit(w)
         case .summary:
             let q = SliceRecords.readSummary(&values)
-            header(.summary)
-            payload.putVarint(q.count)
-            payload.putLittleEndian(q.sum.bitPattern)
-            payload.putVarint(UInt64(q.quantiles.count))
+            var w = payload.entryWriter(reserving: PointsRecord.maxPointHeaderBytes + 10 + 8 + 10 + 16 &* q.quantiles.count)
+            header(&w, .summary)
+            w.varint(q.count)
+            w.littleEndian(q.sum.bitPattern)
+            w.varint(UInt64(q.quantiles.count))
             for v in q.quantiles {
-                payload.putLittleEndian(v.quantile.bitPattern)
-                payload.putLittleEndian(v.value.bitPattern)
+                w.littleEndian(v.quantile.bitPattern)
+                w.littleEndian(v.value.bitPattern)
             }
+            payload.commit(w)
         case .context, .resource:
             preconditionFailure("not a point record")
         }
+        return length
     }
 }
 

@@ -44,16 +44,27 @@ public final class ShardingSink: MetricsSink {
     private var emittedResources: [UInt64] = []
     private let attributeScratch = ByteBuffer(capacity: 256)
     /// Canonical encodings (and their hashes) of point attribute lists by raw protobuf bytes.
-    private let attributeCache = RawAttributeCache()
+    private let attributeCache: RawAttributeCache
     private var order: [Int32] = []
     /// Supplies an empty slice for a shard (a recycled one), or nil to allocate a new one.
     public var recycledSlice: ((Int) -> BatchSlice?)? = nil
+    /// The lane's WAL encoder, given every slice record as it is written (nil: no journal, as
+    /// with storage disabled). `IngestPipeline` sets it from its journal.
+    public var recorder: PointsRecordEncoder? {
+        didSet { unretainedRecorder = recorder.map { .passUnretained($0) } }
+    }
+    /// `recorder` unretained (the property keeps it alive): no reference count per point.
+    private var unretainedRecorder: Unmanaged<PointsRecordEncoder>? = nil
+    /// The current metric's context was given to `recorder`.
+    private var contextRecorded = false
     /// Per shard: bytes of the last slice handed out, the starting capacity of a new one.
     private var lastSliceBytes: [Int]
 
-    public init(shards: Int) {
+    /// - Parameter attributeCacheBytes: the bound of the loop's `RawAttributeCache`.
+    public init(shards: Int, attributeCacheBytes: Int = 8 << 20) {
         precondition(shards >= 1)
         self.shards = shards
+        attributeCache = RawAttributeCache(maxBytes: attributeCacheBytes)
         slices = Array(repeating: nil, count: shards)
         open = .allocate(capacity: shards)
         open.initialize(repeating: nil, count: shards)
@@ -92,6 +103,7 @@ public final class ShardingSink: MetricsSink {
 
     public func beginRequest(_ context: RequestContext) {
         closeSlices()
+        recorder?.beginRequest()
         for i in 0..<shards { contextWritten[i] = false }
         tenantBytes = context.tenant.array       // one small copy per request
         emittedResources.removeAll(keepingCapacity: true)
@@ -130,6 +142,7 @@ public final class ShardingSink: MetricsSink {
         prefixHash = contextHash(resource: UnsafeRawBufferPointer(resourcePart.readable), scope: UnsafeRawBufferPointer(scopePart.readable),
                                  metric: UnsafeRawBufferPointer(metricPart.readable))
         for i in 0..<shards { contextWritten[i] = false }
+        contextRecorded = false
     }
 
     public var rawAttributeCache: RawAttributeCache? { attributeCache }
@@ -143,18 +156,19 @@ public final class ShardingSink: MetricsSink {
 
     /// Encodes the point's attributes into the scratch buffer, hashes them, picks the slice,
     /// writes the context record if needed and the common point header, lets `body` write the
-    /// kind's fields, and patches the record's length.
+    /// kind's fields, patches the record's length, and gives the records to the `recorder`.
     @inline(__always)
     private func writePoint(_ tag: RecordTag, _ c: PointCommon, _ body: (ByteBuffer) -> Void) {
         let attrs: UnsafeRawBufferPointer, attrHash: UInt64
-        if c.cachedAttributes >= 0 {
-            (attrs, attrHash) = attributeCache.payload(c.cachedAttributes)
+        var cacheEntry = c.cachedAttributes
+        if cacheEntry >= 0 {
+            (attrs, attrHash) = attributeCache.payload(cacheEntry)
         } else {
             attributeScratch.clear()
             encodeAttributes(c.attributes, to: attributeScratch, scratch: &order)
             attrs = UnsafeRawBufferPointer(attributeScratch.readable)
             attrHash = attributeHash(attrs)
-            if !c.rawAttributes.isEmpty { attributeCache.insert(c.rawAttributes.buffer, payload: attrs, value: attrHash) }
+            if !c.rawAttributes.isEmpty { cacheEntry = attributeCache.insert(c.rawAttributes.buffer, payload: attrs, value: attrHash) }
         }
         let hash = pointHash(context: prefixHash, attributes: attrHash)
         let shard = Int(hash % UInt64(shards))
@@ -164,14 +178,22 @@ public final class ShardingSink: MetricsSink {
             let out = slice.buffer
             if !contextWritten[shard] {
                 contextWritten[shard] = true
-                SliceRecords.context(out, hash: prefixHash, resource: UnsafeRawBufferPointer(resourcePart.readable),
-                                     scope: UnsafeRawBufferPointer(scopePart.readable), metric: UnsafeRawBufferPointer(metricPart.readable))
+                let at = SliceRecords.context(out, hash: prefixHash, resource: UnsafeRawBufferPointer(resourcePart.readable),
+                                              scope: UnsafeRawBufferPointer(scopePart.readable), metric: UnsafeRawBufferPointer(metricPart.readable))
+                if !contextRecorded, let recorder = unretainedRecorder {
+                    contextRecorded = true
+                    recorder._withUnsafeGuaranteedRef { $0.context(out.base + at) }
+                }
             }
             slice.pointCount += 1
             let start = SliceRecords.beginPoint(out, tag, hash: hash, start: c.startTimeUnixNano, time: c.timeUnixNano,
                                                 flags: c.flags.rawValue, attributes: attrs)
             body(out)
             SliceRecords.finishPoint(out, startedAt: start)
+            if let recorder = unretainedRecorder {
+                let key = cacheEntry >= 0 ? PointsRecordEncoder.AttributesKey(entry: cacheEntry, generation: attributeCache.generation) : .unknown
+                recorder._withUnsafeGuaranteedRef { $0.point(tag, out.base + start, attributesKey: key) }
+            }
         }
     }
 
@@ -197,8 +219,9 @@ public final class ShardingSink: MetricsSink {
         emittedResources.append(resourceHash)
         let shard = Int(resourceHash % UInt64(shards))
         let slice = sliceFor(shard)
-        SliceRecords.resource(slice.buffer, hash: resourceHash, blob: UnsafeRawBufferPointer(resourcePart.readable))
+        let at = SliceRecords.resource(slice.buffer, hash: resourceHash, blob: UnsafeRawBufferPointer(resourcePart.readable))
         slice.pointCount += 1
+        recorder?.targetInfo(slice.buffer.base + at)
     }
 
     public func numberPoint(_ point: NumberPointView) {

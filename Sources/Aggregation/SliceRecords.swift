@@ -6,27 +6,32 @@ import Primitives
 /// (`PointsRecordDecoder`) both write slices through these, so a shard cannot tell a replayed
 /// point from a live one.
 enum SliceRecords {
-    /// A context record: the blob is the three parts back to back (tenant · resource, scope, metric header).
-    @inline(__always)
+    /// A context record: the blob is the three parts back to back (tenant · resource, scope, metric
+    /// header). Returns where the record starts.
+    @inline(__always) @discardableResult
     static func context(_ out: ByteBuffer, hash: UInt64, resource: UnsafeRawBufferPointer, scope: UnsafeRawBufferPointer,
-                        metric: UnsafeRawBufferPointer) {
+                        metric: UnsafeRawBufferPointer) -> Int {
         out.align8()
+        let at = out.writerIndex
         out.put(RecordTag.context.rawValue)
         out.put(hash)
         out.put(UInt32(truncatingIfNeeded: resource.count + scope.count + metric.count))
         out.append(resource)
         out.append(scope)
         out.append(metric)
+        return at
     }
 
-    /// A resource (target_info) record.
-    @inline(__always)
-    static func resource(_ out: ByteBuffer, hash: UInt64, blob: UnsafeRawBufferPointer) {
+    /// A resource (target_info) record. Returns where the record starts.
+    @inline(__always) @discardableResult
+    static func resource(_ out: ByteBuffer, hash: UInt64, blob: UnsafeRawBufferPointer) -> Int {
         out.align8()
+        let at = out.writerIndex
         out.put(RecordTag.resource.rawValue)
         out.put(hash)
         out.put(UInt32(truncatingIfNeeded: blob.count))
         out.append(blob)
+        return at
     }
 
     /// Starts a point record with its common header; the caller writes the kind's fields, then

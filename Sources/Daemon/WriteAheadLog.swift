@@ -109,16 +109,19 @@ final class WriteAheadLog: IngestJournal, @unchecked Sendable {
 
     public var waitsForDurability: Bool { policy == .always }
 
-    /// Encodes the request's points record with the lane's encoder outside the gate (for the
-    /// segment the lane's last record went to), then under the gate: re-encodes if the record
-    /// goes to another segment (a rollover or a checkpoint moved on: the lane's dictionaries
-    /// start over there, as replay's do), appends it, and hands
+    public func recorder(lane: Int) -> PointsRecordEncoder? { lane < encoders.count ? encoders[lane] : nil }
+
+    /// Takes the request's points record the lane's encoder made during the sink's pass (or
+    /// encodes it from the slices), for the segment the lane's last record went to; then under
+    /// the gate: re-encodes if the record goes to another segment (a rollover or a checkpoint
+    /// moved on: the lane's dictionaries start over there, as replay's do), appends it, and hands
     /// the slices over. A failed append keeps nothing of the request (the encoder forgets what
     /// the lost record defined).
     func append(_ slices: [BatchSlice?], lane: Int, receivedNanos: Int64, receipt: JournalReceipt, handOver: () -> Void) -> String? {
         let encoder = encoders[lane]
         // Against the segment the lane's last record went to: its dictionaries describe that one.
-        var payload = encoder.encode(slices, receivedNanos: receivedNanos, segment: encoder.segment)
+        var payload = encoder.takeRecord(receivedNanos: receivedNanos, segment: encoder.segment)
+            ?? encoder.encode(slices, receivedNanos: receivedNanos, segment: encoder.segment)
         let failure = gate.withLock { g -> String? in
             guard let w = g.writer else {
                 encoder.recordLost()

@@ -122,11 +122,12 @@ public final class RawAttributeCache {
                 e.load(fromByteOffset: 8, as: UInt64.self))
     }
 
-    /// Adds `raw` (which the last `lookup` did not find) with the sink's `payload` and `value`.
-    /// Lists too large for the arena are not kept.
-    public func insert(_ raw: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, value: UInt64) {
+    /// Adds `raw` (which the last `lookup` did not find) with the sink's `payload` and `value`;
+    /// returns its entry (as `lookup` would), or -1 for a list too large for the arena (not kept).
+    @discardableResult
+    public func insert(_ raw: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, value: UInt64) -> Int32 {
         let size = (Self.headerBytes + raw.count + payload.count + 7) & ~7
-        guard size <= maxBytes / 4 else { previous = 0; return }
+        guard size <= maxBytes / 4 else { previous = 0; return -1 }
         var slot = lastSlot
         if used + size > arenaCapacity {
             if used + size <= maxBytes {
@@ -156,6 +157,7 @@ public final class RawAttributeCache {
         previous = entry
         used += size
         count += 1
+        return Int32(bitPattern: entry - 1)
     }
 
     /// Forgets every entry (keeps the memory).

@@ -55,6 +55,137 @@ import Testing
         #expect(sizes[1] < sizes[0], "the second record defines nothing again: \(sizes)")
     }
 
+    /// What the WAL does with a committed request: takes the record the encoder made during the
+    /// sink's pass, or encodes the slices, for the lane's last segment; encodes again when the
+    /// record goes to another segment. Returns the record and whether it was the pass's.
+    static func recordLikeTheWAL(_ encoder: PointsRecordEncoder, _ live: [BatchSlice?], segment: Int) -> (bytes: [UInt8], fromPass: Bool) {
+        withExtendedLifetime(encoder) {
+            if let pass = encoder.takeRecord(receivedNanos: 7, segment: encoder.segment), encoder.segment == segment {
+                return (Array(pass), true)
+            }
+            return (Array(encoder.encode(live, receivedNanos: 7, segment: segment)), false)
+        }
+    }
+
+    /// A record made while the sink writes its slices replays to the same slices as one made
+    /// from them; the first record of a segment is made from the slices (the pass assumed the
+    /// lane's previous segment), the next ones in the pass.
+    @Test(arguments: payloadFiles)
+    func recordsMadeDuringTheSinksPassReplayAsTheLiveSlices(_ file: String) throws {
+        let payload = try ShardPipeline.payload(Self.fixtures.appendingPathComponent(file))
+        let shards = 3
+        let sink = ShardingSink(shards: shards)
+        let encoder = PointsRecordEncoder(lane: 2)
+        sink.recorder = encoder
+        let decoder = PointsRecordDecoder(shards: shards)
+        var sizes: [Int] = []
+        for round in 0..<3 {
+            let live = try Self.liveSlices(payload, json: file.hasSuffix(".json"), shards: shards, sink: sink)
+            let (record, fromPass) = Self.recordLikeTheWAL(encoder, live, segment: 4)
+            #expect(fromPass == (round > 0), "round \(round)")
+            sizes.append(record.count)
+            let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: 4) }
+            #expect(replayed.lane == 2 && replayed.receivedNanos == 7)
+            #expect(Self.bytes(replayed.slices) == Self.bytes(live), "round \(round) of \(file)")
+            #expect(replayed.points == live.reduce(0) { $0 + ($1?.pointCount ?? 0) })
+        }
+        #expect(sizes[2] == sizes[1] && sizes[1] < sizes[0], "later records define nothing again: \(sizes)")
+    }
+
+    /// A request decoded but refused afterwards (its pass record never taken) defined series the
+    /// log never got: the next record forgets the lane's dictionaries, and replays exactly.
+    @Test func aRefusedRequestsDefinitionsAreForgotten() throws {
+        let first = try ShardPipeline.payload(Self.fixtures.appendingPathComponent("http-server/metrics_small.pb"))
+        let other = try ShardPipeline.payload(Self.fixtures.appendingPathComponent("multi_resource.pb"))
+        let sink = ShardingSink(shards: 2)
+        let encoder = PointsRecordEncoder(lane: 0)
+        sink.recorder = encoder
+        let decoder = PointsRecordDecoder(shards: 2)
+        for body in [first, first] {
+            let live = try Self.liveSlices(body, json: false, shards: 2, sink: sink)
+            let record = Self.recordLikeTheWAL(encoder, live, segment: 1).bytes
+            _ = try record.withUnsafeBytes { try decoder.decode($0, segment: 1) }
+        }
+        _ = try Self.liveSlices(other, json: false, shards: 2, sink: sink)   // refused: never taken
+        let live = try Self.liveSlices(other, json: false, shards: 2, sink: sink)
+        let (record, fromPass) = Self.recordLikeTheWAL(encoder, live, segment: 1)
+        #expect(fromPass)
+        #expect(record.contains(PointsRecord.Kind.forget.rawValue))
+        let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: 1) }
+        #expect(Self.bytes(replayed.slices) == Self.bytes(live))
+    }
+
+    /// Series are recognised by their raw-attribute-cache entry only within a cache generation:
+    /// with a cache that empties itself many times per request, records still replay exactly.
+    @Test func aSmallAttributeCacheThatEmptiesItselfStillReplaysExactly() throws {
+        let bodies = try ["http-server/metrics_small.pb", "multi_resource.pb", "attributes_nested.pb"].map {
+            try ShardPipeline.payload(Self.fixtures.appendingPathComponent($0))
+        }
+        let sink = ShardingSink(shards: 2, attributeCacheBytes: 4096)
+        let encoder = PointsRecordEncoder(lane: 0)
+        sink.recorder = encoder
+        let decoder = PointsRecordDecoder(shards: 2)
+        for round in 0..<9 {
+            let live = try Self.liveSlices(bodies[round % 3], json: false, shards: 2, sink: sink)
+            let record = Self.recordLikeTheWAL(encoder, live, segment: 1).bytes
+            let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: 1) }
+            #expect(Self.bytes(replayed.slices) == Self.bytes(live), "round \(round)")
+        }
+        #expect(sink.rawAttributeCache!.generation > 3, "the cache emptied itself \(sink.rawAttributeCache!.generation) times")
+    }
+
+    /// The identity rule itself: a cache entry stands for its bytes only within its generation.
+    /// The next point after series A has series B's entry number, but of a newer generation
+    /// (the cache emptied and reused the number for other bytes): it is another series.
+    @Test func aCacheEntryOfAnotherGenerationIsAnotherSeries() throws {
+        // One gauge with three points: route=/a, /b, /c.
+        func gauge(_ routes: [String]) -> [UInt8] {
+            var points: [UInt8] = []
+            for route in routes {
+                let value: [UInt8] = [0x0A, UInt8(route.utf8.count)] + Array(route.utf8)
+                let kv: [UInt8] = [0x0A, 5] + Array("route".utf8) + [0x12, UInt8(value.count)] + value
+                var point: [UInt8] = [0x3A, UInt8(kv.count)] + kv
+                point += [0x19] + withUnsafeBytes(of: UInt64(1_700_000_000_000_000_000).littleEndian, Array.init)
+                point += [0x31] + withUnsafeBytes(of: UInt64(5).littleEndian, Array.init)
+                points += [0x0A, UInt8(point.count)] + point
+            }
+            let metric: [UInt8] = [0x0A, 1, UInt8(ascii: "g"), 0x2A, UInt8(points.count)] + points
+            let scope: [UInt8] = [0x12, UInt8(metric.count)] + metric
+            let rm: [UInt8] = [0x12, UInt8(scope.count)] + scope
+            return [0x0A, UInt8(rm.count)] + rm
+        }
+        let slice = try #require(try Self.liveSlices(gauge(["/a", "/b", "/c"]), json: false, shards: 1, sink: ShardingSink(shards: 1))[0])
+        var records: [(RecordTag, Int)] = []          // tag and offset of each record in the slice
+        var offset = 0
+        let bytes = UnsafeRawBufferPointer(slice.buffer.readable)
+        while offset < bytes.count {
+            let tag = RecordTag(rawValue: bytes[offset])!
+            records.append((tag, offset))
+            offset += tag == .context || tag == .resource ? BlobRecordLayout.blob + Int(bytes.loadUnaligned(fromByteOffset: offset + BlobRecordLayout.blobLength, as: UInt32.self))
+                : Int(bytes.loadUnaligned(fromByteOffset: offset + PointRecordLayout.length, as: UInt32.self))
+            offset = (offset + 7) & ~7
+        }
+        records.removeAll { $0.0 == .resource }                  // the target_info record
+        try #require(records.map(\.0) == [.context, .number, .number, .number])
+        let base = bytes.baseAddress!
+        let (a, b, c) = (base + records[1].1, base + records[2].1, base + records[3].1)
+        typealias Key = PointsRecordEncoder.AttributesKey
+        let encoder = PointsRecordEncoder(lane: 0)
+        let decoder = PointsRecordDecoder(shards: 1)
+        func record(_ points: [(UnsafeRawPointer, Key)]) throws -> BatchSlice {
+            encoder.beginRequest()
+            encoder.context(base + records[0].1)
+            for (point, key) in points { encoder.point(.number, point, attributesKey: key) }
+            let record = try #require(Self.recordLikeTheWAL(encoder, [slice], segment: encoder.segment).bytes as [UInt8]?)
+            return try #require(try record.withUnsafeBytes { try decoder.decode($0, segment: encoder.segment) }.slices[0])
+        }
+        _ = try record([(a, Key(entry: 5, generation: 0)), (b, Key(entry: 9, generation: 0))])
+        let replayed = try record([(a, Key(entry: 5, generation: 0)), (c, Key(entry: 9, generation: 1))])
+        let attributes = ShardingSinkCacheTests.records(replayed).filter { $0.0 == RecordTag.number.rawValue }.map { $0.2.prefix(20) }
+        let expected = ShardingSinkCacheTests.records(slice).filter { $0.0 == RecordTag.number.rawValue }.map { $0.2.prefix(20) }
+        #expect(attributes == [expected[0], expected[2]], "the point of /c replayed as another series")
+    }
+
     /// The shared HTTP-server fixture, one metric at a time: once its series are defined, a
     /// counter point costs ≤ 24 bytes and a 15-bucket histogram point ≤ 96 (issue 16's budget).
     @Test func aPointCostsFewBytesOnceItsSeriesAreDefined() throws {
