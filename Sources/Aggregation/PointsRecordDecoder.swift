@@ -150,7 +150,7 @@ public final class PointsRecordDecoder {
             case .targetInfo:
                 let ref = try cursor.reference("resource", below: dictionary.resources.count)
                 let resource = dictionary.resources[ref]
-                let shard = Int(resource.hash % UInt64(shards))
+                let shard = shardIndex(resource.hash, shards: shards)
                 SliceRecords.resource(buffer(shard).takeUnretainedValue(), hash: resource.hash, blob: dictionary.bytes(resource.blob))
                 pointCounts[shard] += 1
                 points += 1
@@ -200,7 +200,7 @@ public final class PointsRecordDecoder {
         guard BlobCheck.attributes(attributes) else { throw PointsRecordError(offset: at, "series definition has a malformed attribute encoding") }
         let hash = pointHash(context: d.contexts[context].hash, attributes: attributeHash(attributes))
         let stored = d.store(attributes)
-        d.series.append(LaneDictionary.Series(context: Int32(context), shard: Int32(hash % UInt64(shards)), attributesStart: stored.lowerBound,
+        d.series.append(LaneDictionary.Series(context: Int32(context), shard: Int32(shardIndex(hash, shards: shards)), attributesStart: stored.lowerBound,
                                               attributesCount: stored.count, hash: hash))
     }
 

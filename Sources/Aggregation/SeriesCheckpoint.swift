@@ -15,7 +15,7 @@ import Primitives
 /// `now`, so the TTL starts again). target_info series are kept as their resource blobs.
 ///
 /// Restore routes each identity as `ShardingSink` would now (the context's prefix hash with the
-/// current seed, combined with the attribute encoding's hash, modulo the shard count; a resource
+/// current seed, combined with the attribute encoding's hash, scaled to the shard count by `shardIndex`; a resource
 /// blob by its own hash) and goes through the shard's own paths: the context record handler
 /// (`context(hash:blob:)`, so families, tenants and translations are rebuilt), the new-identity
 /// translation (`identityLabels`: aliasing by (family, labels) and the cardinality limits as for
@@ -271,7 +271,7 @@ final class Restorer {
 
     func target(_ blob: ByteView) {
         let hash = Hash64.hash(blob.buffer, seed: seed)
-        let shard = shards[Int(hash % UInt64(shards.count))]
+        let shard = shards[shardIndex(hash, shards: shards.count)]
         if shard.hasTarget(hash: hash, blob: blob) { report.aliases += 1; return }
         let before = shard.liveTargets
         shard.targetInfo(hash: hash, blob: blob, now: now)
@@ -284,7 +284,7 @@ final class Restorer {
 
     func identity(context local: Int, attrs: ByteView, state: SavedState, isAlias: Bool) {
         let hash = pointHash(context: contextHashes[local], attributes: attributeHash(attrs.buffer))
-        let s = Int(hash % UInt64(shards.count))
+        let s = shardIndex(hash, shards: shards.count)
         let shard = shards[s]
         var ctx = shardContexts[s][local]
         if ctx < 0 {

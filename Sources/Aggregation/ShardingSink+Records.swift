@@ -177,6 +177,15 @@ func pointHash(context: UInt64, attributes: UInt64) -> UInt64 {
     Hash64.combine(context, attributes)
 }
 
+/// The shard (0..<shards) that owns the series or resource with `hash`: the hash scaled to the
+/// shard count (the high word of hash × shards), uniform like `hash % shards` for a well-mixed
+/// hash but a multiplication instead of a 64-bit division (~40 cycles) per point. Everything
+/// that routes by hash (the sink, replay, checkpoint restore) goes through this.
+@inline(__always)
+func shardIndex(_ hash: UInt64, shards: Int) -> Int {
+    Int(truncatingIfNeeded: hash.multipliedFullWidth(by: UInt64(shards)).high)
+}
+
 // MARK: - Reading
 
 /// A cursor over record bytes. Views it returns point into the slice and are valid while the

@@ -8,7 +8,7 @@ import Primitives
 /// (computed once per metric; `pointHash`) — and appends a compact record to that shard's slice (format in
 /// `ShardingSink+Records.swift`). A context record is written into a slice at most once per
 /// metric, before the first point of that metric the slice receives. For each resource with at
-/// least one point, one `target_info` record goes to shard `resourceHash % shards` (once per
+/// least one point, one `target_info` record goes to shard `shardIndex(resourceHash)` (once per
 /// request per distinct resource), so one shard owns each target_info series.
 ///
 /// Attribute encodings are canonical (sorted by key, last duplicate wins), so a reordered
@@ -171,7 +171,7 @@ public final class ShardingSink: MetricsSink {
             if !c.rawAttributes.isEmpty { cacheEntry = attributeCache.insert(c.rawAttributes.buffer, payload: attrs, value: attrHash) }
         }
         let hash = pointHash(context: prefixHash, attributes: attrHash)
-        let shard = Int(hash % UInt64(shards))
+        let shard = shardIndex(hash, shards: shards)
         if !resourceHasPoints { emitTargetInfo() }
         let current = open[shard] ?? Unmanaged.passUnretained(sliceFor(shard))
         current._withUnsafeGuaranteedRef { slice in
@@ -217,7 +217,7 @@ public final class ShardingSink: MetricsSink {
         resourceHasPoints = true
         if emittedResources.contains(resourceHash) { return }
         emittedResources.append(resourceHash)
-        let shard = Int(resourceHash % UInt64(shards))
+        let shard = shardIndex(resourceHash, shards: shards)
         let slice = sliceFor(shard)
         let at = SliceRecords.resource(slice.buffer, hash: resourceHash, blob: UnsafeRawBufferPointer(resourcePart.readable))
         slice.pointCount += 1
