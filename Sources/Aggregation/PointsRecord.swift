@@ -123,15 +123,6 @@ extension ByteBuffer {
         writerIndex = Self.storeVarint(value, at: base + writerIndex) - base
     }
 
-    /// `values` as varints back to back (bucket counts): the write position stays in a register
-    /// for the whole run instead of going back to the buffer after every value.
-    @inline(__always) func putVarints(_ values: UnsafeBufferPointer<UInt64>) {
-        reserve(values.count &* 10)
-        var p = base + writerIndex
-        for value in values { p = Self.storeVarint(value, at: p) }
-        writerIndex = p - base
-    }
-
     /// Writes `value` as a LEB128 varint at `p` (which has room for 10 bytes); returns the byte
     /// after it. (A branch-free variant that spreads the seven-bit groups into one word measured
     /// slower here: the length computation costs more than the well-predicted loop.)
@@ -145,10 +136,6 @@ extension ByteBuffer {
         }
         p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
         return p + 1
-    }
-
-    @inline(__always) func putZigzag(_ value: Int64) {
-        putVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     @inline(__always) func putLittleEndian(_ value: UInt64) {

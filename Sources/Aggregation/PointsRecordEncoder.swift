@@ -69,8 +69,8 @@ public final class PointsRecordEncoder {
     private var currentContext: Int32 = -1
     /// A record made during a sink pass that `takeRecord` has not taken yet.
     private var passRecordPending = false
-    /// Where the pass's record keeps the time the request was received (patched by `takeRecord`).
-    private var receivedAt = 0
+    /// The offset of the pass record's receive time (written by `takeRecord`, once known).
+    private var receivedNanosOffset = 0
 
     public init(lane: Int) {
         self.lane = lane
@@ -133,9 +133,11 @@ public final class PointsRecordEncoder {
 
     /// Starts the record of the request the loop's sink is about to decode, for the segment of
     /// the lane's last record. A pass record nobody took (the request was refused after it was
-    /// decoded) is a lost record: what it defined is not in the log.
+    /// decoded) is a lost record if it holds any entry: what it defined (or the `forget` it
+    /// carried) is not in the log.
     public func beginRequest() {
-        if passRecordPending && payload.writerIndex > receivedAt + 8 { recordLost() }
+        let entriesStart = receivedNanosOffset + MemoryLayout<UInt64>.size
+        if passRecordPending && payload.writerIndex > entriesStart { recordLost() }
         passRecordPending = true
         startRecord(receivedNanos: 0)
     }
@@ -145,7 +147,7 @@ public final class PointsRecordEncoder {
     public func takeRecord(receivedNanos: Int64, segment: Int) -> UnsafeRawBufferPointer? {
         guard passRecordPending && segment == self.segment else { return nil }
         passRecordPending = false
-        (payload.base + receivedAt).storeBytes(of: UInt64(bitPattern: receivedNanos).littleEndian, as: UInt64.self)
+        (payload.base + receivedNanosOffset).storeBytes(of: UInt64(bitPattern: receivedNanos).littleEndian, as: UInt64.self)
         return UnsafeRawBufferPointer(payload.readable)
     }
 
@@ -156,7 +158,7 @@ public final class PointsRecordEncoder {
         previous = (0, 0)
         currentContext = -1
         payload.putVarint(UInt64(lane))
-        receivedAt = payload.writerIndex
+        receivedNanosOffset = payload.writerIndex
         payload.putLittleEndian(UInt64(bitPattern: receivedNanos))
         if mustForget {
             payload.put(PointsRecord.Kind.forget.rawValue)

@@ -292,8 +292,11 @@ import Testing
         let signed: [Int64] = [0, -1, 1, Int64.min, Int64.max, -64, 64]
         let buffer = ByteBuffer(capacity: 64)
         for v in values { buffer.putVarint(v) }
-        values.withUnsafeBufferPointer { buffer.putVarints($0) }
-        for v in signed { buffer.putZigzag(v) }
+        // The entries' writer, as the encoder uses it.
+        var writer = buffer.entryWriter(reserving: 10 * values.count + 10 * signed.count)
+        for v in values { writer.varint(v) }
+        for v in signed { writer.zigzag(v) }
+        buffer.commit(writer)
         var cursor = PointsRecordCursor(UnsafeRawBufferPointer(buffer.readable))
         for v in values + values { #expect(try cursor.varint() == v) }
         for v in signed { #expect(try cursor.zigzag() == v) }
