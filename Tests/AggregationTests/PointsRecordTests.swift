@@ -41,18 +41,24 @@ import Testing
             let live = try Self.liveSlices(payload, json: file.hasSuffix(".json"), shards: shards, sink: sink)
             let record = Array(encoder.encode(live, receivedNanos: 7, segment: 4))
             sizes.append(record.count)
-            let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: 4) }
-            #expect(replayed.lane == 1 && replayed.receivedNanos == 7)
-            let a = Self.bytes(replayed.slices), b = Self.bytes(live)
-            for i in 0..<shards where a[i] != b[i] {
-                let x = a[i] ?? [], y = b[i] ?? []
-                let first = zip(x, y).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-                Issue.record("round \(round) of \(file), shard \(i): \(x.count) vs \(y.count) bytes, first difference at \(String(describing: first)): \(x.dropFirst((first ?? 0) - 16).prefix(48)) vs \(y.dropFirst((first ?? 0) - 16).prefix(48))")
-            }
-            #expect(replayed.slices.map { $0?.pointCount } == live.map { $0?.pointCount })
-            #expect(replayed.points == live.reduce(0) { $0 + ($1?.pointCount ?? 0) })
+            try Self.expectReplayIsLive(record, live, decoder, lane: 1, segment: 4, "round \(round) of \(file)")
         }
         #expect(sizes[1] < sizes[0], "the second record defines nothing again: \(sizes)")
+    }
+
+    /// Decodes `record` (lane `lane`, received at 7) and expects the slices `live`, byte for byte.
+    static func expectReplayIsLive(_ record: [UInt8], _ live: [BatchSlice?], _ decoder: PointsRecordDecoder, lane: Int, segment: Int,
+                                   _ what: String) throws {
+        let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: segment) }
+        #expect(replayed.lane == lane && replayed.receivedNanos == 7)
+        let a = bytes(replayed.slices), b = bytes(live)
+        for i in 0..<live.count where a[i] != b[i] {
+            let x = a[i] ?? [], y = b[i] ?? []
+            let first = zip(x, y).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            Issue.record("\(what), shard \(i): \(x.count) vs \(y.count) bytes, first difference at \(String(describing: first)): \(x.dropFirst((first ?? 0) - 16).prefix(48)) vs \(y.dropFirst((first ?? 0) - 16).prefix(48))")
+        }
+        #expect(replayed.slices.map { $0?.pointCount } == live.map { $0?.pointCount })
+        #expect(replayed.points == live.reduce(0) { $0 + ($1?.pointCount ?? 0) })
     }
 
     /// What the WAL does with a committed request: takes the record the encoder made during the
@@ -84,10 +90,7 @@ import Testing
             let (record, fromPass) = Self.recordLikeTheWAL(encoder, live, segment: 4)
             #expect(fromPass == (round > 0), "round \(round)")
             sizes.append(record.count)
-            let replayed = try record.withUnsafeBytes { try decoder.decode($0, segment: 4) }
-            #expect(replayed.lane == 2 && replayed.receivedNanos == 7)
-            #expect(Self.bytes(replayed.slices) == Self.bytes(live), "round \(round) of \(file)")
-            #expect(replayed.points == live.reduce(0) { $0 + ($1?.pointCount ?? 0) })
+            try Self.expectReplayIsLive(record, live, decoder, lane: 2, segment: 4, "round \(round) of \(file)")
         }
         #expect(sizes[2] == sizes[1] && sizes[1] < sizes[0], "later records define nothing again: \(sizes)")
     }
