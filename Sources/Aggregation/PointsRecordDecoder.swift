@@ -268,32 +268,33 @@ public final class PointsRecordDecoder {
                                      scope: UnsafeRawBufferPointer(rebasing: blob[ctx.resourceEnd..<ctx.scopeEnd]),
                                      metric: UnsafeRawBufferPointer(rebasing: blob[ctx.scopeEnd...]))
             }
-            func begin(_ tag: RecordTag) -> Int {
-                SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes)
+            func begin(_ tag: RecordTag, fieldBytes: Int) -> SliceRecordWriter {
+                SliceRecords.beginPoint(out, tag, hash: series.hash, start: start, time: time, flags: flags, attributes: attributes,
+                                        fieldBytes: fieldBytes)
             }
-            let record: Int
+            var record: SliceRecordWriter
             switch values {
             case .number(let kind, let bits):
-                record = begin(.number)
-                SliceRecords.numberFields(out, kind: kind, bits: bits)
+                record = begin(.number, fieldBytes: SliceRecords.numberFieldBytes)
+                SliceRecords.numberFields(&record, kind: kind, bits: bits)
             case .histogram(let count, let sum, let bounds):
-                record = begin(.histogram)
-                SliceRecords.histogramFields(out, count: count, sum: sum, counts: UnsafeRawBufferPointer(start: counts.base, count: counts.count * 8),
+                record = begin(.histogram, fieldBytes: SliceRecords.histogramFieldBytes(counts: counts.count, bounds: bounds.count))
+                SliceRecords.histogramFields(&record, count: count, sum: sum, counts: UnsafeRawBufferPointer(start: counts.base, count: counts.count * 8),
                                              countCount: counts.count, bounds: UnsafeRawBufferPointer(bounds), boundCount: bounds.count)
             case .exponential(let count, let sum, let scale, let zeroCount, let zeroThreshold, let positiveOffset, let negativeOffset):
-                record = begin(.exponential)
-                SliceRecords.exponentialFields(out, count: count, sum: sum, scale: scale, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
+                record = begin(.exponential, fieldBytes: SliceRecords.exponentialFieldBytes(positive: counts.count, negative: negativeCounts.count))
+                SliceRecords.exponentialFields(&record, count: count, sum: sum, scale: scale, zeroCount: zeroCount, zeroThreshold: zeroThreshold,
                                                positiveOffset: positiveOffset,
                                                positive: UnsafeRawBufferPointer(start: counts.base, count: counts.count * 8), positiveCount: counts.count,
                                                negativeOffset: negativeOffset,
                                                negative: UnsafeRawBufferPointer(start: negativeCounts.base, count: negativeCounts.count * 8),
                                                negativeCount: negativeCounts.count)
             case .summary(let count, let sum):
-                record = begin(.summary)
-                SliceRecords.summaryFields(out, count: count, sum: sum, quantiles: UnsafeRawBufferPointer(start: quantiles.base, count: quantiles.count * 16),
+                record = begin(.summary, fieldBytes: SliceRecords.summaryFieldBytes(quantiles: quantiles.count))
+                SliceRecords.summaryFields(&record, count: count, sum: sum, quantiles: UnsafeRawBufferPointer(start: quantiles.base, count: quantiles.count * 16),
                                            quantileCount: quantiles.count)
             }
-            SliceRecords.finishPoint(out, startedAt: record)
+            SliceRecords.finishPoint(out, record)
         }
         pointCounts[shard] += 1
     }

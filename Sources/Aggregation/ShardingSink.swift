@@ -156,9 +156,10 @@ public final class ShardingSink: MetricsSink {
 
     /// Encodes the point's attributes into the scratch buffer, hashes them, picks the slice,
     /// writes the context record if needed and the common point header, lets `body` write the
-    /// kind's fields, patches the record's length, and gives the records to the `recorder`.
+    /// kind's fields (at most `fieldBytes`), finishes the record, and gives the records to the
+    /// `recorder`.
     @inline(__always)
-    private func writePoint(_ tag: RecordTag, _ c: PointCommon, _ body: (ByteBuffer) -> Void) {
+    private func writePoint(_ tag: RecordTag, _ c: PointCommon, fieldBytes: Int, _ body: (inout SliceRecordWriter) -> Void) {
         let attrs: UnsafeRawBufferPointer, attrHash: UInt64
         var cacheEntry = c.cachedAttributes
         if cacheEntry >= 0 {
@@ -186,13 +187,13 @@ public final class ShardingSink: MetricsSink {
                 }
             }
             slice.pointCount += 1
-            let start = SliceRecords.beginPoint(out, tag, hash: hash, start: c.startTimeUnixNano, time: c.timeUnixNano,
-                                                flags: c.flags.rawValue, attributes: attrs)
-            body(out)
-            SliceRecords.finishPoint(out, startedAt: start)
+            var writer = SliceRecords.beginPoint(out, tag, hash: hash, start: c.startTimeUnixNano, time: c.timeUnixNano,
+                                                 flags: c.flags.rawValue, attributes: attrs, fieldBytes: fieldBytes)
+            body(&writer)
+            SliceRecords.finishPoint(out, writer)
             if let recorder = unretainedRecorder {
                 let key = cacheEntry >= 0 ? PointsRecordEncoder.AttributesKey(entry: cacheEntry, generation: attributeCache.generation) : .unknown
-                recorder._withUnsafeGuaranteedRef { $0.point(tag, out.base + start, attributesKey: key) }
+                recorder._withUnsafeGuaranteedRef { $0.point(tag, UnsafeRawPointer(writer.record), attributesKey: key) }
             }
         }
     }
@@ -225,26 +226,28 @@ public final class ShardingSink: MetricsSink {
     }
 
     public func numberPoint(_ point: NumberPointView) {
-        writePoint(.number, point.common) { out in
+        writePoint(.number, point.common, fieldBytes: SliceRecords.numberFieldBytes) { out in
             switch point.value {
-            case .none: SliceRecords.numberFields(out, kind: .none, bits: 0)
-            case .double(let d): SliceRecords.numberFields(out, kind: .double, bits: d.bitPattern)
-            case .int(let i): SliceRecords.numberFields(out, kind: .int, bits: UInt64(bitPattern: i))
+            case .none: SliceRecords.numberFields(&out, kind: .none, bits: 0)
+            case .double(let d): SliceRecords.numberFields(&out, kind: .double, bits: d.bitPattern)
+            case .int(let i): SliceRecords.numberFields(&out, kind: .int, bits: UInt64(bitPattern: i))
             }
         }
     }
 
     public func histogramPoint(_ point: HistogramPointView) {
-        writePoint(.histogram, point.common) { out in
-            SliceRecords.histogramFields(out, count: point.count, sum: point.sum,
+        writePoint(.histogram, point.common,
+                   fieldBytes: SliceRecords.histogramFieldBytes(counts: point.bucketCounts.count, bounds: point.explicitBounds.count)) { out in
+            SliceRecords.histogramFields(&out, count: point.count, sum: point.sum,
                                          counts: UnsafeRawBufferPointer(point.bucketCounts), countCount: point.bucketCounts.count,
                                          bounds: UnsafeRawBufferPointer(point.explicitBounds), boundCount: point.explicitBounds.count)
         }
     }
 
     public func exponentialHistogramPoint(_ point: ExponentialHistogramPointView) {
-        writePoint(.exponential, point.common) { out in
-            SliceRecords.exponentialFields(out, count: point.count, sum: point.sum, scale: point.scale, zeroCount: point.zeroCount,
+        writePoint(.exponential, point.common,
+                   fieldBytes: SliceRecords.exponentialFieldBytes(positive: point.positive.counts.count, negative: point.negative.counts.count)) { out in
+            SliceRecords.exponentialFields(&out, count: point.count, sum: point.sum, scale: point.scale, zeroCount: point.zeroCount,
                                            zeroThreshold: point.zeroThreshold,
                                            positiveOffset: point.positive.offset, positive: UnsafeRawBufferPointer(point.positive.counts),
                                            positiveCount: point.positive.counts.count,
@@ -254,8 +257,8 @@ public final class ShardingSink: MetricsSink {
     }
 
     public func summaryPoint(_ point: SummaryPointView) {
-        writePoint(.summary, point.common) { out in
-            SliceRecords.summaryFields(out, count: point.count, sum: point.sum, quantiles: UnsafeRawBufferPointer(point.quantiles),
+        writePoint(.summary, point.common, fieldBytes: SliceRecords.summaryFieldBytes(quantiles: point.quantiles.count)) { out in
+            SliceRecords.summaryFields(&out, count: point.count, sum: point.sum, quantiles: UnsafeRawBufferPointer(point.quantiles),
                                        quantileCount: point.quantiles.count)
         }
     }

@@ -34,15 +34,16 @@ enum SliceRecords {
         return at
     }
 
-    /// Starts a point record with its common header; the caller writes the kind's fields, then
-    /// calls `finishPoint` with the returned start.
+    /// Starts a point record with its common header and reserves room for the whole record:
+    /// the attributes, then at most `fieldBytes` of the kind's fields (`numberFieldBytes`,
+    /// `histogramFieldBytes`, …). The caller writes the fields through the returned writer, then
+    /// calls `finishPoint`.
     @inline(__always)
     static func beginPoint(_ out: ByteBuffer, _ tag: RecordTag, hash: UInt64, start: UInt64, time: UInt64, flags: UInt32,
-                           attributes: UnsafeRawBufferPointer) -> Int {
+                           attributes: UnsafeRawBufferPointer, fieldBytes: Int) -> SliceRecordWriter {
         out.align8()
-        let at = out.writerIndex
-        out.reserve(PointRecordLayout.attributes + attributes.count)
-        let p = out.base + at
+        out.reserve(PointRecordLayout.attributes + attributes.count + fieldBytes)
+        let p = out.base + out.writerIndex
         p.storeBytes(of: tag.rawValue, toByteOffset: PointRecordLayout.tag, as: UInt8.self)
         p.storeBytes(of: UInt8(0), toByteOffset: PointRecordLayout.tag + 1, as: UInt8.self)
         p.storeBytes(of: UInt16(0), toByteOffset: PointRecordLayout.tag + 2, as: UInt16.self)
@@ -51,28 +52,38 @@ enum SliceRecords {
         p.storeBytes(of: time, toByteOffset: PointRecordLayout.time, as: UInt64.self)
         p.storeBytes(of: flags, toByteOffset: PointRecordLayout.flags, as: UInt32.self)
         p.storeBytes(of: UInt32(truncatingIfNeeded: attributes.count), toByteOffset: PointRecordLayout.attributeLength, as: UInt32.self)
-        out.writerIndex = at + PointRecordLayout.attributes
-        out.append(attributes)
-        return at
+        var writer = SliceRecordWriter(record: p, position: p + PointRecordLayout.attributes)
+        writer.append(attributes)
+        return writer
     }
 
-    /// Patches the record's length once its fields are written.
+    /// Writes the record's length and takes its bytes into the buffer.
     @inline(__always)
-    static func finishPoint(_ out: ByteBuffer, startedAt at: Int) {
-        out.patchLength(at: at + PointRecordLayout.length, out.writerIndex - at)
+    static func finishPoint(_ out: ByteBuffer, _ writer: SliceRecordWriter) {
+        let length = writer.position - writer.record
+        writer.record.storeBytes(of: UInt32(truncatingIfNeeded: length), toByteOffset: PointRecordLayout.length, as: UInt32.self)
+        out.writerIndex = writer.position - out.base
     }
 
     /// Number fields: value kind (0 none, 1 double, 2 int) and the value's 8 bytes.
     enum NumberValueKind: UInt8 { case none = 0, double = 1, int = 2 }
 
+    // The most bytes each kind's fields take (`beginPoint` reserves them): scalars, then room for
+    // the padding before the 8-byte aligned arrays (`SliceRecordWriter.align8` stores a whole
+    // zero word), then the arrays.
+    static let numberFieldBytes = 1 + 8
+    static func histogramFieldBytes(counts: Int, bounds: Int) -> Int { 8 + 8 + 1 + 4 + 4 + 8 + 8 * (counts + bounds) }
+    static func exponentialFieldBytes(positive: Int, negative: Int) -> Int { 8 + 8 + 1 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 8 + 8 * (positive + negative) }
+    static func summaryFieldBytes(quantiles: Int) -> Int { 8 + 8 + 4 + 8 + 16 * quantiles }
+
     @inline(__always)
-    static func numberFields(_ out: ByteBuffer, kind: NumberValueKind, bits: UInt64) {
+    static func numberFields(_ out: inout SliceRecordWriter, kind: NumberValueKind, bits: UInt64) {
         out.put(kind.rawValue)
         out.put(bits)
     }
 
     @inline(__always)
-    static func histogramFields(_ out: ByteBuffer, count: UInt64, sum: Double?, counts: UnsafeRawBufferPointer, countCount: Int,
+    static func histogramFields(_ out: inout SliceRecordWriter, count: UInt64, sum: Double?, counts: UnsafeRawBufferPointer, countCount: Int,
                                 bounds: UnsafeRawBufferPointer, boundCount: Int) {
         out.put(count)
         out.put(sum ?? 0)
@@ -86,7 +97,7 @@ enum SliceRecords {
 
     /// The exponential histogram's scalar fields; `positive` and `negative` are u64 arrays.
     @inline(__always)
-    static func exponentialFields(_ out: ByteBuffer, count: UInt64, sum: Double?, scale: Int32, zeroCount: UInt64, zeroThreshold: Double,
+    static func exponentialFields(_ out: inout SliceRecordWriter, count: UInt64, sum: Double?, scale: Int32, zeroCount: UInt64, zeroThreshold: Double,
                                   positiveOffset: Int32, positive: UnsafeRawBufferPointer, positiveCount: Int,
                                   negativeOffset: Int32, negative: UnsafeRawBufferPointer, negativeCount: Int) {
         out.put(count)
@@ -106,12 +117,40 @@ enum SliceRecords {
 
     /// Summary fields; `quantiles` is an array of (quantile, value) f64 pairs.
     @inline(__always)
-    static func summaryFields(_ out: ByteBuffer, count: UInt64, sum: Double, quantiles: UnsafeRawBufferPointer, quantileCount: Int) {
+    static func summaryFields(_ out: inout SliceRecordWriter, count: UInt64, sum: Double, quantiles: UnsafeRawBufferPointer, quantileCount: Int) {
         out.put(count)
         out.put(sum)
         out.put(UInt32(truncatingIfNeeded: quantileCount))
         out.align8()
         out.append(quantiles)
+    }
+}
+
+/// Writes one point record into room its buffer reserved (`SliceRecords.beginPoint`): the
+/// position stays in a register for the whole record, where `ByteBuffer.put` would load and
+/// store the buffer's `writerIndex` for every field.
+struct SliceRecordWriter {
+    /// The record's first byte (8-byte aligned).
+    let record: UnsafeMutableRawPointer
+    var position: UnsafeMutableRawPointer
+
+    @inline(__always) mutating func put<T: BitwiseCopyable>(_ value: T) {
+        position.storeBytes(of: value, as: T.self)
+        position += MemoryLayout<T>.size
+    }
+
+    @inline(__always) mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        position.copyMemory(from: source, byteCount: bytes.count)
+        position += bytes.count
+    }
+
+    /// Pads with zeros to the next multiple of 8 from the record's start (zeros: a replayed
+    /// slice is byte for byte the live one).
+    @inline(__always) mutating func align8() {
+        let pad = (8 &- (position - record) & 7) & 7
+        position.storeBytes(of: UInt64(0), as: UInt64.self)
+        position += pad
     }
 }
 
