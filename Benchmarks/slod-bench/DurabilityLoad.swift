@@ -44,6 +44,9 @@ struct LoadMeasurement {
     var pointsPerSecond: Double { acknowledgedPointsPerSecond }
     var acknowledgedPointsPerSecond: Double { seconds > 0 ? acknowledgedPoints / seconds : 0 }
     var appliedPointsPerSecond: Double { seconds > 0 ? appliedPoints / seconds : 0 }
+    /// The server's CPU time per acknowledged point, in nanoseconds: what a setting costs
+    /// whatever share of the cores wrk happens to leave the server.
+    var serverNanosPerPoint: Double { acknowledgedPointsPerSecond > 0 ? serverCores / acknowledgedPointsPerSecond * 1e9 : 0 }
 }
 
 /// The load generator of the durability benchmark: wrk with the POST script, the peers'
