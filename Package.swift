@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "Aggregation", dependencies: ["OTLP", "Platform", "Primitives", "Exposition", "SLO", "SLOEngine"], swiftSettings: optimize),
         // Burn-rate alerting: alert state machines over SLO snapshots, alert content, notifiers.
         .target(name: "Alerting", dependencies: ["SLO", "SLOEngine", "Exposition", "Platform", "Primitives"], swiftSettings: optimize),
-        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "Storage"], swiftSettings: optimize),
+        // The built-in pages: server-rendered HTML of the SLO snapshots and alerts.
+        .target(name: "UI", dependencies: ["SLO", "SLOEngine", "Alerting"], swiftSettings: optimize),
+        .target(name: "Daemon", dependencies: ["Platform", "Primitives", "HTTP", "Wire", "OTLP", "Aggregation", "Exposition", "Config", "SLO", "SLOEngine", "Alerting", "Storage", "UI"], swiftSettings: optimize),
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
@@ -81,7 +83,7 @@ let package = Package(
         .testTarget(name: "SLOTests", dependencies: ["SLO", "Selectors", "Primitives"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Primitives"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "SLOEngine", "SLO", "Selectors", "Exposition", "Platform"]),
-        .testTarget(name: "SLOEngineTests", dependencies: ["SLOEngine", "SLO", "Selectors", "Exposition", "Primitives"]),
+        .testTarget(name: "SLOEngineTests", dependencies: ["SLOEngine", "SLO", "Selectors", "Exposition", "Primitives", "UI", "Alerting"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "HTTP"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Platform"]),
     ],

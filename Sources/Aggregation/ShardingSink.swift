@@ -183,7 +183,7 @@ public final class ShardingSink: MetricsSink {
                                               scope: UnsafeRawBufferPointer(scopePart.readable), metric: UnsafeRawBufferPointer(metricPart.readable))
                 if !contextRecorded, let recorder = unretainedRecorder {
                     contextRecorded = true
-                    recorder._withUnsafeGuaranteedRef { $0.context(out.base + at) }
+                    _ = recorder._withUnsafeGuaranteedRef { $0.context(out.base + at) }
                 }
             }
             slice.pointCount += 1
@@ -193,7 +193,7 @@ public final class ShardingSink: MetricsSink {
             SliceRecords.finishPoint(out, writer)
             if let recorder = unretainedRecorder {
                 let key = cacheEntry >= 0 ? PointsRecordEncoder.AttributesKey(entry: cacheEntry, generation: attributeCache.generation) : .unknown
-                recorder._withUnsafeGuaranteedRef { $0.point(tag, UnsafeRawPointer(writer.record), attributesKey: key) }
+                _ = recorder._withUnsafeGuaranteedRef { $0.point(tag, UnsafeRawPointer(writer.record), attributesKey: key) }
             }
         }
     }

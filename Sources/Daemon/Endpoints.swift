@@ -4,6 +4,7 @@ import Exposition
 import HTTP
 import OTLP
 import Platform
+import UI
 
 /// The daemon's HTTP endpoints (Prometheus conventions for health and readiness).
 struct Endpoints: Sendable {
@@ -59,6 +60,18 @@ struct Endpoints: Sendable {
             }
             return .response(Self.json(slo.snapshot?.json(service: service, name: name) ?? Array(#"{"slos":[]}"#.utf8)))
         }
+        // The built-in pages (issue 17): the SLO list at `/` and `/ui/`, filtered by the query.
+        b.add("/", methods: [.get]) { request, _ in
+            .response(Self.sloList(request, slo: slo))
+        }
+        b.add("/ui/", methods: [.get]) { request, _ in
+            .response(Self.sloList(request, slo: slo))
+        }
+        b.add("/ui/style.css", methods: [.get]) { _, _ in
+            .response(HTTPResponse(status: .ok, contentType: "text/css; charset=utf-8",
+                                   headers: [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "max-age=3600")],
+                                   body: .text(Stylesheet.css)))
+        }
         // Active alerts, shaped like Prometheus' /api/v1/alerts.
         b.add("/api/v1/alerts", methods: [.get]) { _, _ in
             .response(Self.json(Alert.json(slo.alerts)))
@@ -79,6 +92,22 @@ struct Endpoints: Sendable {
             return .deferred
         }
         return b.build()
+    }
+
+    /// The SLO list for the request's query; a query it cannot use is a `400` page naming the
+    /// parameter.
+    static func sloList(_ request: HTTPRequest, slo: SLOService) -> HTTPResponse {
+        let queryText = Substring(String(decoding: request.query, as: UTF8.self))
+        let body: [UInt8], status: HTTPStatus
+        do throws(QueryError) {
+            let query = try SLOListQuery(parsing: queryText)
+            body = SLOListPage(snapshot: slo.snapshot ?? .empty, alerts: slo.alerts, query: query).render()
+            status = .ok
+        } catch {
+            body = SLOListPage.errorPage("Cannot show this list: \(error.description).")
+            status = .badRequest
+        }
+        return HTTPResponse(status: status, contentType: "text/html; charset=utf-8", headers: UIRoutes.securityHeaders, body: .bytes(body))
     }
 
     static func json(_ body: [UInt8]) -> HTTPResponse {

@@ -96,3 +96,15 @@ struct CivilDate: Equatable, Sendable, CustomStringConvertible {
     /// (1970-01-01 was a Thursday).
     static func weekday(daysSinceEpoch days: Int64) -> Int64 { TimeMath.floorMod(days + 4, 7) }
 }
+
+/// An instant as RFC 3339 text in UTC, to the second (`2026-01-01T01:00:00Z`): how pages and
+/// reports show evaluation times.
+public enum UTCTimestamp {
+    public static func text(nanos: Int64) -> String {
+        let seconds = TimeMath.seconds(ofNanos: nanos)
+        let date = CivilDate(daysSinceEpoch: TimeMath.floorDiv(seconds, TimeMath.secondsPerDay))
+        let secondOfDay = TimeMath.floorMod(seconds, TimeMath.secondsPerDay)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(date)T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+    }
+}

@@ -143,6 +143,9 @@ public struct SLOSnapshot: Sendable {
         Windows(sums: instances.sums, base: instance.windowBase, shape: instances.table.shapes[instance.slo])
     }
 
+    /// The windows of SLO `slo`, in the order `windows(of:)` lists them (the period last).
+    public func windowDescriptors(ofSLO slo: Int) -> [WindowDescriptor] { outputs[slo].layout.windows }
+
     /// Window `j` of `instance` (an instance of this snapshot).
     func window(_ instance: Instance, _ j: Int) -> WindowStatus {
         instances.table.shapes[instance.slo].status(instances.sums[instance.windowBase + j])

@@ -107,6 +107,13 @@ extension Integration {
             #expect(Self.window(json, "latency", "5m", "good") == 150)
             #expect(abs((Self.window(json, "latency", "5m", "burn_rate") ?? -1) - 2.5) < 1e-9)
 
+            // The SLO list page shows the same figures: availability 95 % attained (objective
+            // 99 %), 5m burn rate 5, budget exhausted (−400 %).
+            let list = try slod.get("/?service=shop&sort=name").text
+            let row = list.split(separator: "<tr>").first { $0.contains("/api/v1/slos/shop/availability") && $0.contains("</tr>") }
+            #expect(row?.contains("95.000 %") == true && row?.contains("5.00×") == true && row?.contains("exhausted") == true,
+                    "\(row.map(String.init) ?? list)")
+
             // One SLO by path; an unknown one is a 404.
             let one = try slod.get("/api/v1/slos/shop/latency")
             #expect(one.status == 200)
