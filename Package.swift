@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(name: "slod", dependencies: ["Daemon"], swiftSettings: optimize),
 
         // Benchmarks: a package-less harness (`swift run -c release slod-bench …`).
-        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO", "SLOEngine", "Selectors", "Alerting", "Storage"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
+        .executableTarget(name: "slod-bench", dependencies: ["HTTP", "OTLP", "Aggregation", "Config", "Platform", "SLO", "SLOEngine", "Selectors", "Alerting", "Storage", "UI"], path: "Benchmarks/slod-bench", swiftSettings: optimize),
 
         // Fuzz targets (build with -sanitize=fuzzer, see README).
         .target(name: "CFuzz", path: "Tests/Fuzz/CFuzz"),

@@ -356,10 +356,11 @@ case "replay": benchReplay(parseOptions(args.dropFirst()))
 case "durability": benchDurability(arguments: Array(args.dropFirst()))
 case "slo": runSLOBench(arguments: Array(args.dropFirst()))
 case "checkpoint": runCheckpointBench(arguments: Array(args.dropFirst()))
+case "ui": runUIBench(arguments: Array(args.dropFirst()))
 case "alerts":
     let rest = Array(args.dropFirst())
     if rest.contains("--e2e") { runAlertsE2E(arguments: rest) } else { runAlertsBench(arguments: rest) }
 default:
-    print("usage: slod-bench http|accept|ingest|ingest-wal|replay|overload [--seconds N] [--connections N] [--rounds N] | slod-bench durability [--part P,…] | slod-bench decode|aggregate|parser|slo|checkpoint [--series N --shards N]|alerts")
+    print("usage: slod-bench http|accept|ingest|ingest-wal|replay|overload [--seconds N] [--connections N] [--rounds N] | slod-bench durability [--part P,…] | slod-bench decode|aggregate|parser|slo|ui|checkpoint [--series N --shards N]|alerts")
     exit(args.first == nil ? 0 : 2)
 }

@@ -26,15 +26,13 @@ public struct SLOListPage: Sendable {
         self.query = query
     }
 
-    /// One instance as the list shows it.
+    /// One instance as the list shows it. Only what filtering and sorting need is read for
+    /// every instance; the burn rates and labels of the rows on the page are read when written.
     struct Row {
         var instance: SLOSnapshot.Instance
-        var spec: SLOSpec
         /// The most urgent phase of the instance's alert tiers, and the tiers in it.
         var alertPhase: AlertPhase
         var alertTiers: [String]
-        /// Burn rate per `burnRateWindows` label (nil: no data, or the SLO has no such window).
-        var burnRates: [Double?]
         var hasData: Bool { instance.budget.errorRatio != nil }
     }
 
@@ -87,19 +85,17 @@ public struct SLOListPage: Sendable {
             }
             phases[key] = entry
         }
-        let windowIndices: [[Int?]] = snapshot.specs.indices.map { slo in
-            let descriptors = snapshot.windowDescriptors(ofSLO: slo)
-            return Self.burnRateWindows.map { label in descriptors.firstIndex { !$0.isPeriod && $0.label == label } }
-        }
+        let sloIDs = snapshot.specs.map(\.id)
         var out: [Row] = []
+        out.reserveCapacity(snapshot.instances.count)
         for instance in snapshot.instances {
-            let spec = snapshot.specs[instance.slo]
-            if let service = query.service, spec.service != service { continue }
+            if let service = query.service, snapshot.specs[instance.slo].service != service { continue }
             if let label = query.label, !instance.labelPairs.contains(where: { $0.name == label.name && $0.value == label.value }) { continue }
-            let alert = phases[AlertInstanceKey(slo: spec.id, groupValues: instance.groupValues)] ?? (.inactive, [])
-            let windows = snapshot.windows(of: instance)
-            let row = Row(instance: instance, spec: spec, alertPhase: alert.phase, alertTiers: alert.tiers.sorted(),
-                          burnRates: windowIndices[instance.slo].map { $0.flatMap { windows[$0].burnRate } })
+            var row = Row(instance: instance, alertPhase: .inactive, alertTiers: [])
+            if !phases.isEmpty, let alert = phases[AlertInstanceKey(slo: sloIDs[instance.slo], groupValues: instance.groupValues)] {
+                row.alertPhase = alert.phase
+                row.alertTiers = alert.tiers.sorted()
+            }
             switch query.state {
             case .any: break
             case .firing: if row.alertPhase != .firing { continue }
@@ -124,19 +120,25 @@ public struct SLOListPage: Sendable {
     func sorted(_ rows: [Row]) -> [Row] {
         switch query.sort {
         case .name:
+            let byName = snapshot.specs.indices.sorted { a, b in
+                (snapshot.specs[a].service, snapshot.specs[a].name, a) < (snapshot.specs[b].service, snapshot.specs[b].name, b)
+            }
+            var rank = [Int](repeating: 0, count: snapshot.specs.count)
+            for (r, slo) in byName.enumerated() { rank[slo] = r }
             return rows.enumerated().sorted { a, b in
-                (a.element.spec.service, a.element.spec.name, a.offset) < (b.element.spec.service, b.element.spec.name, b.offset)
+                (rank[a.element.instance.slo], a.offset) < (rank[b.element.instance.slo], b.offset)
             }.map(\.element)
         case .budget:
-            return rows.enumerated().sorted { a, b in
-                let ra = a.element.instance.budget.remaining, rb = b.element.instance.budget.remaining
-                switch (ra, rb) {
-                case let (x?, y?) where x != y: return x < y
-                case (.some, nil): return true
-                case (nil, .some): return false
-                default: return a.offset < b.offset
+            // Keys read once per row: `Instance.budget` is computed when read.
+            let keys = rows.map { $0.instance.budget.remaining ?? .infinity }
+            let hasData = rows.map(\.hasData)
+            return rows.indices.sorted { a, b in
+                switch (hasData[a], hasData[b]) {
+                case (true, false): return true
+                case (false, true): return false
+                default: return keys[a] != keys[b] ? keys[a] < keys[b] : a < b
                 }
-            }.map(\.element)
+            }.map { rows[$0] }
         }
     }
 
@@ -265,7 +267,7 @@ public struct SLOListPage: Sendable {
     }
 
     func writeRow(_ w: inout HTMLWriter, _ row: Row) {
-        let spec = row.spec, budget = row.instance.budget
+        let spec = snapshot.specs[row.instance.slo], budget = row.instance.budget
         w.raw("<tr><td>")
         w.text(spec.service)
         w.raw("</td><th scope=\"row\"><a href=\"/api/v1/slos/")
@@ -298,7 +300,10 @@ public struct SLOListPage: Sendable {
         w.raw("</td><td>")
         writeBudget(&w, remaining: budget.remaining)
         w.raw("</td>")
-        for rate in row.burnRates {
+        let descriptors = snapshot.windowDescriptors(ofSLO: row.instance.slo)
+        let windows = snapshot.windows(of: row.instance)
+        for label in Self.burnRateWindows {
+            let rate = descriptors.firstIndex { !$0.isPeriod && $0.label == label }.flatMap { windows[$0].burnRate }
             w.raw("<td class=\"num\">")
             if let rate {
                 w.raw(rate >= 1 ? "<span class=\"warn\">" : "<span>")
