@@ -67,6 +67,9 @@ struct Endpoints: Sendable {
         b.add("/ui/", methods: [.get]) { request, _ in
             .response(Self.sloList(request, slo: slo))
         }
+        b.add("/ui/slo/", methods: [.get], name: "/ui/slo/{service}/{name}", subpaths: true) { request, _ in
+            .response(Self.sloPage(request, slo: slo))
+        }
         b.add("/ui/style.css", methods: [.get]) { _, _ in
             .response(HTTPResponse(status: .ok, contentType: "text/css; charset=utf-8",
                                    headers: [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "max-age=3600")],
@@ -106,6 +109,32 @@ struct Endpoints: Sendable {
         } catch {
             body = SLOListPage.errorPage("Cannot show this list: \(error.description).")
             status = .badRequest
+        }
+        return HTTPResponse(status: status, contentType: "text/html; charset=utf-8", headers: UIRoutes.securityHeaders, body: .bytes(body))
+    }
+
+    /// One SLO instance's page: 404 for an unknown SLO or an instance not made yet, 400 for a
+    /// query naming no group label of the SLO.
+    static func sloPage(_ request: HTTPRequest, slo: SLOService) -> HTTPResponse {
+        let rest = request.pathString.dropFirst("/ui/slo/".count).split(separator: "/", omittingEmptySubsequences: false)
+        let body: [UInt8], status: HTTPStatus
+        if rest.count == 2, !rest[0].isEmpty, !rest[1].isEmpty {
+            let queryText = Substring(String(decoding: request.query, as: UTF8.self))
+            do throws(QueryError) {
+                switch try SLOPage.locate(snapshot: slo.snapshot ?? .empty, alerts: slo.alerts, service: String(rest[0]), name: String(rest[1]),
+                                          query: queryText) {
+                case .instance(let page):
+                    (body, status) = (page.render(), .ok)
+                case .noInstance(let service, let name, let groupValues):
+                    (body, status) = (SLOPage.noInstancePage(service: service, name: name, groupValues: groupValues), .notFound)
+                case .noSLO:
+                    (body, status) = (SLOListPage.errorPage("No SLO \(rest[1]) in service \(rest[0])."), .notFound)
+                }
+            } catch {
+                (body, status) = (SLOListPage.errorPage("Cannot show this SLO: \(error.description)."), .badRequest)
+            }
+        } else {
+            (body, status) = (SLOListPage.errorPage("Not found: expected /ui/slo/SERVICE/NAME."), .notFound)
         }
         return HTTPResponse(status: status, contentType: "text/html; charset=utf-8", headers: UIRoutes.securityHeaders, body: .bytes(body))
     }

@@ -23,6 +23,23 @@ enum Format {
         fixed(rate, decimals: rate < 10 ? 2 : rate < 100 ? 1 : 0) + "×"
     }
 
+    /// An event count: whole numbers with thousands separators (`12,345`), fractions (events
+    /// counted in 2^-12 units, sums of slice ratios) with two decimals.
+    static func count(_ value: Double) -> String {
+        guard value.isFinite else { return "—" }
+        let text = value == value.rounded() ? fixed(value, decimals: 0) : fixed(value, decimals: 2)
+        let dot = text.firstIndex(of: ".") ?? text.endIndex
+        var whole = String(text[..<dot])
+        let negative = whole.hasPrefix("-")
+        if negative { whole.removeFirst() }
+        var grouped = ""
+        for (k, c) in whole.reversed().enumerated() {
+            if k > 0 && k % 3 == 0 { grouped.append(",") }
+            grouped.append(c)
+        }
+        return (negative ? "-" : "") + String(grouped.reversed()) + text[dot...]
+    }
+
     /// A duration in its two largest units (`133d 4h`, `5h 12m`, `42m`, `< 1m`).
     static func duration(seconds: Double) -> String {
         guard seconds.isFinite else { return "—" }

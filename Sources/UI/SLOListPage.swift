@@ -44,7 +44,7 @@ public struct SLOListPage: Sendable {
         let shown = matching[start..<min(matching.count, start + Self.pageSize)]
 
         var w = HTMLWriter(reservingCapacity: 4_096 + shown.count * 1_200)
-        Self.writeDocumentStart(&w, title: "SLOs")
+        PageFrame.start(&w, title: "SLOs")
         writeFilters(&w)
         writeSummary(&w, matching: matching)
         if shown.isEmpty {
@@ -55,18 +55,18 @@ public struct SLOListPage: Sendable {
         }
         writeDefinitions(&w, Array(shown))
         writePages(&w, current: pageIndex, count: pageCount)
-        Self.writeDocumentEnd(&w)
+        PageFrame.end(&w)
         return w.bytes
     }
 
     /// A page with only a message (a refused query): the same frame, the message as text.
     public static func errorPage(_ message: String) -> [UInt8] {
         var w = HTMLWriter()
-        writeDocumentStart(&w, title: "SLOs")
+        PageFrame.start(&w, title: "SLOs")
         w.raw("<p class=\"error\" role=\"alert\">")
         w.text(message)
         w.raw("</p>\n<p><a href=\"/\">All SLOs</a></p>\n")
-        writeDocumentEnd(&w)
+        PageFrame.end(&w)
         return w.bytes
     }
 
@@ -143,20 +143,6 @@ public struct SLOListPage: Sendable {
     }
 
     // MARK: Document
-
-    static func writeDocumentStart(_ w: inout HTMLWriter, title: StaticString) {
-        w.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-        w.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
-        w.raw(title)
-        w.raw(" · slod</title>\n<link rel=\"stylesheet\" href=\"")
-        w.raw(UIRoutes.stylesheetPath)
-        w.raw("\">\n</head>\n<body>\n<header><h1>slod</h1><nav aria-label=\"Pages\"><a href=\"/\" aria-current=\"page\">SLOs</a>")
-        w.raw("<a href=\"/api/v1/slos\">JSON</a><a href=\"/api/v1/alerts\">Alerts (JSON)</a></nav></header>\n<main>\n")
-    }
-
-    static func writeDocumentEnd(_ w: inout HTMLWriter) {
-        w.raw("</main>\n</body>\n</html>\n")
-    }
 
     /// A GET form: each filter is a labelled field, so the page filters without JavaScript.
     func writeFilters(_ w: inout HTMLWriter) {
@@ -270,10 +256,8 @@ public struct SLOListPage: Sendable {
         let spec = snapshot.specs[row.instance.slo], budget = row.instance.budget
         w.raw("<tr><td>")
         w.text(spec.service)
-        w.raw("</td><th scope=\"row\"><a href=\"/api/v1/slos/")
-        w.queryComponent(spec.service)
-        w.raw("/")
-        w.queryComponent(spec.name)
+        w.raw("</td><th scope=\"row\"><a href=\"")
+        SLOPage.writeLink(&w, spec: spec, groupValues: row.instance.groupValues)
         w.raw("\">")
         w.text(spec.name)
         w.raw("</a>")

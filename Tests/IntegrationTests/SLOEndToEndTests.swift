@@ -110,9 +110,12 @@ extension Integration {
             // The SLO list page shows the same figures: availability 95 % attained (objective
             // 99 %), 5m burn rate 5, budget exhausted (−400 %).
             let list = try slod.get("/?service=shop&sort=name").text
-            let row = list.split(separator: "<tr>").first { $0.contains("/api/v1/slos/shop/availability") && $0.contains("</tr>") }
+            let row = list.split(separator: "<tr>").first { $0.contains("/ui/slo/shop/availability") && $0.contains("</tr>") }
             #expect(row?.contains("95.000 %") == true && row?.contains("5.00×") == true && row?.contains("exhausted") == true,
                     "\(row.map(String.init) ?? list)")
+
+            let sloPage = try slod.get("/ui/slo/shop/availability").text
+            #expect(sloPage.contains("190 good of 200 events") && sloPage.contains("10 bad of 2 allowed so far"), "\(sloPage)")
 
             // One SLO by path; an unknown one is a 404.
             let one = try slod.get("/api/v1/slos/shop/latency")

@@ -50,6 +50,20 @@ extension Integration {
             #expect(refused.status == 400)
             #expect(refused.text.contains("state: expected one of any, firing, pending, no_data, got &quot;burning&quot;"), "\(refused.text)")
             #expect(refused.header("Content-Security-Policy") != nil)
+            // One instance's page, linked from the list; unknown SLOs and instances are 404s,
+            // a query naming no group label a 400.
+            let list = try slod.get("/").text
+            #expect(list.contains("href=\"/ui/slo/shop/availability\""))
+            let page = try slod.get("/ui/slo/shop/availability")
+            #expect(page.status == 200 && page.header("Content-Security-Policy") != nil)
+            #expect(page.text.contains("<h2>shop / availability</h2>") && page.text.contains("team=&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!page.text.contains("<script"))
+            #expect(page.text.contains("<dt>Bad events</dt><dd><code>slod_ui_requests_total{code=&quot;500&quot;}</code></dd>"))
+            #expect(try slod.get("/ui/slo/shop/nope").status == 404)
+            #expect(try slod.get("/ui/slo/shop/routes?route=%2Fpay").status == 404, "no series fed that instance")
+            let unknown = try slod.get("/ui/slo/shop/availability?route=x")
+            #expect(unknown.status == 400 && unknown.text.contains("unknown parameter &quot;route&quot;"), "\(unknown.text)")
+
             let css = try slod.get("/ui/style.css")
             #expect(css.status == 200 && css.header("Content-Type") == "text/css; charset=utf-8")
             #expect(css.text.contains("prefers-color-scheme:dark"))

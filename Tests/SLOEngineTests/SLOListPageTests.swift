@@ -33,7 +33,7 @@ import Testing
         #expect(pay.components(separatedBy: "20.0×").count - 1 == 5, "five burn-rate columns")
         #expect(pay.contains("team=payments"))
         // search/latency: 5 bad of 10,000 over the hour, 95 % left, exhaustion in 133 days.
-        let search = try #require(Self.row(html, containing: "/api/v1/slos/search/latency"))
+        let search = try #require(Self.row(html, containing: "/ui/slo/search/latency"))
         #expect(search.contains("99.950 %") && search.contains("95.0 %") && search.contains("133d 0h"))
         #expect(search.contains("0.05×"))
         // The route-less instance: no data anywhere, never a NaN.
@@ -47,7 +47,7 @@ import Testing
     @Test func sortsByBudgetLeftAndGroupsInstancesUnderTheirSLO() throws {
         let html = try Self.page(Scenario.snapshot())
         let pay = try #require(html.range(of: "http_route=/pay")), empty = try #require(html.range(of: "http_route=∅"))
-        let search = try #require(html.range(of: "/api/v1/slos/search/latency"))
+        let search = try #require(html.range(of: "/ui/slo/search/latency"))
         // The grouped SLO's instances share its <details> (least budget first, no data last);
         // the SLO whose worst instance has the least budget comes first.
         #expect(pay.lowerBound < empty.lowerBound && empty.lowerBound < search.lowerBound)
@@ -62,7 +62,7 @@ import Testing
         let search = try Self.page(snapshot, query: "service=search")
         #expect(search.contains("1 SLO instance of 2 SLOs") && !search.contains("http_route="))
         let team = try Self.page(snapshot, query: "label=team%3Dpayments")
-        #expect(team.contains("2 SLO instances") && !team.contains("search/latency\""))
+        #expect(team.contains("2 SLO instances") && !team.contains("/ui/slo/search/latency"))
         let noData = try Self.page(snapshot, query: "state=no_data")
         #expect(noData.contains("1 SLO instance") && noData.contains("http_route=∅"))
         let low = try Self.page(snapshot, query: "budget_below=50")
@@ -81,7 +81,7 @@ import Testing
         let html = try Self.page(Scenario.snapshot(), alerts: alerts)
         let pay = try #require(Self.row(html, containing: "http_route=/pay"))
         #expect(pay.contains("<span class=\"bad state\">firing</span> page"))
-        let search = try #require(Self.row(html, containing: "/api/v1/slos/search/latency"))
+        let search = try #require(Self.row(html, containing: "/ui/slo/search/latency"))
         #expect(search.contains("<span class=\"warn state\">pending</span> ticket"))
         #expect(html.contains("1 firing"))
         let firing = try Self.page(Scenario.snapshot(), alerts: alerts, query: "state=firing")
