@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "fuzz-selector", targets: ["FuzzSelector"]),
         .executable(name: "fuzz-tzif", targets: ["FuzzTZif"]),
         .executable(name: "fuzz-inflate", targets: ["FuzzInflate"]),
+        .executable(name: "fuzz-ui", targets: ["FuzzUI"]),
     ],
     targets: [
         // C glue. No logic lives here.
@@ -70,6 +71,7 @@ let package = Package(
         .executableTarget(name: "FuzzSelector", dependencies: ["CFuzz", "Selectors"], path: "Tests/Fuzz/FuzzSelector"),
         .executableTarget(name: "FuzzTZif", dependencies: ["CFuzz", "SLO"], path: "Tests/Fuzz/FuzzTZif"),
         .executableTarget(name: "FuzzInflate", dependencies: ["CFuzz", "OTLP", "Primitives", "CZlib"], path: "Tests/Fuzz/FuzzInflate"),
+        .executableTarget(name: "FuzzUI", dependencies: ["CFuzz", "UI", "SLOEngine", "SLO", "Selectors", "Alerting"], path: "Tests/Fuzz/FuzzUI"),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"]),
