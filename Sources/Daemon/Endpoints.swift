@@ -70,6 +70,10 @@ struct Endpoints: Sendable {
         b.add("/ui/slo/", methods: [.get], name: "/ui/slo/{service}/{name}", subpaths: true) { request, _ in
             .response(Self.sloPage(request, slo: slo))
         }
+        b.add("/ui/alerts", methods: [.get]) { _, _ in
+            .response(HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", headers: UIRoutes.securityHeaders,
+                                   body: .bytes(AlertsPage(snapshot: slo.snapshot ?? .empty, alerts: slo.alerts).render())))
+        }
         b.add("/ui/style.css", methods: [.get]) { _, _ in
             .response(HTTPResponse(status: .ok, contentType: "text/css; charset=utf-8",
                                    headers: [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "max-age=3600")],

@@ -7,7 +7,7 @@ enum PageFrame {
         w.text(title)
         w.raw(" · slod</title>\n<link rel=\"stylesheet\" href=\"")
         w.raw(UIRoutes.stylesheetPath)
-        w.raw("\">\n</head>\n<body>\n<header><h1>slod</h1><nav aria-label=\"Pages\"><a href=\"/\">SLOs</a>")
+        w.raw("\">\n</head>\n<body>\n<header><h1>slod</h1><nav aria-label=\"Pages\"><a href=\"/\">SLOs</a><a href=\"/ui/alerts\">Alerts</a>")
         w.raw("<a href=\"/api/v1/slos\">JSON</a><a href=\"/api/v1/alerts\">Alerts (JSON)</a></nav></header>\n<main>\n")
     }
 

@@ -64,6 +64,10 @@ extension Integration {
             let unknown = try slod.get("/ui/slo/shop/availability?route=x")
             #expect(unknown.status == 400 && unknown.text.contains("unknown parameter &quot;route&quot;"), "\(unknown.text)")
 
+            let alertsPage = try slod.get("/ui/alerts")
+            #expect(alertsPage.status == 200 && alertsPage.header("Content-Security-Policy") != nil)
+            #expect(alertsPage.text.contains("No alert is pending or firing."), "\(alertsPage.text)")
+
             let css = try slod.get("/ui/style.css")
             #expect(css.status == 200 && css.header("Content-Type") == "text/css; charset=utf-8")
             #expect(css.text.contains("prefers-color-scheme:dark"))
