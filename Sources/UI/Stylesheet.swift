@@ -17,7 +17,7 @@ public enum Stylesheet {
     input,select,button{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:.2rem .4rem}
     table{border-collapse:collapse;width:100%;margin-bottom:1rem}caption{text-align:left;font-weight:600;padding:.25rem 0}
     th,td{border-bottom:1px solid var(--line);padding:.3rem .5rem;text-align:left;white-space:nowrap}
-    th{background:var(--head);font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+    th{background:var(--head);font-weight:600}tbody th{background:transparent}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
     details{margin-bottom:.75rem}summary{cursor:pointer;padding:.25rem 0}
     .bar{display:inline-block;vertical-align:middle;width:6rem;height:.6rem;background:var(--bar);margin-right:.4rem}
     .bar svg{display:block}.ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}.muted{color:var(--muted)}
