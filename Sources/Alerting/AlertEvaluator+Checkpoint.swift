@@ -47,10 +47,7 @@ extension AlertEvaluator {
         out.append(checkpointVersion)
         VarInt.append(UInt64(entries.count), to: &out)
         for (key, state, alert) in entries.sorted(by: { $0.key < $1.key }) {
-            VarInt.append(string: key.slo, to: &out)
-            VarInt.append(UInt64(key.groupValues.count), to: &out)
-            for v in key.groupValues { VarInt.append(string: v, to: &out) }
-            VarInt.append(string: key.tier, to: &out)
+            VarInt.append(alertKey: key, to: &out)
             out.append(phaseCode(state.phase))
             for t in [state.activeSince, state.firingSince, state.lastHeld, state.resolvedAt] {
                 VarInt.append(signed: t, to: &out)
@@ -121,12 +118,7 @@ extension AlertEvaluator {
         var seen: Set<AlertKey> = []
         for _ in 0..<count {
             let keyOffset = r.position
-            let slo = try r.string()
-            let valueCount = try r.count("group value count", bytesEach: 1)
-            var values: [String] = []
-            values.reserveCapacity(valueCount)
-            for _ in 0..<valueCount { values.append(try r.string()) }
-            let tier = try r.string()
+            let key = try r.alertKey()
             let phaseOffset = r.position
             let phase: AlertPhase
             switch try r.byte() {
@@ -137,7 +129,6 @@ extension AlertEvaluator {
             }
             let state = AlertState(phase: phase, activeSince: try r.signed(), firingSince: try r.signed(),
                                    lastHeld: try r.signed(), resolvedAt: try r.signed())
-            let key = AlertKey(slo: slo, groupValues: values, tier: tier)
             guard seen.insert(key).inserted else {
                 throw AlertCheckpointError(offset: keyOffset, "alert \(key) stored twice")
             }
@@ -183,3 +174,25 @@ public typealias AlertCheckpointError = ByteFormatError<AlertCheckpointFormat>
 
 /// The alert checkpoint's reader: `VarIntReader` (Primitives) failing with `AlertCheckpointError`.
 private typealias AlertCheckpointReader = VarIntReader<AlertCheckpointError>
+
+// An alert's key as the alert states and the alert history store it: SLO id, group value count,
+// the group values, tier (strings: varint length, UTF-8 bytes).
+extension VarInt {
+    static func append(alertKey key: AlertKey, to out: inout [UInt8]) {
+        append(string: key.slo, to: &out)
+        append(UInt64(key.groupValues.count), to: &out)
+        for v in key.groupValues { append(string: v, to: &out) }
+        append(string: key.tier, to: &out)
+    }
+}
+
+extension VarIntReader where Failure == AlertCheckpointError {
+    mutating func alertKey() throws(AlertCheckpointError) -> AlertKey {
+        let slo = try string()
+        let valueCount = try count("group value count", bytesEach: 1)
+        var values: [String] = []
+        values.reserveCapacity(valueCount)
+        for _ in 0..<valueCount { values.append(try string()) }
+        return AlertKey(slo: slo, groupValues: values, tier: try string())
+    }
+}

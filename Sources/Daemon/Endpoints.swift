@@ -72,7 +72,8 @@ struct Endpoints: Sendable {
         }
         b.add("/ui/alerts", methods: [.get]) { _, _ in
             .response(HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", headers: UIRoutes.securityHeaders,
-                                   body: .bytes(AlertsPage(snapshot: slo.snapshot ?? .empty, alerts: slo.alerts).render())))
+                                   body: .bytes(AlertsPage(snapshot: slo.snapshot ?? .empty, alerts: slo.alerts,
+                                                          history: slo.alertHistory).render())))
         }
         b.add("/ui/style.css", methods: [.get]) { _, _ in
             .response(HTTPResponse(status: .ok, contentType: "text/css; charset=utf-8",

@@ -45,6 +45,8 @@ final class SLOService: Sendable {
     private let setup: Mutex<Setup>
     private let latest = Mutex<SLOSnapshot?>(nil)
     private let activeAlerts = Mutex<[Alert]>([])
+    /// Alert transitions for the alerts page and reports, kept for the longest SLO period.
+    private let history: Mutex<AlertHistory>
     /// slod's own URL, for alerts' `generatorURL` (set once the listener is bound).
     private let externalURLSlot: Mutex<String>
     var externalURL: String {
@@ -65,8 +67,15 @@ final class SLOService: Sendable {
          wallClock: @escaping @Sendable () -> Int64 = SLOService.wallNanos) throws {
         self.notifications = notifications
         setup = Mutex(try Setup(specs: specs, externalURL: externalURL))
+        history = Mutex(AlertHistory(retentionNanos: Self.historyRetentionNanos(specs)))
         externalURLSlot = Mutex(externalURL)
         self.wallClock = wallClock
+    }
+
+    /// The longest SLO period (at its longest, e.g. 31 days for a month), and at least 7 days
+    /// (the report counts pages per week).
+    static func historyRetentionNanos(_ specs: [SLOSpec]) -> Int64 {
+        max(7 * 86_400, specs.map(\.period.maxLengthSeconds).max() ?? 0) * 1_000_000_000
     }
 
     static func wallNanos() -> Int64 {
@@ -126,6 +135,7 @@ final class SLOService: Sendable {
         let alerts = evaluator.alerts
         latest.withLock { $0 = snapshot }
         activeAlerts.withLock { $0 = alerts }
+        history.withLock { $0.record(notices, now: now) }
         for n in notices { Self.log(n) }
         notifications?.deliver(notices, firing: alerts, now: now, externalURL: evaluator.externalURL)
     }
@@ -135,7 +145,7 @@ final class SLOService: Sendable {
     /// cut (nil: the checkpoint is abandoned) — adds those deltas in one evaluation, and
     /// encodes the engine's instance states and the alert states, which then hold exactly what
     /// the barrier's WAL position covers.
-    func checkpointState(barrier: () -> [[SLODelta]]?) -> (engine: [UInt8], alerts: [UInt8])? {
+    func checkpointState(barrier: () -> [[SLODelta]]?) -> (engine: [UInt8], alerts: [UInt8], history: [UInt8])? {
         guard engineTurn.wait(until: .after(.seconds(30)), Self.take) else { return nil }
         defer { handBackEngine() }
         guard let parts = barrier() else { return nil }
@@ -144,12 +154,15 @@ final class SLOService: Sendable {
         let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
         engine.encodeCheckpoint(into: &engineBytes)
         evaluator.encodeCheckpoint(into: &alertBytes)
-        return (engineBytes, alertBytes)
+        var historyBytes: [UInt8] = []
+        history.withLock { $0.encode(into: &historyBytes) }
+        return (engineBytes, alertBytes, historyBytes)
     }
 
     /// Recovery: takes over the instance states and alert states of a checkpoint (before the
     /// first tick). States of SLOs whose definition changed are dropped (counted in the result).
-    func restore(engine engineBytes: [UInt8]?, alerts alertBytes: [UInt8]?) throws -> (restored: Int, dropped: Int, alerts: Int) {
+    func restore(engine engineBytes: [UInt8]?, alerts alertBytes: [UInt8]?,
+                 history historyBytes: [UInt8]? = nil) throws -> (restored: Int, dropped: Int, alerts: Int) {
         let (engine, evaluator) = setup.withLock { ($0.engine, $0.alerts) }
         var result = (restored: 0, dropped: 0, alerts: 0)
         if let engineBytes, !engineBytes.isEmpty {
@@ -160,6 +173,10 @@ final class SLOService: Sendable {
         if let alertBytes, !alertBytes.isEmpty {
             // Alerts whose instance does not come back (its SLO changed) resolve once.
             result.alerts = try evaluator.restoreCheckpoint(alertBytes)
+        }
+        if let historyBytes, !historyBytes.isEmpty {
+            let entries = try AlertHistory.decode(historyBytes)
+            history.withLock { $0 = AlertHistory(retentionNanos: $0.retentionNanos, entries: entries) }
         }
         return result
     }
@@ -204,6 +221,7 @@ final class SLOService: Sendable {
         }
         next.alerts.adopt(from: previous.alerts)
         setup.withLock { $0 = next }
+        history.withLock { $0.retentionNanos = Self.historyRetentionNanos(next.specs) }
         latest.withLock { $0 = nil }
         Logger.shared.info("SLOs reconfigured", ["slos": String(next.specs.count), "kept": String(keep.count)])
     }
@@ -244,6 +262,9 @@ final class SLOService: Sendable {
 
     /// The pending and firing alerts of the latest evaluation, in key order.
     var alerts: [Alert] { activeAlerts.withLock { $0 } }
+
+    /// The alert transitions kept (oldest first).
+    var alertHistory: [AlertHistoryEntry] { history.withLock { $0.entries } }
 
     /// The latest evaluation, nil before the first one.
     var snapshot: SLOSnapshot? { latest.withLock { $0 } }

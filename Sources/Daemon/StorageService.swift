@@ -21,6 +21,7 @@ import Synchronization
 /// | 2 | the SLO engine's instance states (`SLOEngine.encodeCheckpoint`) |
 /// | 3 | the alert states (`AlertEvaluator.encodeCheckpoint`) |
 /// | 4 | metadata: slod version, the wall-clock time and the reason of the checkpoint (text, `key=value` lines) |
+/// | 5 | the alert transitions kept for the pages and reports (`AlertHistory.encode`) |
 ///
 /// A checkpoint is cut under the `WriteAheadLog` gate, held only to move the WAL to a new segment
 /// and push a cut marker behind the slices queued for the shards (`ShardRuntime.cutCheckpoint`),
@@ -37,7 +38,8 @@ final class StorageService: @unchecked Sendable {
     static let sloSection: UInt8 = 2
     static let alertSection: UInt8 = 3
     static let metaSection: UInt8 = 4
-    static let knownSections: Set<UInt8> = [1, 2, 3, 4]
+    static let alertHistorySection: UInt8 = 5
+    static let knownSections: Set<UInt8> = [1, 2, 3, 4, 5]
 
     let config: SlodConfiguration.Storage
     let directory: String
@@ -127,17 +129,18 @@ final class StorageService: @unchecked Sendable {
         defer { r.checkpointSeconds = Double(Clock.monotonicNanos() &- start) / 1e9 }
         r.checkpoint = loaded.path
         var seriesParts: [[UInt8]] = []
-        var engine: [UInt8]? = nil, alerts: [UInt8]? = nil
+        var engine: [UInt8]? = nil, alerts: [UInt8]? = nil, history: [UInt8]? = nil
         for s in loaded.sections {
             switch s.kind {
             case Self.seriesSection: seriesParts.append(s.body)
             case Self.sloSection: engine = s.body
             case Self.alertSection: alerts = s.body
+            case Self.alertHistorySection: history = s.body
             default: break
             }
         }
         do {
-            let restored = try slo.restore(engine: engine, alerts: alerts)
+            let restored = try slo.restore(engine: engine, alerts: alerts, history: history)
             r.sloInstances = restored.restored
             r.sloDropped = restored.dropped
             r.alerts = restored.alerts
@@ -341,6 +344,7 @@ final class StorageService: @unchecked Sendable {
             sections.append(Checkpoint.Section(kind: Self.alertSection, body: state.alerts))
             let meta = "version=\(SlodVersion.version)\nunix_nanos=\(Clock.wallNanos())\nreason=\(reason)\n"
             sections.append(Checkpoint.Section(kind: Self.metaSection, body: Array(meta.utf8)))
+            sections.append(Checkpoint.Section(kind: Self.alertHistorySection, body: state.history))
             let path: String
             do throws(StorageError) {
                 path = try Checkpoint.write(directory, covers: c.covers, sections: sections)

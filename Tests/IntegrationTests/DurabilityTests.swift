@@ -503,6 +503,10 @@ extension Integration {
             let (json1, settled1) = Self.settledSLOs(slod, name: "durable", stable: 1.5)
             let before = Self.windows(json1, "durable")
             #expect(settled1 && before["30d"]?["total"] == 40 && before["30d"]?["good"] == 10, "before: \(before)")
+            // The alerts page lists the transition; after the restart it comes from the checkpoint
+            // (the restored alert is still firing, so no new transition is recorded).
+            let historyBefore = try slod.get("/ui/alerts").text
+            #expect(historyBefore.contains("<span class=\"bad\">fired</span>"), "\(historyBefore.suffix(3000))")
             let st: ExitStatus? = slod.stop(grace: 10)
             #expect(st == .exited(0), "SIGTERM: \(String(describing: st))")
             let shutdownLine = slod.log.split(separator: "\n").first { $0.contains("msg=\"checkpoint written\"") && $0.contains("reason=shutdown") }
@@ -523,6 +527,8 @@ extension Integration {
                 return firingAfter != nil
             }
             #expect(stillFiring, "no firing alert after the restart: \(Self.alerts(again))")
+            let historyAfter = try again.get("/ui/alerts").text
+            #expect(historyAfter.contains("<span class=\"bad\">fired</span>"), "history lost in the restart: \(historyAfter.suffix(3000))")
             let labels1 = firing?["labels"] as? [String: String], labels2 = firingAfter?["labels"] as? [String: String]
             #expect(labels1 != nil && labels1 == labels2, "labels \(String(describing: labels1)) vs \(String(describing: labels2))")
             #expect(firing?["activeAt"] as? String != nil && firing?["activeAt"] as? String == firingAfter?["activeAt"] as? String,

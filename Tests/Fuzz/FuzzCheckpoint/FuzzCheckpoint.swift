@@ -11,7 +11,8 @@ import SLOEngine
 /// - 0: shard series (`SeriesCheckpoint`): validated, restored into a fresh shard with SLO
 ///   links, which must then render its families and take a point without trapping;
 /// - 1: SLO engine instance states: restored into a fresh engine, which must then evaluate;
-/// - 2: alert states: decoded; what was accepted must encode and decode to the same states.
+/// - 2: alert states: decoded; what was accepted must encode and decode to the same states;
+/// - 3: the alert history: decoded; what was accepted must encode to the same bytes.
 ///
 /// Checkpoints carry CRCs, so these bytes are damaged only by a bug or a hostile file; the
 /// decoders must still never trap. The SLOs below are the ones the seed checkpoint was written with.
@@ -53,7 +54,7 @@ struct FuzzCheckpoint {
             let specs = FuzzCheckpoint.specs()
             let input = UnsafeRawBufferPointer(start: data, count: size)
             let body = Array(input[1...])
-            switch input[0] % 3 {
+            switch input[0] % 4 {
             case 0:
                 guard (try? SeriesCheckpoint.validate(body)) != nil else { return 0 }
                 let registry = SLOInstanceRegistry(specs: specs)
@@ -71,6 +72,11 @@ struct FuzzCheckpoint {
                 if (try? engine.restoreCheckpoint(body)) != nil {
                     _ = engine.evaluate(deltas: [], now: 1_800_000_000_000_000_000)
                 }
+            case 3:
+                guard let entries = try? AlertHistory.decode(body) else { return 0 }
+                var again: [UInt8] = []
+                AlertHistory(retentionNanos: 1, entries: entries).encode(into: &again)
+                precondition(again == body, "the alert history does not survive re-encoding")
             default:
                 guard let states = try? AlertEvaluator.decodeCheckpoint(body) else { return 0 }
                 var again: [UInt8] = []
