@@ -90,17 +90,6 @@ extension ByteBuffer {
         put(UInt32(truncatingIfNeeded: v.count))
         append(v.buffer)
     }
-
-    /// Reserves a u32 to patch later; returns its offset.
-    @inline(__always) func putLengthPlaceholder() -> Int {
-        let at = writerIndex
-        put(UInt32(0))
-        return at
-    }
-
-    @inline(__always) func patchLength(at: Int, _ v: Int) {
-        (base + at).storeBytes(of: UInt32(truncatingIfNeeded: v), as: UInt32.self)
-    }
 }
 
 /// Sorts attribute indices by key (stable), keeping the last of equal keys. Reuses `scratch`.

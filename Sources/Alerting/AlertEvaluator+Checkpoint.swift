@@ -64,8 +64,7 @@ extension AlertEvaluator {
                     VarInt.append(string: p.value, to: &out)
                 }
             }
-            var bits = alert.value.bitPattern.littleEndian
-            withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
+            VarInt.append(littleEndian: alert.value.bitPattern, to: &out)
             VarInt.append(string: alert.generatorURL, to: &out)
         }
     }

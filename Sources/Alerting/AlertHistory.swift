@@ -94,7 +94,7 @@ public struct AlertHistory: Sendable, Equatable {
             VarInt.append(signed: e.time, to: &out)
             VarInt.append(alertKey: e.key, to: &out)
             out.append(e.transition == .firing ? 1 : 2)
-            withUnsafeBytes(of: e.value.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+            VarInt.append(littleEndian: e.value.bitPattern, to: &out)
             VarInt.append(signed: e.firingSince, to: &out)
         }
     }

@@ -19,6 +19,13 @@ public enum VarInt {
         append(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &out)
     }
 
+    /// Eight bytes, little-endian (what `VarIntReader.uint64LE` reads): doubles' bit patterns
+    /// and fingerprints, which a varint would not shorten.
+    @inlinable
+    public static func append(littleEndian value: UInt64, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
     /// A varint length, then the UTF-8 bytes.
     @inlinable
     public static func append(string value: String, to out: inout [UInt8]) {

@@ -44,8 +44,7 @@ extension SLOEngine {
         VarInt.append(UInt64(specs.count), to: &out)
         for spec in specs {
             VarInt.append(string: spec.id, to: &out)
-            var fp = spec.definitionFingerprint.littleEndian
-            withUnsafeBytes(of: &fp) { out.append(contentsOf: $0) }
+            VarInt.append(littleEndian: spec.definitionFingerprint, to: &out)
         }
         // Instances not taken in yet whose state waits in `adopted` (restored or reloaded,
         // no tick since) are saved too, so a checkpoint right after a restart loses nothing.

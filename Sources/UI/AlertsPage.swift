@@ -52,7 +52,7 @@ public struct AlertsPage: Sendable {
             w.raw("</td><td>")
             w.text(alert.key.tier)
             w.raw("</td><td class=\"num\">")
-            w.text(alert.key.tier == AlertPolicy.budgetTierName ? Format.percent(alert.value) + " left" : Format.burnRate(alert.value))
+            w.text(Format.alertValue(alert.value, tier: alert.key.tier))
             w.raw("</td><td>")
             w.text(UTCTimestamp.text(nanos: alert.activeSince))
             w.raw("</td><td>")
@@ -105,7 +105,7 @@ public struct AlertsPage: Sendable {
             w.raw("</td><td>")
             w.text(entry.key.tier)
             w.raw("</td><td class=\"num\">")
-            w.text(entry.key.tier == AlertPolicy.budgetTierName ? Format.percent(entry.value) + " left" : Format.burnRate(entry.value))
+            w.text(Format.alertValue(entry.value, tier: entry.key.tier))
             w.raw("</td><td>")
             if entry.transition == .resolved && entry.firingSince > 0 {
                 w.text(Format.duration(seconds: Double(entry.time - entry.firingSince) / 1e9))

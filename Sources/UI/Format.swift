@@ -40,6 +40,11 @@ enum Format {
         return (negative ? "-" : "") + String(grouped.reversed()) + text[dot...]
     }
 
+    /// An alert's value: the budget left for the budget tier, the burn rate for the others.
+    static func alertValue(_ value: Double, tier: String) -> String {
+        tier == AlertPolicy.budgetTierName ? percent(value) + " left" : burnRate(value)
+    }
+
     /// A duration in its two largest units (`133d 4h`, `5h 12m`, `42m`, `< 1m`).
     static func duration(seconds: Double) -> String {
         guard seconds.isFinite else { return "—" }

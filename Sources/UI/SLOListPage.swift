@@ -19,11 +19,17 @@ public struct SLOListPage: Sendable {
     let snapshot: SLOSnapshot
     let alerts: [Alert]
     let query: SLOListQuery
+    /// Per SLO: the index of each `burnRateWindows` window among its windows (nil: it has none).
+    let burnRateColumns: [[Int?]]
 
     public init(snapshot: SLOSnapshot, alerts: [Alert], query: SLOListQuery) {
         self.snapshot = snapshot
         self.alerts = alerts
         self.query = query
+        burnRateColumns = snapshot.specs.indices.map { slo in
+            let descriptors = snapshot.windowDescriptors(ofSLO: slo)
+            return Self.burnRateWindows.map { label in descriptors.firstIndex { !$0.isPeriod && $0.label == label } }
+        }
     }
 
     /// One instance as the list shows it. Only what filtering and sorting need is read for
@@ -284,10 +290,9 @@ public struct SLOListPage: Sendable {
         w.raw("</td><td>")
         writeBudget(&w, remaining: budget.remaining)
         w.raw("</td>")
-        let descriptors = snapshot.windowDescriptors(ofSLO: row.instance.slo)
         let windows = snapshot.windows(of: row.instance)
-        for label in Self.burnRateWindows {
-            let rate = descriptors.firstIndex { !$0.isPeriod && $0.label == label }.flatMap { windows[$0].burnRate }
+        for column in burnRateColumns[row.instance.slo] {
+            let rate = column.flatMap { windows[$0].burnRate }
             w.raw("<td class=\"num\">")
             if let rate {
                 w.raw(rate >= 1 ? "<span class=\"warn\">" : "<span>")
